@@ -1,0 +1,1 @@
+"""Delivery Coordinator: the pure core (no ``js`` import anywhere under app/ except app/web)."""

@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_serializer
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_BODY_CHARS = 2000
@@ -130,8 +130,20 @@ class Communication(Wire):
 # --- partial changes carried by events ---------------------------------------
 
 
-class DeliveryChanges(Wire):
-    """Any subset of a delivery's fields; ``model_fields_set`` says which were sent."""
+class Partial(Wire):
+    """Any subset of an entity's fields; ``model_fields_set`` says which were sent.
+
+    It serialises only those, so an unsent field never reaches the wire as a
+    null that a receiver would read as "set to null".
+    """
+
+    @model_serializer(mode="wrap")
+    def _only_sent(self, handler):
+        data = handler(self)
+        return {key: value for key, value in data.items() if key in self.model_fields_set}
+
+
+class DeliveryChanges(Partial):
 
     id: Optional[Id] = None
     status: Optional[DeliveryStatus] = None
@@ -144,7 +156,7 @@ class DeliveryChanges(Wire):
     updatedAt: Optional[Timestamp] = None
 
 
-class ZoneChanges(Wire):
+class ZoneChanges(Partial):
     name: Optional[Annotated[str, StringConstraints(max_length=200)]] = None
     status: Optional[ZoneStatus] = None
     activeDeliveries: Optional[Count] = None

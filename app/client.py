@@ -1,0 +1,711 @@
+"""The sans-I/O client: the one object the browser shell drives. Events in, actions out.
+
+    >>> client = Client("https://h/api", "wss://h/ws", "tok", delays_factory=lambda: [1000])
+    >>> client.start()
+    >>> [a for a in client.actions() if isinstance(a, OpenSocket)]
+    [OpenSocket(url='wss://h/ws')]
+    >>> client.socket_opened()
+    >>> client.actions()[0]
+    SendText(text='{"type":"auth","token":"tok","resumeFrom":null}')
+    >>> client.socket_message('{"type": "welcome", "seq": 0, "resumed": false}')
+    >>> [type(a).__name__ for a in client.actions() if not isinstance(a, Log)]
+    ['HttpRequest', 'StartTimer', 'StartTimer', 'ShowConnection']
+
+The shell (``app/web``) owns the real socket, timers and ``fetch``; it calls
+an input method for everything that happens, then drains ``actions()`` and
+performs them in order. It may call many inputs (say, every socket message
+of an animation frame) before one drain: renders are coalesced into one
+``Render`` at the end of the batch.
+
+Inputs: ``start``, ``socket_opened``, ``socket_message(text)``,
+``socket_closed(code, reason)``, ``timer_fired(name)``,
+``http_answered(request_id, status, body_text)``, ``http_failed(request_id,
+error)``, ``browser_online``, ``page_visible``, ``retry_now``, the commands
+``set_status``, ``assign``, ``send_message``, ``retry``, ``dismiss``, and
+``stop`` (logout).
+
+Actions (dataclasses below): ``OpenSocket(url)``, ``CloseSocket(code,
+reason)`` (close *and detach its handlers*: no event from that socket is
+wanted after it), ``SendText(text)``, ``StartTimer(name, ms)`` (replaces a
+running timer of that name), ``CancelTimer(name)``, ``HttpRequest(id, method,
+url, headers, body_text)`` (answer with ``http_answered`` or
+``http_failed``), ``Render(changes)``, ``ShowConnection(state, attempt,
+max_attempts, next_retry_ms)``, ``ShowSync(ready, loading, error)``,
+``Unauthorized()`` (go to the login form; this client is finished) and
+``Log(direction, text)``. Timer names: ``ping``, ``dead``, ``retry``,
+``snapshot`` and ``http:<request id>``.
+
+Views read *effective* state (confirmed, with optimistic overlays):
+``delivery(id)``, ``deliveries()``, ``row_status(id)`` (pending, last
+rollback), ``staff_member(id)``, ``staff()``, ``zone(id)``, ``zones()``,
+``communications()``, ``communication(id)``, ``communication_pending(id)``,
+``compose_status()``; and ``ready``, ``state``, ``diagnostics()``. On a
+``Render``, redraw each id it names from these views (an id they no longer
+know was removed), everything on ``reset``; re-read ``compose_status()``
+whenever ``changes.communications`` is not empty. Text is data: put it in
+``textContent``, never in ``innerHTML``.
+
+Flow (PROTOCOL.md 3 and 4): start opens the socket; on open, auth with
+``resumeFrom`` = the last applied seq; a welcome that did not resume (or a
+backend without seq, or a seq that went backwards) starts a resync: events
+are held, GET /snapshot, load it, apply the held events after it, render
+everything. A gap does the same without touching the socket. A failed
+snapshot is retried with the backoff delays (then every last delay). A 401
+anywhere or a close 4401 ends in ``Unauthorized``. Commands wait until the
+connection is open and in sync, then leave in order. Every HTTP request is
+timed out after ``http_timeout_ms``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import deque
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable, Optional, Union
+from urllib.parse import quote
+
+from pydantic import TypeAdapter, ValidationError
+
+from app import backoff, connection
+from app.commands import (
+    MAX_QUEUE,
+    TIMEOUT,
+    Accepted,
+    Commands,
+    Confirmed,
+    LoggedOut,
+    Refused,
+    Request,
+    RowStatus,
+    Touched,
+    new_key,
+)
+from app.connection import CancelTimer, CloseSocket, Connection, Phase, StartTimer, State
+from app.frames import Rejected, Unknown, decode, encode_auth, encode_ping
+from app.models import Communication, Delivery, Pong, Snapshot, Staff, Welcome, Zone
+from app.store import MAX_COMMUNICATIONS, MAX_HELD, Changes, Outcome, Store
+
+__all__ = [
+    "Client", "OpenSocket", "CloseSocket", "SendText", "StartTimer", "CancelTimer", "HttpRequest",
+    "Render", "ShowConnection", "ShowSync", "Unauthorized", "Log", "Accepted", "Refused", "RowStatus",
+    "Changes", "State", "SNAPSHOT_TIMER", "HTTP_TIMER_PREFIX",
+]
+
+HTTP_TIMEOUT_MS = 10_000
+SNAPSHOT_TIMER = "snapshot"
+HTTP_TIMER_PREFIX = "http:"
+RECENT_REJECTED = 10
+
+
+# --- actions (CloseSocket, StartTimer, CancelTimer come from app.connection) ----------------
+
+
+@dataclass(frozen=True)
+class OpenSocket:
+    """Open the WebSocket at ``url`` (there is never another one open or opening)."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class SendText:
+    text: str
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """Make this request; answer with ``http_answered(id, status, body_text)`` or ``http_failed(id, error)``."""
+
+    id: str
+    method: str
+    url: str
+    headers: dict
+    body_text: Optional[str]
+
+
+@dataclass(frozen=True)
+class Render:
+    """Redraw what ``changes`` names (everything if ``changes.reset``), reading the client's views."""
+
+    changes: Changes
+
+
+@dataclass(frozen=True)
+class ShowConnection:
+    """The connection indicator: ``state`` as ``data-state``, "attempt n of max", next try in ms."""
+
+    state: State
+    attempt: int
+    max_attempts: int
+    next_retry_ms: Optional[int]
+
+
+@dataclass(frozen=True)
+class ShowSync:
+    """``ready``: a snapshot was applied (``data-app-state=ready``); ``loading``: a (re)sync is under way."""
+
+    ready: bool
+    loading: bool
+    error: Optional[str]
+
+
+@dataclass(frozen=True)
+class Unauthorized:
+    """The token was refused (HTTP 401 or close 4401): show the login form; this client is finished."""
+
+
+@dataclass(frozen=True)
+class Log:
+    """A line for the console: ``<`` received, ``>`` sent, ``=`` state change."""
+
+    direction: str
+    text: str
+
+
+Action = Union[
+    OpenSocket, CloseSocket, SendText, StartTimer, CancelTimer, HttpRequest,
+    Render, ShowConnection, ShowSync, Unauthorized, Log,
+]
+
+_SNAPSHOT_JSON = TypeAdapter(Snapshot).validate_json
+_ITEM_MODELS = {"deliveries": Delivery, "staff": Staff, "zones": Zone, "communications": Communication}
+
+
+class Client:
+    """See the module docstring. Not thread-safe (there are no threads in the browser)."""
+
+    def __init__(
+        self,
+        api_base: str,
+        ws_url: str,
+        token: str,
+        *,
+        clock: Callable[[], float] = lambda: time.monotonic() * 1000,
+        delays_factory: Optional[backoff.DelaysFactory] = None,
+        rng: Callable[[], float] = random.random,
+        id_factory: Callable[[], str] = new_key,
+        ping_interval_ms: int = connection.PING_INTERVAL_MS,
+        dead_after_ms: int = connection.DEAD_AFTER_MS,
+        http_timeout_ms: int = HTTP_TIMEOUT_MS,
+        max_queue: int = MAX_QUEUE,
+        max_communications: int = MAX_COMMUNICATIONS,
+        max_held: int = MAX_HELD,
+        user_id: str = "me",
+        log_frames: bool = False,
+    ) -> None:
+        self.api_base = api_base.rstrip("/")
+        self.ws_url = ws_url
+        self._token = token
+        self._clock = clock
+        self._delays_factory = delays_factory or partial(backoff.delays, rng=rng)
+        self.http_timeout_ms = http_timeout_ms
+        self.log_frames = log_frames
+        self._conn = Connection(
+            clock=clock,
+            delays_factory=self._delays_factory,
+            ping_interval_ms=ping_interval_ms,
+            dead_after_ms=dead_after_ms,
+        )
+        self.store = Store(max_communications=max_communications, max_held=max_held)
+        self.commands = Commands(id_factory=id_factory, max_queue=max_queue, sender=user_id)
+        #: True once the first snapshot was applied (``data-app-state=ready``).
+        self.ready = False
+        self._out: list[Action] = []
+        self._changes: list[Changes] = []
+        self._requests: dict[str, tuple[str, Optional[str]]] = {}  # request id -> (kind, delivery id)
+        self._request_count = 0
+        self._snapshot_request: Optional[str] = None
+        self._snapshot_waiting = False  # the snapshot retry timer runs
+        self._snapshot_delays: Optional[list[int]] = None
+        self._snapshot_failures = 0
+        self._fetching: dict[str, str] = {}  # delivery id -> request id
+        self._sync_error: Optional[str] = None
+        self._sync_shown: Optional[ShowSync] = None
+        self._started = False
+        self._finished = False
+        self._received = 0
+        self._invalid = 0
+        self._unknown = 0
+        self._rejected: deque[Rejected] = deque(maxlen=RECENT_REJECTED)
+        self._rtt_ms: Optional[float] = None
+
+    # --- inputs: the socket ---------------------------------------------------------
+
+    def start(self) -> None:
+        if self._started or self._finished:
+            return
+        self._started = True
+        self._conn.start()
+        self._after()
+
+    def socket_opened(self) -> None:
+        if self._finished:
+            return
+        self._conn.socket_opened()
+        self._after()
+
+    def socket_message(self, text: str) -> None:
+        if self._finished:
+            return
+        self._received += 1
+        self._conn.frame_received()
+        message = decode(text)
+        if self.log_frames:
+            self._log("<", text[:200] if isinstance(text, str) else repr(text)[:200])
+        if isinstance(message, Rejected):
+            self._invalid += 1
+            self._rejected.append(message)
+            self._log("=", f"dropped an invalid frame ({message.reason}): {message.detail}")
+        elif isinstance(message, Unknown):
+            self._unknown += 1
+        elif isinstance(message, Welcome):
+            self._conn.welcome_received(message.resumed)
+            self._welcomed(message)
+        elif isinstance(message, Pong):
+            self._rtt_ms = max(0.0, self._clock() - message.t)
+        else:
+            self._absorb(self.store.apply(message))
+        self._after()
+
+    def socket_closed(self, code: int, reason: str = "") -> None:
+        if self._finished:
+            return
+        if self._conn.has_socket:
+            self._log("=", f"socket closed: {code} {reason}".rstrip())
+        self._conn.socket_closed(code)
+        if self._conn.phase is Phase.UNAUTHORIZED:
+            self._unauthorized(f"close {code}")
+        self._after()
+
+    def timer_fired(self, name: str) -> None:
+        if self._finished:
+            return
+        if name.startswith(HTTP_TIMER_PREFIX):
+            self._http_done(name[len(HTTP_TIMER_PREFIX):], None, TIMEOUT, timer_fired=True)
+        elif name == SNAPSHOT_TIMER:
+            self._snapshot_waiting = False
+        else:
+            self._conn.timer_fired(name)
+        self._after()
+
+    def browser_online(self) -> None:
+        self._conn_input(self._conn.browser_online)
+
+    def page_visible(self) -> None:
+        self._conn_input(self._conn.page_visible)
+
+    def retry_now(self) -> None:
+        """The user pressed "reconnect now"."""
+        self._conn_input(self._conn.retry_now)
+
+    def _conn_input(self, method: Callable[[], None]) -> None:
+        if self._finished:
+            return
+        method()
+        self._after()
+
+    # --- inputs: HTTP -------------------------------------------------------------------
+
+    def http_answered(self, request_id: str, status: int, body_text: str) -> None:
+        if self._finished:
+            return
+        self._http_done(request_id, status, body_text or "")
+        self._after()
+
+    def http_failed(self, request_id: str, error: str) -> None:
+        """The request got no answer (network error, CORS, aborted...)."""
+        if self._finished:
+            return
+        self._http_done(request_id, None, str(error) or "network error")
+        self._after()
+
+    def _http_done(self, request_id: str, status: Optional[int], text: str, *, timer_fired: bool = False) -> None:
+        entry = self._requests.pop(request_id, None)
+        if entry is None:
+            return  # stale (superseded, timed out, or not ours)
+        if not timer_fired:
+            self._out.append(CancelTimer(HTTP_TIMER_PREFIX + request_id))
+        kind, delivery_id = entry
+        if self.log_frames:
+            self._log("<", f"{request_id}: {status if status is not None else text}")
+        if kind == "command":
+            if status is None:
+                self.commands.http_failed(request_id, text)
+            else:
+                self.commands.http_answered(request_id, status, text)
+        elif status == 401:
+            self._unauthorized("HTTP 401")
+        elif kind == "snapshot":
+            self._snapshot_answered(request_id, status, text)
+        elif kind == "delivery":
+            self._delivery_answered(delivery_id, status, text)
+
+    # --- inputs: commands ----------------------------------------------------------------
+
+    def set_status(self, delivery_id: str, status: str) -> Union[Accepted, Refused]:
+        return self._command(self.commands.set_status, delivery_id, status)
+
+    def assign(self, delivery_id: str, staff_id: Optional[str]) -> Union[Accepted, Refused]:
+        """Assign to ``staff_id``; None (or "") unassigns."""
+        return self._command(self.commands.assign, delivery_id, staff_id or None)
+
+    def send_message(self, to: str, body: str, delivery_id: Optional[str] = None) -> Union[Accepted, Refused]:
+        return self._command(self.commands.send_message, to, body, delivery_id or None)
+
+    def retry(self, command_id: str) -> Union[Accepted, Refused]:
+        """Retry a rolled-back command (``row_status(...).error.command_id``) with the same key."""
+        return self._command(self.commands.retry, command_id)
+
+    def dismiss(self, command_id: str) -> None:
+        """Hide a rollback message."""
+        if not self._finished:
+            self.commands.dismiss(command_id)
+            self._after()
+
+    def _command(self, method, *args) -> Union[Accepted, Refused]:
+        if self._finished:
+            return Refused("stopped", "Not connected any more: log in again.")
+        result = method(*args)
+        self._after()
+        return result
+
+    def stop(self) -> None:
+        """Logout: close the socket, cancel every timer; the client ignores all inputs after this."""
+        if self._finished:
+            return
+        self._conn.stop()
+        self._finish()
+        self._after()
+
+    # --- output ----------------------------------------------------------------------
+
+    def actions(self) -> list[Action]:
+        """Everything to do since the last call, in order; at most one ``Render``, last."""
+        out, self._out = self._out, []
+        if self._changes:
+            changes = Changes.merge(self._changes)
+            self._changes = []
+            if changes:
+                out.append(Render(changes))
+        return out
+
+    # --- views -----------------------------------------------------------------------
+
+    @property
+    def state(self) -> State:
+        return self._conn.state
+
+    def delivery(self, delivery_id: str) -> Optional[Delivery]:
+        """The delivery as the user should see it: confirmed, with unconfirmed changes laid over."""
+        confirmed = self.store.deliveries.get(delivery_id)
+        return None if confirmed is None else self.commands.effective(confirmed)
+
+    def deliveries(self) -> list[Delivery]:
+        return [self.commands.effective(d) for d in self.store.deliveries.values()]
+
+    def row_status(self, delivery_id: str) -> RowStatus:
+        """``pending`` (an unconfirmed change: ``data-pending``) and ``error`` (the last rollback)."""
+        return self.commands.row_status(delivery_id)
+
+    def staff_member(self, staff_id: str) -> Optional[Staff]:
+        return self.store.staff.get(staff_id)
+
+    def staff(self) -> list[Staff]:
+        return list(self.store.staff.values())
+
+    def zone(self, zone_id: str) -> Optional[Zone]:
+        return self.store.zones.get(zone_id)
+
+    def zones(self) -> list[Zone]:
+        return list(self.store.zones.values())
+
+    def communications(self) -> list[Communication]:
+        """Newest first: messages being sent, then the confirmed ones."""
+        sending = [c for c, _ in self.commands.messages() if self.store.communication(c.id) is None]
+        return sending + self.store.communications_newest_first()
+
+    def communication(self, communication_id: str) -> Optional[Communication]:
+        found = self.store.communication(communication_id)
+        if found is None:
+            found = next((c for c, _ in self.commands.messages() if c.id == communication_id), None)
+        return found
+
+    def communication_pending(self, communication_id: str) -> bool:
+        """True while a message the user sent is not confirmed (``data-pending``)."""
+        return any(c.id == communication_id and pending for c, pending in self.commands.messages())
+
+    def compose_status(self) -> RowStatus:
+        """The message form: a message being sent (``pending``) and the last rollback (``error``)."""
+        return self.commands.compose_status()
+
+    def diagnostics(self) -> dict:
+        counters = self.store.counters
+        return {
+            "received": self._received,
+            "applied": counters.applied,
+            "invalid": self._invalid + counters.invalid,
+            "duplicates": counters.duplicates,
+            "unknown": self._unknown,
+            "last_seq": self.store.last_seq,
+            "resyncs": counters.resyncs,
+            "held": self.store.held,
+            "held_dropped": counters.held_dropped,
+            "fetches": counters.fetches,
+            "state": self._conn.state.value,
+            "attempt": self._conn.attempt,
+            "max_attempts": self._conn.max_attempts,
+            "last_close_code": self._conn.last_close_code,
+            "rtt_ms": self._rtt_ms,
+            "ready": self.ready,
+            "loading": self.store.loading,
+            "sync_error": self._sync_error,
+            "queued_commands": self.commands.queued,
+            "unconfirmed_commands": self.commands.unconfirmed,
+            "rejected": [
+                {"reason": r.reason, "detail": r.detail, "preview": r.preview} for r in self._rejected
+            ],
+        }
+
+    # --- the glue ----------------------------------------------------------------------
+
+    def _welcomed(self, welcome: Welcome) -> None:
+        last = self.store.last_seq
+        resumable = (
+            welcome.resumed
+            and self.store.loaded
+            and last is not None
+            and welcome.seq is not None
+            and welcome.seq >= last
+        )
+        if resumable:
+            self._log("=", f"resumed after seq {last}")
+            return
+        why = "no seq" if welcome.seq is None else ("not resumed" if not welcome.resumed else "seq went backwards")
+        self._log("=", f"welcome ({why}): loading the snapshot")
+        self.store.begin_resync()
+        self._forget_snapshot_request()
+
+    def _absorb(self, outcome: Outcome) -> None:
+        if outcome.changes:
+            self._changes.append(outcome.changes)
+        for event in outcome.applied:
+            self.commands.event_applied(event)
+        for delivery_id in outcome.fetch:
+            self._fetch(delivery_id)
+        if outcome.resync:
+            self._log("=", "resync: loading the snapshot")
+
+    def _after(self) -> None:
+        """After every input: start what is due, then translate the parts' outputs into actions."""
+        if not self._finished:
+            store = self.store
+            online = self._conn.phase is Phase.OPEN
+            if store.loading and online and self._snapshot_request is None and not self._snapshot_waiting:
+                self._snapshot_request = self._http("snapshot", "GET", "/snapshot")
+            self.commands.settle(store)
+            self.commands.set_online(online and not store.loading)
+        self._pump_commands()
+        self._pump_connection()
+        self._show_sync()
+
+    def _pump_commands(self) -> None:
+        while True:
+            outputs = self.commands.actions()
+            if not outputs:
+                break
+            for output in outputs:
+                if isinstance(output, Request):
+                    headers = dict(output.headers)
+                    self._http("command", output.method, output.path, output.body, headers, output.request_id)
+                elif isinstance(output, Touched):
+                    self._changes.append(output.changes)
+                elif isinstance(output, Confirmed):
+                    if output.delivery is not None:
+                        self._absorb(self.store.put_delivery(output.delivery))
+                    if output.communication is not None:
+                        self._absorb(self.store.put_communication(output.communication))
+                    self.commands.settle(self.store)
+                elif isinstance(output, LoggedOut):
+                    self._unauthorized("HTTP 401")
+        # A command settled by its event no longer waits for its answer: stop its timer.
+        for request_id, (kind, _) in list(self._requests.items()):
+            if kind == "command" and not self.commands.owns(request_id):
+                del self._requests[request_id]
+                self._out.append(CancelTimer(HTTP_TIMER_PREFIX + request_id))
+
+    def _pump_connection(self) -> None:
+        for action in self._conn.actions():
+            if isinstance(action, connection.OpenSocket):
+                self._out.append(OpenSocket(self.ws_url))
+            elif isinstance(action, connection.SendAuth):
+                resume_from = self.store.last_seq if self.store.loaded else None
+                self._out.append(SendText(encode_auth(self._token, resume_from)))
+                self._log(">", f"auth (resumeFrom {resume_from})")
+            elif isinstance(action, connection.SendPing):
+                self._out.append(SendText(encode_ping(round(self._clock(), 3))))
+            elif isinstance(action, connection.StateChanged):
+                self._out.append(ShowConnection(action.state, action.attempt, action.of, action.next_retry_ms))
+                self._log("=", _describe(action))
+            else:  # CloseSocket, StartTimer, CancelTimer: the same classes
+                if isinstance(action, CloseSocket):
+                    self._log("=", f"closing the socket: {action.code} {action.reason}")
+                self._out.append(action)
+
+    def _show_sync(self) -> None:
+        shown = ShowSync(self.ready, self.store.loading, self._sync_error)
+        if shown != self._sync_shown:
+            self._sync_shown = shown
+            self._out.append(shown)
+
+    def _http(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        body: Optional[dict] = None,
+        extra_headers: Optional[dict] = None,
+        request_id: Optional[str] = None,
+        delivery_id: Optional[str] = None,
+    ) -> str:
+        if request_id is None:
+            self._request_count += 1
+            request_id = f"{kind}-{self._request_count}"
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        body_text = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            body_text = json.dumps(body, separators=(",", ":"))
+        headers.update(extra_headers or {})
+        self._requests[request_id] = (kind, delivery_id)
+        self._out.append(HttpRequest(request_id, method, self.api_base + path, headers, body_text))
+        self._out.append(StartTimer(HTTP_TIMER_PREFIX + request_id, self.http_timeout_ms))
+        if self.log_frames:
+            self._log(">", f"{request_id}: {method} {path}")
+        return request_id
+
+    # --- snapshot and fetches ---------------------------------------------------------------
+
+    def _forget_snapshot_request(self) -> None:
+        """A new stream started: an older snapshot request or retry wait is not wanted any more."""
+        if self._snapshot_request is not None:
+            self._requests.pop(self._snapshot_request, None)
+            self._out.append(CancelTimer(HTTP_TIMER_PREFIX + self._snapshot_request))
+            self._snapshot_request = None
+        if self._snapshot_waiting:
+            self._snapshot_waiting = False
+            self._out.append(CancelTimer(SNAPSHOT_TIMER))
+
+    def _snapshot_answered(self, request_id: str, status: Optional[int], text: str) -> None:
+        if request_id != self._snapshot_request:
+            return
+        self._snapshot_request = None
+        if status is None:
+            self._snapshot_failed(text)
+            return
+        if not 200 <= status < 300:
+            self._snapshot_failed(f"HTTP {status}")
+            return
+        snapshot = self._parse_snapshot(text)
+        if snapshot is None:
+            self._snapshot_failed("the answer is not a snapshot")
+            return
+        self._snapshot_delays = None
+        self._snapshot_failures = 0
+        self._sync_error = None
+        outcome = self.store.load_snapshot(snapshot)
+        self.ready = True
+        self._log("=", f"snapshot applied (seq {snapshot.seq}, {len(snapshot.deliveries)} deliveries)")
+        self._absorb(outcome)
+
+    def _parse_snapshot(self, text: str) -> Optional[Snapshot]:
+        """The snapshot; one bad item is dropped and counted rather than losing the whole list."""
+        try:
+            return _SNAPSHOT_JSON(text)
+        except ValidationError:
+            pass
+        try:
+            data = json.loads(text)
+            seq = data.get("seq")
+            lists = {name: data[name] for name in _ITEM_MODELS}
+            if not all(isinstance(items, list) for items in lists.values()):
+                return None
+        except (ValueError, AttributeError, KeyError, TypeError):
+            return None
+        kept: dict[str, list] = {}
+        for name, model in _ITEM_MODELS.items():
+            kept[name] = []
+            for item in lists[name]:
+                try:
+                    kept[name].append(model.model_validate(item))
+                except ValidationError as exc:
+                    self._invalid += 1
+                    self._log("=", f"dropped an invalid snapshot item in {name}: {exc.errors()[0]['msg']}")
+        try:
+            return Snapshot(seq=seq, **kept)
+        except ValidationError:
+            return None
+
+    def _snapshot_failed(self, why: str) -> None:
+        if self._snapshot_delays is None:
+            self._snapshot_delays = list(self._delays_factory()) or [backoff.BASE_MS]
+        delays = self._snapshot_delays
+        delay = delays[min(self._snapshot_failures, len(delays) - 1)]
+        self._snapshot_failures += 1
+        self._sync_error = f"snapshot failed ({why}); retrying in {delay / 1000:.1f} s"
+        self._log("=", self._sync_error)
+        self._snapshot_waiting = True
+        self._out.append(StartTimer(SNAPSHOT_TIMER, delay))
+
+    def _fetch(self, delivery_id: str) -> None:
+        if delivery_id in self._fetching and self._fetching[delivery_id] in self._requests:
+            return
+        path = f"/deliveries/{quote(delivery_id, safe='')}"
+        self._fetching[delivery_id] = self._http("delivery", "GET", path, delivery_id=delivery_id)
+
+    def _delivery_answered(self, delivery_id: str, status: Optional[int], text: str) -> None:
+        self._fetching.pop(delivery_id, None)
+        if status is not None and 200 <= status < 300:
+            try:
+                delivery = Delivery.model_validate_json(text)
+            except ValidationError:
+                delivery = None
+            if delivery is not None and delivery.id == delivery_id:
+                self._absorb(self.store.upsert_delivery(delivery))
+                return
+        self._absorb(self.store.fetch_failed(delivery_id, missing=status == 404))
+
+    # --- the end ------------------------------------------------------------------------------
+
+    def _unauthorized(self, why: str) -> None:
+        if self._finished:
+            return
+        self._log("=", f"unauthorized ({why}): back to login")
+        self._out.append(Unauthorized())
+        self._conn.unauthorized()
+        self._finish()
+
+    def _finish(self) -> None:
+        self._finished = True
+        for request_id in self._requests:
+            self._out.append(CancelTimer(HTTP_TIMER_PREFIX + request_id))
+        self._requests.clear()
+        if self._snapshot_waiting:
+            self._snapshot_waiting = False
+            self._out.append(CancelTimer(SNAPSHOT_TIMER))
+        self.commands.set_online(False)
+
+    def _log(self, direction: str, text: str) -> None:
+        self._out.append(Log(direction, text))
+
+
+def _describe(change: connection.StateChanged) -> str:
+    text = f"connection {change.state.value}"
+    if change.attempt:
+        text += f" (attempt {change.attempt} of {change.of}"
+        if change.next_retry_ms is not None:
+            text += f", next try in {change.next_retry_ms / 1000:.1f} s"
+        text += ")"
+    return text

@@ -1,0 +1,77 @@
+"""The login form of PROTOCOL.md 6: ``form[data-testid=login]``.
+
+Shown when there is no token, after a 401, or after close code 4401. It owns
+one submit listener, freed when the form is hidden again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from app.models import LoginResult
+from app.web import http
+from app.web.dom import by_id
+from app.web.runtime import ProxyOwner, document
+
+
+class LoginView:
+    def __init__(self, api_base: str, on_success):
+        self._api_base = api_base
+        self._on_success = on_success  # called with (token, LoginResult)
+        self._owner = ProxyOwner("login")
+        self._form = document.querySelector("form[data-testid=login]")
+        self._error = document.querySelector("[data-testid=login-error]")
+        self._busy = False
+
+    def show(self, message: str = "") -> None:
+        by_id("login-view").hidden = False
+        self._show_error(message)
+        self._form.addEventListener("submit", self._owner.proxy(self._submit))
+        self._form.querySelector("[name=username]").focus()
+
+    def hide(self) -> None:
+        by_id("login-view").hidden = True
+        self._owner.destroy()  # the listener's proxy; JS no longer calls it
+        self._owner = ProxyOwner("login")
+        self._form.querySelector("[name=password]").value = ""
+
+    def _show_error(self, message: str) -> None:
+        self._error.textContent = message
+        self._error.hidden = not message
+
+    def _submit(self, event) -> None:
+        event.preventDefault()
+        if not self._busy:
+            asyncio.ensure_future(self._log_in())
+
+    async def _log_in(self) -> None:
+        username = str(self._form.querySelector("[name=username]").value).strip()
+        password = str(self._form.querySelector("[name=password]").value)
+        if not username or not password:
+            self._show_error("Enter your username and password.")
+            return
+        self._busy = True
+        self._show_error("")
+        try:
+            status, text = await http.request(
+                "POST", f"{self._api_base}/login", {"Content-Type": "application/json"},
+                json.dumps({"username": username, "password": password}),
+            )
+        except http.NetworkError:
+            self._show_error("Cannot reach the server. Check the connection and try again.")
+            return
+        finally:
+            self._busy = False
+        if status == 401:
+            self._show_error("Wrong username or password.")
+            return
+        if status != 200:
+            self._show_error(f"The server refused the login (HTTP {status}). Try again in a moment.")
+            return
+        try:
+            result = LoginResult.model_validate_json(text)
+        except ValueError:
+            self._show_error("The server's answer to the login was not understood.")
+            return
+        self._on_success(result)

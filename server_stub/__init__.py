@@ -1,0 +1,10 @@
+"""The stub backend of the Delivery Coordinator: PROTOCOL.md sections 2-5 over a simulated city.
+
+    python -m server_stub --port 0 --faults     # prints the URL and a demo login
+
+Layout, one concept per module: ``world`` (the pure simulated state, with
+``behaviour`` and ``generate``), ``journal`` (seq and replay ring), ``auth``
+(tokens), ``idempotency``, ``hub`` (sockets and their queues), ``ws`` (the
+socket protocol), ``rest`` (the /api routes), ``faults`` (the /_control/
+routes), ``static`` (the app's files), ``app`` (``create_app``), ``settings``.
+"""

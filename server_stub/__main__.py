@@ -1,0 +1,130 @@
+"""``python -m server_stub``: run the stub on the loopback interface.
+
+    python -m server_stub --port 0 --faults --seed 7
+
+Prints, flushed, once the socket accepts connections (tests parse the first):
+
+    Delivery Coordinator stub listening on http://127.0.0.1:PORT/
+    demo login: user "demo", password "demo"
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .settings import MAX_DELIVERIES, MAX_STAFF, MAX_ZONES, REPO_ROOT, Settings
+from .static import RUNTIME_MARKER, runtime_missing
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def bounded(low: int, high: int):
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {value}")
+        return value
+    return parse
+
+
+def non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> Settings:
+    p = argparse.ArgumentParser(prog="python -m server_stub", description="Delivery Coordinator stub backend.")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=bounded(0, 65535), default=8000, help="0 picks a free port (default 8000)")
+    p.add_argument("--deliveries", type=bounded(1, MAX_DELIVERIES), default=300)
+    p.add_argument("--staff", type=bounded(1, MAX_STAFF), default=40)
+    p.add_argument("--zones", type=bounded(1, MAX_ZONES), default=8)
+    p.add_argument("--rate", type=non_negative, default=3.0, help="simulated events per second (default 3)")
+    p.add_argument("--seed", type=int, default=None, help="world seed (default: random, printed)")
+    p.add_argument("--replay-buffer", type=bounded(1, 1_000_000), default=5000,
+                   help="events kept for resume (default 5000)")
+    p.add_argument("--faults", action="store_true", help="mount the /_control/ fault-injection routes")
+    p.add_argument("--no-sim", action="store_true", help="start with the simulation stopped (rate 0)")
+    p.add_argument("--token-ttl", type=positive, default=28_800.0, help="token lifetime in seconds (default 28800)")
+    p.add_argument("--static-root", type=Path, default=REPO_ROOT, help="where index.html, app/ and static/ are")
+    a = p.parse_args(argv)
+    return Settings(host=a.host, port=a.port, deliveries=a.deliveries, staff=a.staff, zones=a.zones,
+                    rate=0.0 if a.no_sim else a.rate, seed=a.seed, replay_buffer=a.replay_buffer,
+                    faults=a.faults, token_ttl=a.token_ttl, static_root=a.static_root)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+async def serve(settings: Settings) -> None:
+    app = create_app(settings)
+    stub = app.state.stub
+    sock = bind(settings.host, settings.port)
+    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on",
+                            ws_max_size=1 << 20)  # frames over 64 KiB get a 4400 from ws.py first
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            return await task
+        await asyncio.sleep(0.01)
+    announce(settings, stub.seed, url_of(sock))
+    await task
+
+
+def announce(settings: Settings, seed: int, url: str) -> None:
+    """The start-up lines: warnings on stderr, then what tests and people read on stdout."""
+    if runtime_missing(settings.static_root):
+        print(f"warning: the browser runtime is missing ({settings.static_root / RUNTIME_MARKER}); "
+              "run `python scripts/vendor.py`", file=sys.stderr, flush=True)
+    if settings.faults and settings.host not in LOOPBACK:
+        print(f"warning: --faults on {settings.host}: the /_control/ routes need no login; "
+              "use them on a loopback address only", file=sys.stderr, flush=True)
+    print(f"Delivery Coordinator stub listening on {url}", flush=True)
+    print('demo login: user "demo", password "demo"', flush=True)
+    print('second login: user "coordinator", password "coordinator"', flush=True)
+    print(f"world: {settings.deliveries} deliveries, {settings.staff} staff, {settings.zones} zones, "
+          f"seed {seed}, {settings.rate:g} events/s{'; faults on /_control/' if settings.faults else ''}",
+          flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        settings = parse_args(argv)
+    except ValueError as exc:  # a Settings check argparse did not cover
+        sys.exit(f"error: {exc}")
+    try:
+        asyncio.run(serve(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

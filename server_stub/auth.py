@@ -1,0 +1,80 @@
+"""Demo accounts and bearer tokens: who is calling, and until when.
+
+    >>> tokens = Tokens(ttl=60)
+    >>> result = tokens.login("demo", "demo")
+    >>> tokens.user(result.token).id
+    'U-demo'
+    >>> tokens.revoke_all(); tokens.user(result.token) is None
+    True
+
+Tokens are random, held in memory and forgotten on restart (a restarted stub
+answers 401 and the app shows its login, as PROTOCOL.md 2 says). The clock is
+injectable so tests can expire a token without sleeping.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from app.models import LoginResult, User
+
+from .clock import iso
+
+#: username -> (password, user). Printed at start-up; this is a stub.
+ACCOUNTS = {
+    "demo": ("demo", User(id="U-demo", name="Demo Coordinator")),
+    "coordinator": ("coordinator", User(id="U-coordinator", name="Casey Coordinator")),
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    user: User
+    expires: float  # clock seconds
+
+
+class Tokens:
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.time) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._grants: dict[str, Grant] = {}
+
+    def login(self, username: str, password: str) -> LoginResult | None:
+        """A fresh token for a known account and its password, else None."""
+        account = ACCOUNTS.get(username)
+        if account is None or not hmac.compare_digest(account[0].encode(), password.encode()):
+            return None
+        self._forget_expired()
+        token = secrets.token_urlsafe(32)
+        grant = Grant(account[1], self.clock() + self.ttl)
+        self._grants[token] = grant
+        return LoginResult(token=token, expiresAt=iso(datetime.fromtimestamp(grant.expires, timezone.utc)),
+                           user=grant.user)
+
+    def grant(self, token: str | None) -> Grant | None:
+        """The live grant behind ``token``: None when unknown, revoked or expired."""
+        grant = self._grants.get(token or "")
+        if grant is None or grant.expires <= self.clock():
+            return None
+        return grant
+
+    def user(self, token: str | None) -> User | None:
+        grant = self.grant(token)
+        return grant.user if grant else None
+
+    def seconds_left(self, token: str) -> float:
+        grant = self._grants.get(token)
+        return max(0.0, grant.expires - self.clock()) if grant else 0.0
+
+    def revoke_all(self) -> None:
+        self._grants.clear()
+
+    def _forget_expired(self) -> None:
+        now = self.clock()
+        for token in [t for t, g in self._grants.items() if g.expires <= now]:
+            del self._grants[token]

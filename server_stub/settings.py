@@ -1,0 +1,59 @@
+"""How one stub server is configured: the CLI fills this, tests build it directly.
+
+    >>> Settings(seed=7, rate=0).deliveries
+    300
+
+Frozen on purpose: what changes while the server runs (the simulation rate,
+the faults) lives in the runtime objects that own it, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The repository root: the default place the app's static files are served from.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+MAX_DELIVERIES = 10_000
+MAX_STAFF = 500
+MAX_ZONES = 50
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    deliveries: int = 300
+    staff: int = 40
+    zones: int = 8
+    #: Simulated events per second; 0 leaves the world still until a control call moves it.
+    rate: float = 3.0
+    #: None draws a seed at start; the CLI prints it so a run can be replayed.
+    seed: int | None = None
+    #: How many past events a reconnecting client can resume from.
+    replay_buffer: int = 5000
+    #: Mount the /_control/ fault-injection routes (loopback test use only).
+    faults: bool = False
+    token_ttl: float = 28_800.0
+    static_root: Path = field(default=REPO_ROOT)
+    #: Frames a socket may have waiting before it is closed with 1008 as too slow.
+    ws_queue_limit: int = 10_000
+    #: Seconds a new socket has to send its auth message.
+    auth_timeout: float = 10.0
+    #: Idempotency keys remembered (least recently used forgotten first).
+    idempotency_keys: int = 10_000
+
+    def __post_init__(self) -> None:
+        checks = [
+            (1 <= self.deliveries <= MAX_DELIVERIES, f"deliveries must be 1..{MAX_DELIVERIES}"),
+            (1 <= self.staff <= MAX_STAFF, f"staff must be 1..{MAX_STAFF}"),
+            (1 <= self.zones <= MAX_ZONES, f"zones must be 1..{MAX_ZONES}"),
+            (self.rate >= 0, "rate must be >= 0"),
+            (self.replay_buffer >= 1, "replay buffer must be >= 1"),
+            (self.token_ttl > 0, "token ttl must be > 0"),
+            (self.ws_queue_limit >= 1, "ws queue limit must be >= 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)

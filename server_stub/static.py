@@ -1,0 +1,86 @@
+"""The app's own files, served from the same origin as the API (PROTOCOL.md 1 defaults).
+
+    GET /                 -> index.html            (no-cache)
+    GET /pyscript.toml    -> pyscript.toml         (no-cache)
+    GET /app/**.py        -> app's Python modules  (no-cache: the browser revalidates)
+    GET /static/**        -> static files; static/vendor/** is immutable for a year
+
+Anything else is a 404: server_stub/, tests/, .git, .venv, dotfiles and
+non-.py files under app/ are never served. A path must resolve (symlinks
+followed) inside the directory it names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse
+from starlette.routing import Match
+
+NO_CACHE = "no-cache"
+IMMUTABLE = "public, max-age=31536000, immutable"
+TYPES = {
+    ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
+    ".toml": "text/plain", ".py": "text/plain", ".json": "application/json", ".css": "text/css",
+    ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".txt": "text/plain",
+    ".zip": "application/zip", ".whl": "application/zip", ".tar": "application/x-tar",
+    ".map": "application/json", ".woff2": "font/woff2",
+}
+RUNTIME_MARKER = Path("static/vendor/pyodide/pyodide.mjs")
+
+
+def resolve(root: Path, path: str) -> tuple[Path, str] | None:
+    """The file for a URL path and its Cache-Control, or None if it is not to be served."""
+    path = path or "index.html"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") or "\\" in part for part in parts):
+        return None
+    if path in ("index.html", "pyscript.toml"):
+        base = root
+    elif parts[0] == "app" and len(parts) > 1 and path.endswith(".py"):
+        base = root / "app"
+    elif parts[0] == "static" and len(parts) > 1:
+        base = root / "static"
+    else:
+        return None
+    try:
+        file = (root / path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not file.is_file() or not file.is_relative_to(base.resolve()):
+        return None
+    return file, IMMUTABLE if parts[:2] == ["static", "vendor"] else NO_CACHE
+
+
+def runtime_missing(root: Path) -> bool:
+    return not (root / RUNTIME_MARKER).is_file()
+
+
+def mount(app: FastAPI, root: Path) -> None:
+    """Add the catch-all file route; call it last so /api, /ws and /_control win."""
+    root = root.resolve()
+
+    @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def static_file(path: str) -> FileResponse:
+        found = resolve(root, path)
+        if found is None:
+            raise HTTPException(404, "Not Found")
+        file, cache = found
+        media_type = TYPES.get(file.suffix.lower(), "application/octet-stream")
+        return FileResponse(file, media_type=media_type, headers={"Cache-Control": cache})
+
+    @app.api_route("/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)
+    async def not_here(path: str) -> None:
+        """Other methods: 404 (not 405) so that, say, an unmounted /_control/ is simply absent;
+        /api/ paths keep their 405 for a method they do not take."""
+        if routed(app, f"/{path}"):
+            raise HTTPException(405, "Method Not Allowed")
+        raise HTTPException(404, "Not Found")
+
+
+def routed(app: FastAPI, path: str) -> bool:
+    """Whether a route other than these catch-alls serves ``path`` with some method."""
+    scope = {"type": "http", "path": path, "method": "GET"}
+    return any(route.matches(scope)[0] is not Match.NONE
+               for route in app.router.routes if getattr(route, "path", None) != "/{path:path}")

@@ -1,0 +1,139 @@
+"""The WebSocket endpoint of PROTOCOL.md 3: auth, welcome, replay, live events, heartbeat.
+
+    {"type":"auth","token":"...","resumeFrom":41}   ->   {"type":"welcome","seq":57,"resumed":true}
+                                                          then events 42..57, then live ones
+
+Close codes: 4400 a bad client frame (malformed, not auth first, binary,
+over 64 KiB), 4401 a bad, expired or revoked token, 1008 no auth within
+``auth_timeout`` or a consumer too slow for its queue. The handshake is
+refused (HTTP 403) while a ``refuse`` fault is on.
+
+The welcome, the replay and the switch to live happen in one synchronous
+step (no ``await``), and events are recorded and published synchronously
+too (journal.py), so no event can fall between replay and live or be in both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from pydantic import TypeAdapter, ValidationError
+from starlette.websockets import WebSocket
+
+from app.models import MAX_FRAME_BYTES, Auth, ClientMessage, Ping, Pong, Welcome
+
+from .hub import ABORT, Peer
+from .journal import wire_json
+
+CLIENT_MESSAGE = TypeAdapter(ClientMessage)
+CLOSE_TIMEOUT = 2.0
+
+
+def parse(frame: dict) -> Auth | Ping | None:
+    """The client message in an ASGI receive event, or None if it is not a valid one."""
+    text = frame.get("text")
+    if text is None or len(text.encode()) > MAX_FRAME_BYTES:
+        return None
+    try:
+        return CLIENT_MESSAGE.validate_json(text)
+    except ValidationError:
+        return None
+
+
+async def endpoint(websocket: WebSocket) -> None:
+    stub = websocket.app.state.stub
+    if stub.faults.refusing():
+        await websocket.close(code=1013)  # before accept: the server answers HTTP 403
+        return
+    await websocket.accept()
+    stub.stats.opened()
+    peer = stub.hub.new_peer(websocket.send_text)
+    try:
+        await serve(stub, websocket, peer)
+    finally:
+        stub.hub.remove(peer)
+        stub.stats.closed()
+
+
+async def serve(stub, websocket: WebSocket, peer: Peer) -> None:
+    """Run the peer until it or the client ends it, then close as asked."""
+    expiry: list[asyncio.TimerHandle] = []
+    tasks = [asyncio.create_task(peer.pump()), asyncio.create_task(listen(stub, websocket, peer, expiry)),
+             asyncio.create_task(peer.ending.wait())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        # Cancel, but do not await: a CancelledError of our own making must not
+        # replace the one a cancelling caller (a server shutting down) threw in.
+        for task in tasks:
+            task.cancel()
+        for timer in expiry:
+            timer.cancel()
+    for task in done:
+        task.cancelled() or task.exception()  # retrieved: a client gone mid-send is normal
+    if peer.ending.is_set():
+        await close(websocket, peer.end_code, peer.end_reason)
+
+
+async def listen(stub, websocket: WebSocket, peer: Peer, expiry: list) -> None:
+    """Read the auth message, go live, then answer pings until the client leaves."""
+    try:
+        first = await asyncio.wait_for(websocket.receive(), stub.settings.auth_timeout)
+    except asyncio.TimeoutError:
+        peer.end(1008, f"no auth message within {stub.settings.auth_timeout:g} s")
+        return
+    if first["type"] == "websocket.disconnect":
+        return
+    auth = parse(first)
+    if not isinstance(auth, Auth):
+        peer.end(4400, "the first message must be a valid auth message")
+        return
+    if stub.tokens.grant(auth.token) is None:
+        stub.stats.auth_failures += 1
+        peer.end(4401, "invalid or expired token")
+        return
+    go_live(stub, peer, auth.resumeFrom)
+    left = stub.tokens.seconds_left(auth.token)
+    expiry.append(asyncio.get_running_loop().call_later(left, peer.end, 4401, "token expired"))
+    while True:
+        frame = await websocket.receive()
+        if frame["type"] == "websocket.disconnect":
+            return
+        message = parse(frame)
+        if not isinstance(message, Ping):
+            peer.end(4400, "expected a ping message")
+            return
+        peer.push(wire_json(Pong(t=message.t)))
+
+
+def go_live(stub, peer: Peer, resume_from: int | None) -> None:
+    """Welcome, replay and subscription in one synchronous step: no gap, no duplicate."""
+    journal = stub.world.journal
+    replay = journal.since(resume_from)
+    peer.push(wire_json(Welcome(seq=journal.seq, resumed=replay is not None)), force=True)
+    for text in replay or ():
+        peer.push(text, force=True)
+    peer.live = True
+
+
+async def close(websocket: WebSocket, code: int | None, reason: str) -> None:
+    """Close with ``code``; with ``ABORT``, or when the close frame cannot be written in
+    time (a client that stopped reading), cut the connection with no close frame."""
+    if code is not ABORT:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(websocket.close(code, reason), CLOSE_TIMEOUT)
+            return
+    transport = _transport(websocket)
+    if transport is not None:
+        transport.abort()
+    else:  # an in-process test client has no transport: report what a client would see
+        with contextlib.suppress(Exception):
+            await websocket.close(1006, "aborted")
+
+
+def _transport(websocket: WebSocket):
+    """The TCP transport under a uvicorn socket (its ASGI receive is a bound method of
+    the protocol object that owns it); None under other servers."""
+    owner = getattr(websocket._receive, "__self__", None)
+    return getattr(owner, "transport", None)

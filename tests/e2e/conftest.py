@@ -1,0 +1,62 @@
+"""Fixtures for the Chromium tests: one browser per session, a fresh stub per module.
+
+One persistent profile serves the whole session so Pyodide's 9.6 MB wasm is
+compiled once (``new_context()`` would not keep it in its cache); each test
+gets its own tab, and sessionStorage is per tab, so tests do not share logins.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.harness import CHROMIUM_ARGS, Stub, chromium_path
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def browser_context():
+    with tempfile.TemporaryDirectory(prefix="dc-e2e-profile-") as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 720},
+        )
+        context.set_default_timeout(20_000)
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def stub():
+    server = Stub("--seed", "7", "--rate", "4")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page(browser_context):
+    tab = browser_context.new_page()
+    tab.console_messages_seen = []
+    tab.on("console", lambda message: tab.console_messages_seen.append(f"{message.type}: {message.text}"))
+    tab.on("pageerror", lambda error: tab.console_messages_seen.append(f"pageerror: {error}"))
+    yield tab
+    tab.close()
+
+
+def open_app(page, stub: Stub, query: str = "", fragment: str = ""):
+    """Navigate to the app and wait until it has left ``loading``."""
+    page.goto(stub.url + (f"?{query}" if query else "") + fragment)
+    page.wait_for_selector("html:not([data-app-state=loading])", timeout=60_000)
+    return page
+
+
+def log_in(page, username: str = "demo", password: str = "demo"):
+    page.wait_for_selector("html[data-app-state=login]")
+    page.fill("form[data-testid=login] [name=username]", username)
+    page.fill("form[data-testid=login] [name=password]", password)
+    page.click("form[data-testid=login] [type=submit]")
+    page.wait_for_selector("html[data-app-state=ready]", timeout=30_000)
+    return page

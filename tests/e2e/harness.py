@@ -1,0 +1,121 @@
+"""Start the stub server and drive Chromium: the pieces every end-to-end test shares.
+
+The stub runs as a real subprocess on a free loopback port with fault
+injection on, so a test reaches it exactly as a browser would. Every wait is
+bounded; the process is always killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium when present; None lets Playwright use its own (other machines)."""
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+class Stub:
+    """A running ``python -m server_stub`` and its control interface."""
+
+    def __init__(self, *flags: str, startup_timeout: float = 30.0):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server_stub", "--port", "0", "--faults", *flags],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.lines: list[str] = []
+        self.url = self._wait_for_url(startup_timeout)
+        self._drain = threading.Thread(target=self._read_rest, daemon=True)
+        self._drain.start()
+
+    def _wait_for_url(self, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        found: list[str] = []
+
+        def read():
+            for line in self.proc.stdout:
+                self.lines.append(line.rstrip())
+                match = re.search(r"listening on (http://\S+)", line)
+                if match:
+                    found.append(match.group(1))
+                    return
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(max(0.0, deadline - time.monotonic()))
+        if not found:
+            self.stop()
+            raise RuntimeError("stub did not start:\n" + "\n".join(self.lines[-20:]))
+        return found[0].rstrip("/") + "/"
+
+    def _read_rest(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip())
+
+    def control(self, route: str, body: dict | None = None, method: str = "POST") -> dict:
+        data = None if method == "GET" else json.dumps(body or {}).encode()
+        request = urllib.request.Request(self.url + "_control/" + route, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read() or b"{}")
+
+    def stats(self) -> dict:
+        return self.control("stats", method="GET")
+
+    def api(self, method: str, path: str, body: dict | None = None, token: str | None = None,
+            headers: dict | None = None) -> tuple[int, dict]:
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + "api/" + path.lstrip("/"), data=data, method=method,
+                                         headers=all_headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, json.loads(answer.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def login_token(self, username: str = "demo", password: str = "demo") -> str:
+        status, body = self.api("POST", "login", {"username": username, "password": password})
+        assert status == 200, body
+        return body["token"]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):
+    """Poll ``predicate`` until it returns a truthy value; bounded in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)

@@ -1,0 +1,1 @@
+"""Tests of the stub backend (server_stub/), one module per concern."""

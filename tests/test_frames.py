@@ -1,0 +1,169 @@
+"""app/frames.py: untrusted text in, a typed message, an Unknown or a Rejected out; never an exception."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.frames import (
+    INVALID,
+    NOT_JSON,
+    PREVIEW_CHARS,
+    TOO_LARGE,
+    Rejected,
+    Unknown,
+    decode,
+    encode_auth,
+    encode_ping,
+)
+from app.models import MAX_FRAME_BYTES, DeliveryUpdate, NewCommunication, Pong, StaffStatusUpdate, Welcome, ZoneUpdate
+
+COMM = {
+    "id": "C-88", "from": "S-07", "to": "coordinators", "deliveryId": "D-1042",
+    "body": "Customer not home, left at reception", "sentAt": "2026-11-26T13:58:00Z",
+}
+
+
+def frame(**fields) -> str:
+    return json.dumps(fields)
+
+
+def test_the_four_protocol_event_examples_decode_to_their_models():
+    assert isinstance(decode(frame(type="delivery_update", seq=101, deliveryId="D-1042",
+                                   changes={"status": "in_transit", "assignedTo": "S-07",
+                                            "eta": "2026-11-26T14:05:00Z"})), DeliveryUpdate)
+    assert isinstance(decode(frame(type="staff_status_update", seq=102, staffId="S-07", status="on_break")),
+                      StaffStatusUpdate)
+    assert isinstance(decode(frame(type="zone_update", seq=103, zoneId="Z-2",
+                                   changes={"status": "busy", "activeDeliveries": 14})), ZoneUpdate)
+    assert isinstance(decode(frame(type="new_communication", seq=104, communication=COMM)), NewCommunication)
+
+
+def test_welcome_and_pong_decode():
+    assert decode(frame(type="welcome", seq=5, resumed=True)) == Welcome(seq=5, resumed=True)
+    assert decode(frame(type="pong", t=12.5)) == Pong(t=12.5)
+
+
+def test_unknown_type_is_forward_compatible_not_an_error():
+    assert decode(frame(type="route_update", seq=9, anything={"x": 1})) == Unknown("route_update")
+
+
+@pytest.mark.parametrize("tag", [5, None, True, ["delivery_update"], "x" * 65, ""])
+def test_a_type_that_is_not_a_short_string_is_rejected_not_unknown(tag):
+    result = decode(frame(type=tag))
+    assert isinstance(result, Rejected) and result.reason == INVALID
+
+
+def test_missing_type_is_rejected():
+    result = decode(frame(seq=1))
+    assert result.reason == INVALID and "type" in result.detail
+
+
+@pytest.mark.parametrize("text", ["not json", "{", "", "{'type': 'pong'}", "\ud800"])
+def test_text_that_is_not_json_is_rejected_as_not_json(text):
+    result = decode(text)
+    assert isinstance(result, Rejected) and result.reason == NOT_JSON
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '"pong"', "42", "null"])
+def test_json_that_is_not_an_object_is_rejected_as_invalid(text):
+    assert decode(text).reason == INVALID
+
+
+@pytest.mark.parametrize(
+    "fields, where",
+    [
+        (dict(type="staff_status_update", seq=1, staffId="S-1", status="sleeping"), "status"),  # unknown enum
+        (dict(type="staff_status_update", seq="one", staffId="S-1", status="offline"), "seq"),  # wrong type
+        (dict(type="staff_status_update", seq=-1, staffId="S-1", status="offline"), "seq"),  # negative seq
+        (dict(type="delivery_update", seq=1, deliveryId="D" * 65, changes={}), "deliveryId"),  # id > 64
+        (dict(type="delivery_update", seq=1, deliveryId="D-1", changes={"priority": "asap"}), "priority"),
+        (dict(type="delivery_update", seq=1, deliveryId="D-1", changes={"eta": "tomorrow"}), "eta"),
+        (dict(type="new_communication", seq=1, communication={**COMM, "body": "x" * 2001}), "body"),
+        (dict(type="welcome", seq=1), "resumed"),  # missing field
+    ],
+)
+def test_schema_violations_are_rejected_with_where_and_what(fields, where):
+    result = decode(frame(**fields))
+    assert isinstance(result, Rejected) and result.reason == INVALID
+    assert where in result.detail
+
+
+def test_a_body_of_exactly_2000_characters_and_an_id_of_64_are_accepted():
+    assert isinstance(decode(frame(type="new_communication", communication={**COMM, "body": "x" * 2000})),
+                      NewCommunication)
+    assert isinstance(decode(frame(type="staff_status_update", staffId="S" * 64, status="offline")),
+                      StaffStatusUpdate)
+
+
+def test_frame_over_64_kib_is_rejected_before_parsing():
+    body = "x" * (MAX_FRAME_BYTES + 1)  # not even JSON: it must not get as far as the parser
+    result = decode(body)
+    assert result.reason == TOO_LARGE and str(MAX_FRAME_BYTES) in result.detail
+    assert result.preview == body[:PREVIEW_CHARS]
+
+
+def test_frame_size_is_measured_in_utf8_bytes_not_characters():
+    # Raw UTF-8 text (json.dumps would escape the euro sign to 6 ASCII bytes).
+    under = '{"type":"route_update","note":"' + "€" * 20_000 + '"}'  # ~60,000 bytes
+    assert decode(under) == Unknown("route_update")
+    over = '{"type":"route_update","note":"' + "€" * 22_000 + '"}'  # ~66,000 bytes, 22,000 characters
+    assert len(over) < MAX_FRAME_BYTES < len(over.encode())
+    assert decode(over).reason == TOO_LARGE
+
+
+def test_frame_of_exactly_64_kib_is_parsed():
+    pad = MAX_FRAME_BYTES - len(frame(type="route_update", pad=""))
+    text = frame(type="route_update", pad="x" * pad)
+    assert len(text.encode()) == MAX_FRAME_BYTES
+    assert decode(text) == Unknown("route_update")
+
+
+def test_html_in_text_fields_stays_plain_data():
+    evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    message = decode(frame(type="new_communication", seq=1, communication={**COMM, "body": evil, "to": "<b>"}))
+    assert message.communication.body == evil  # kept verbatim, neither escaped nor stripped
+    assert message.communication.to == "<b>"
+
+
+def test_rejection_preview_is_the_first_120_characters_verbatim():
+    text = "<script>" + "y" * 500
+    result = decode(text)
+    assert result.preview == text[:120] and len(result.preview) == PREVIEW_CHARS
+
+
+def test_rejection_detail_is_one_short_line():
+    result = decode(frame(type="delivery_update", seq=1, deliveryId="D-1",
+                          changes={"status": "x\ny", "priority": "z", "eta": "w"}))
+    assert "\n" not in result.detail and len(result.detail) <= 200
+    assert "more" in result.detail  # several errors: the first, and how many others
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(["delivery_update", "welcome", "x", "D-1"]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["type", "seq", "changes", "deliveryId", "status", "resumed"]), inner,
+                      max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.text(max_size=80), JSONISH.map(json.dumps)))
+def test_decode_never_raises(text):
+    result = decode(text)
+    assert result is not None
+
+
+def test_decode_of_a_non_string_does_not_raise():
+    assert decode(b'{"type":"pong","t":1}').reason == INVALID  # type: ignore[arg-type]
+
+
+def test_encode_auth_carries_token_and_resume_point():
+    assert json.loads(encode_auth("tok", 41)) == {"type": "auth", "token": "tok", "resumeFrom": 41}
+    assert json.loads(encode_auth("tok", None))["resumeFrom"] is None
+
+
+def test_encode_ping_carries_the_time_to_echo():
+    assert json.loads(encode_ping(1234.5)) == {"type": "ping", "t": 1234.5}

@@ -12,6 +12,7 @@ from app.web.runtime import window
 
 TOKEN_KEY = "dc.token"
 USER_KEY = "dc.user"
+USER_ID_KEY = "dc.user-id"
 
 
 def adopt_fragment_token() -> None:
@@ -34,11 +35,17 @@ def user_name() -> str:
     return str(value) if value else ""
 
 
-def save(token_value: str, name: str) -> None:
+def user_id() -> str:
+    value = window.sessionStorage.getItem(USER_ID_KEY)
+    return str(value) if value else ""
+
+
+def save(token_value: str, name: str, uid: str) -> None:
     window.sessionStorage.setItem(TOKEN_KEY, token_value)
     window.sessionStorage.setItem(USER_KEY, name)
+    window.sessionStorage.setItem(USER_ID_KEY, uid)
 
 
 def forget() -> None:
-    window.sessionStorage.removeItem(TOKEN_KEY)
-    window.sessionStorage.removeItem(USER_KEY)
+    for key in (TOKEN_KEY, USER_KEY, USER_ID_KEY):
+        window.sessionStorage.removeItem(key)

@@ -35,18 +35,12 @@ export function openSocket(url, onOpen, onBatch, onClose) {
   };
   return {
     send(text) { if (ws.readyState === 1) ws.send(text); },
-    // Closing from our side still reports through onClose once, so the Python
-    // owner destroys its proxies in one place.
-    close(code, reason) {
-      if (closed) return;
-      try { ws.close(code, reason); } catch (e) { ws.close(); }
-    },
-    abandon() {
-      // Forget this socket without waiting for the server: used when the
-      // client declares it dead, so a late close event cannot reach Python.
+    // Close from our side and detach at once: the Python owner has already
+    // moved on (a dead socket, a logout), so no late event may reach it.
+    abandon(code, reason) {
       closed = true;
       queue = [];
-      try { ws.close(4000, "client gave up"); } catch (e) { /* already closed */ }
+      try { ws.close(code, reason); } catch (e) { ws.close(); }
     },
   };
 }

@@ -1,0 +1,18 @@
+"""The zones panel (being built: see issue 4)."""
+
+from __future__ import annotations
+
+from app.store import Changes
+from app.web.dom import el
+from app.web.panels.base import Panel
+
+
+class ZonesPanel(Panel):
+    name = "zones"
+    topics = ("*",)
+
+    def build(self) -> None:
+        self.root.appendChild(el("div", {"class": "panel-head"}, el("h2", {"id": "zones-title"}, text="Zones")))
+
+    def update(self, changes: Changes) -> None:
+        pass

@@ -1,0 +1,425 @@
+"""The sync engine against the stub's fault injection, in Chromium: one test per failure.
+
+Every test boots the app with a shortened clock (PROTOCOL.md's schedule, fast):
+heartbeat 500 ms, dead after 2 s, backoff 200 * 2**n ms (5 attempts, about 6 s
+in all), commands time out after 3 s. A token is handed in the fragment, so
+the login form is skipped. The tests read the page only through the stable
+hooks of PROTOCOL.md 6 and the diagnostics ``data-*`` counters.
+
+Markers: the simulation never changes a delivery's ``customer``, so events
+emitted here set it to a unique text and a test waits for that text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.e2e.harness import Stub, wait_until
+
+pytestmark = pytest.mark.e2e
+
+FAST = {"heartbeatMs": 500, "deadAfterMs": 2000, "backoffBaseMs": 200, "commandTimeoutMs": 3000}
+BOOT_TIMEOUT = 60_000  # ms: Pyodide boots in 3-8 s, more on a busy machine
+CONNECTION = "[data-testid=connection-status]"
+DIAGNOSTICS = "[data-testid=diagnostics]"
+FINAL = {"delivered", "failed", "cancelled"}
+
+_markers = itertools.count(1)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def boot(page, stub: Stub, **timings) -> str:
+    """Open the app with a fresh token in the fragment; wait for the first snapshot and an open socket."""
+    token = stub.login_token()
+    page.goto(f"{stub.url}?{urlencode({**FAST, **timings})}#token={token}")
+    page.wait_for_selector("html[data-app-state=ready]", state="attached", timeout=BOOT_TIMEOUT)
+    wait_state(page, "open")
+    return token
+
+
+def wait_state(page, state: str, timeout: float = 20_000) -> None:
+    page.wait_for_selector(f"{CONNECTION}[data-state={state}]", state="attached", timeout=timeout)
+
+
+def state(page) -> str:
+    return page.get_attribute(CONNECTION, "data-state")
+
+
+def diag(page) -> dict:
+    """The diagnostics counters as ints (``data-last-seq`` -> ``last_seq``); empty text -> None."""
+    raw = page.eval_on_selector(DIAGNOSTICS, "el => Object.assign({}, el.dataset)")
+    out = {}
+    for key, value in raw.items():
+        name = "".join("_" + c.lower() if c.isupper() else c for c in key)
+        out[name] = int(value) if value.lstrip("-").isdigit() else (None if value == "" else value)
+    return out
+
+
+def wait_diag(page, key: str, op: str, value: int, timeout: float = 15_000) -> None:
+    """Wait until ``data-<key> <op> value`` on the diagnostics panel (refreshed every second)."""
+    assert op in (">", ">=", "==")
+    page.wait_for_function(
+        f"([key, value]) => {{ const el = document.querySelector('{DIAGNOSTICS}');"
+        f" return !!el && el.getAttribute('data-' + key) !== '' && +el.getAttribute('data-' + key) {op.replace('==', '===')} value; }}",
+        arg=[key, value], timeout=timeout,
+    )
+
+
+def row_selector(delivery_id: str, field: str | None = None) -> str:
+    row = f'[data-testid=delivery-row][data-id="{delivery_id}"]'
+    return f"{row} [data-field={field}]" if field else row
+
+
+def field_value(page, delivery_id: str, field: str) -> str | None:
+    return page.get_attribute(row_selector(delivery_id, field), "data-value")
+
+
+def wait_field(page, delivery_id: str, field: str, value: str, timeout: float = 15_000) -> None:
+    page.wait_for_function(
+        "([sel, value]) => document.querySelector(sel)?.getAttribute('data-value') === value",
+        arg=[row_selector(delivery_id, field), value], timeout=timeout,
+    )
+
+
+def open_deliveries(stub: Stub, token: str, n: int) -> list[str]:
+    """The ``n`` newest deliveries not in a final status: the last the stub would retire."""
+    status, snapshot = stub.api("GET", "snapshot", token=token)
+    assert status == 200, snapshot
+    ids = [d["id"] for d in snapshot["deliveries"] if d["status"] not in FINAL]
+    assert len(ids) >= n
+    return ids[-n:]
+
+
+def marker(label: str) -> str:
+    return f"E2E {label} #{next(_markers)} {time.monotonic():.3f}"
+
+
+def emit_customer(stub: Stub, delivery_id: str, customer: str, broadcast: bool = True) -> int:
+    """Emit a delivery_update that sets ``customer``; return its seq."""
+    event = {"type": "delivery_update", "deliveryId": delivery_id, "changes": {"customer": customer}}
+    return stub.control("emit", {"event": event, "broadcast": broadcast})["seq"]
+
+
+def count_opens(page) -> None:
+    """Count, in the page, every switch of the connection indicator to ``open`` (window.__opens)."""
+    page.evaluate(
+        """(sel) => {
+            const node = document.querySelector(sel);
+            window.__opens = 0;
+            window.__states = [node.getAttribute('data-state')];
+            new MutationObserver(() => {
+                const s = node.getAttribute('data-state');
+                if (s !== window.__states[window.__states.length - 1]) {
+                    window.__states.push(s);
+                    if (s === 'open') window.__opens += 1;
+                }
+            }).observe(node, {attributes: true, attributeFilter: ['data-state']});
+        }""",
+        CONNECTION,
+    )
+
+
+def opens(page) -> int:
+    return page.evaluate("window.__opens")
+
+
+@pytest.fixture(autouse=True)
+def _report(page, stub):
+    """On failure, pytest shows what the page logged (the client logs every state change)."""
+    yield
+    print("--- page console (last 80) ---")
+    print("\n".join(page.console_messages_seen[-80:]))
+    print("--- stub (last 20) ---")
+    print("\n".join(stub.lines[-20:]))
+
+
+@pytest.fixture(autouse=True)
+def _faults_off(stub):
+    """Leave the shared stub as found, whatever a test did to it."""
+    yield
+    for route, body in (("refuse", {"seconds": 0}), ("silence", {"on": False}), ("snapshot_delay", {"ms": 0})):
+        try:
+            stub.control(route, body)
+        except Exception as exc:  # pragma: no cover - a dead stub fails the next test anyway
+            print(f"could not reset {route}: {exc}")
+
+
+# --- 1. abrupt drop, resume --------------------------------------------------------------------
+
+
+def test_abrupt_drop_resumes_with_nothing_lost(page, stub):
+    token = boot(page, stub)
+    ids = open_deliveries(stub, token, 5)
+    before = diag(page)
+
+    stub.control("refuse", {"seconds": 60})  # lifted by hand below, once the events are in
+    stub.control("drop", {"code": None})  # no close frame: what a dead network looks like
+    wait_state(page, "reconnecting", timeout=10_000)
+    values = {delivery_id: marker("drop") for delivery_id in ids}
+    seqs = [emit_customer(stub, delivery_id, value) for delivery_id, value in values.items()]
+    for delivery_id in ids:  # still the old data on screen: nothing came through a dead socket
+        assert field_value(page, delivery_id, "customer") != values[delivery_id]
+    stub.control("refuse", {"seconds": 0})
+
+    wait_state(page, "open", timeout=20_000)
+    for delivery_id, value in values.items():
+        wait_field(page, delivery_id, "customer", value)
+    wait_diag(page, "last-seq", ">=", max(seqs))
+    wait_diag(page, "sockets", ">", before["sockets"])
+    after = diag(page)
+    assert after["resyncs"] == before["resyncs"], "the welcome should have resumed: no snapshot reload"
+    assert after["invalid"] == before["invalid"]
+
+
+# --- 2. refused past the schedule: offline, then "retry now" -----------------------------------------
+
+
+def test_refused_past_the_schedule_goes_offline_and_retry_now_recovers(page, stub):
+    boot(page, stub)
+    before = diag(page)
+    button = page.locator("[data-testid=reconnect-now]")
+
+    stub.control("refuse", {"seconds": 120})
+    stub.control("drop", {"code": 1012})
+    wait_state(page, "reconnecting", timeout=10_000)
+    wait_state(page, "offline", timeout=30_000)  # 5 attempts, 200 * 2**n ms each, +-20%
+    assert button.is_visible()
+    totals = stub.stats()["totalConnections"]
+
+    stub.control("refuse", {"seconds": 0})
+    button.click()
+    wait_state(page, "open", timeout=15_000)
+    assert stub.stats()["totalConnections"] == totals + 1, "retry now makes one attempt, and it works"
+    assert not button.is_visible()
+    wait_diag(page, "sockets", ">", before["sockets"])
+    assert diag(page)["resyncs"] == before["resyncs"]
+
+
+# --- 3. 4401: login, and no more attempts ------------------------------------------------------------
+
+
+def test_revoked_token_shows_login_and_stops_connecting(page, stub):
+    boot(page, stub)
+
+    stub.control("revoke")
+    page.wait_for_selector("html[data-app-state=login]", state="attached", timeout=15_000)
+    page.wait_for_selector("form[data-testid=login]", state="visible", timeout=5_000)
+    wait_state(page, "unauthorized", timeout=5_000)
+    first = stub.stats()
+    time.sleep(3.0)  # an absence: longer than four backoff delays (0.2 + 0.4 + 0.8 + 1.6 s)
+    later = stub.stats()
+    assert later["totalConnections"] == first["totalConnections"]
+    assert later["openSockets"] == 0
+    assert state(page) == "unauthorized"
+
+
+# --- 4. silent server -------------------------------------------------------------------------------
+
+
+def test_silent_server_is_detected_and_data_catches_up(page, stub):
+    token = boot(page, stub)
+    (delivery_id,) = open_deliveries(stub, token, 1)
+    before = diag(page)
+
+    stub.control("silence", {"on": True})
+    value = marker("silence")
+    seq = emit_customer(stub, delivery_id, value)  # journaled, never sent while silent
+    wait_state(page, "reconnecting", timeout=10_000)  # nothing heard for deadAfterMs
+    wait_diag(page, "sockets", ">", before["sockets"], timeout=15_000)  # the silent socket was replaced
+    assert field_value(page, delivery_id, "customer") != value
+    stub.control("silence", {"on": False})
+
+    wait_state(page, "open", timeout=20_000)
+    wait_field(page, delivery_id, "customer", value)
+    wait_diag(page, "last-seq", ">=", seq)
+    assert diag(page)["resyncs"] == before["resyncs"], "resumed, not reloaded"
+
+
+# --- 5. seq gap ---------------------------------------------------------------------------------------
+
+
+def test_seq_gap_reloads_the_snapshot(page, stub):
+    token = boot(page, stub)
+    hidden_id, shown_id = open_deliveries(stub, token, 2)
+    before = diag(page)
+
+    hidden, shown = marker("gap hidden"), marker("gap shown")
+    emit_customer(stub, hidden_id, hidden, broadcast=False)  # never sent live: a lost frame
+    seq = emit_customer(stub, shown_id, shown)
+
+    wait_diag(page, "resyncs", ">", before["resyncs"])
+    wait_field(page, hidden_id, "customer", hidden)
+    wait_field(page, shown_id, "customer", shown)
+    wait_diag(page, "last-seq", ">=", seq)
+    assert state(page) == "open"
+    assert diag(page)["sockets"] == before["sockets"], "a gap reloads the snapshot, not the socket"
+
+
+# --- 6. duplicates and malformed frames ---------------------------------------------------------------
+
+
+def test_duplicate_and_malformed_frames_are_counted_and_later_events_apply(page, stub):
+    token = boot(page, stub)
+    target, later_id = open_deliveries(stub, token, 2)
+    value = marker("applied")
+    seq = emit_customer(stub, target, value)
+    wait_field(page, target, "customer", value)
+    before = diag(page)
+
+    def update(seq_, changes):
+        return json.dumps({"type": "delivery_update", "seq": seq_, "deliveryId": target, "changes": changes})
+
+    frames = {
+        "duplicate": update(seq, {"customer": value}),  # the applied event again, with its old seq
+        "stale": update(seq, {"customer": "stale: must not show"}),  # an old seq with other data
+        "not json": "not json",
+        "unknown enum": update(10**9, {"status": "teleported"}),
+        "too large": json.dumps({"type": "new_communication", "seq": 10**9, "communication": {
+            "id": "C-big", "from": "S-1", "to": "coordinators", "body": "x" * (70 * 1024),
+            "sentAt": "2026-11-26T13:58:00Z"}}),
+        "unknown type": json.dumps({"type": "route_update", "seq": 10**9, "routeId": "R-1"}),
+    }
+    for frame in frames.values():
+        assert stub.control("raw", {"frame": frame})["sockets"] >= 1
+
+    wait_diag(page, "duplicates", ">=", before["duplicates"] + 2)
+    wait_diag(page, "invalid", ">=", before["invalid"] + 3)
+    wait_diag(page, "unknown", ">=", before["unknown"] + 1)
+    later = marker("later")
+    later_seq = emit_customer(stub, later_id, later)
+    wait_field(page, later_id, "customer", later)
+    wait_diag(page, "last-seq", ">=", later_seq)
+
+    after = diag(page)
+    assert after["duplicates"] == before["duplicates"] + 2
+    assert after["invalid"] == before["invalid"] + 3
+    assert after["unknown"] == before["unknown"] + 1
+    assert after["resyncs"] == before["resyncs"]
+    assert after["sockets"] == before["sockets"], "bad frames do not cost the connection"
+    assert field_value(page, target, "customer") == value
+    assert state(page) == "open"
+
+
+# --- 7. an event during the snapshot load ---------------------------------------------------------------
+
+
+def test_event_during_snapshot_load_is_held_not_lost(page, stub):
+    token = stub.login_token()
+    (delivery_id,) = open_deliveries(stub, token, 1)
+    stub.control("snapshot_delay", {"ms": 3000})
+    page.goto(f"{stub.url}?{urlencode(FAST)}#token={token}")
+    wait_state(page, "open", timeout=BOOT_TIMEOUT)  # welcome received: the snapshot is on its way
+
+    value = marker("held")
+    seq = emit_customer(stub, delivery_id, value)
+    assert page.get_attribute("html", "data-app-state") == "loading", "the event must arrive during the load"
+    stub.control("snapshot_delay", {"ms": 0})
+
+    page.wait_for_selector("html[data-app-state=ready]", state="attached", timeout=20_000)
+    wait_field(page, delivery_id, "customer", value)
+    wait_diag(page, "last-seq", ">=", seq)
+    assert diag(page)["resyncs"] == 0
+
+
+# --- 8. optimistic change refused: rollback -----------------------------------------------------------------
+
+
+def test_refused_change_rolls_back_with_a_reason(page, stub):
+    token = boot(page, stub)
+    (delivery_id,) = open_deliveries(stub, token, 1)
+    stub.control("emit", {"event": {"type": "delivery_update", "deliveryId": delivery_id,
+                                    "changes": {"status": "delivered"}}})
+    wait_field(page, delivery_id, "status", "delivered")
+    row = page.locator(row_selector(delivery_id))
+    row.scroll_into_view_if_needed()
+    page.evaluate(
+        """(sel) => {
+            const row = document.querySelector(sel);
+            const cell = row.querySelector('[data-field=status]');
+            window.__seen = [];
+            const note = () => window.__seen.push([cell.getAttribute('data-value'), row.getAttribute('data-pending')]);
+            new MutationObserver(note).observe(row, {attributes: true, subtree: true,
+                attributeFilter: ['data-value', 'data-pending']});
+        }""",
+        row_selector(delivery_id),
+    )
+
+    select = row.locator("select[data-action=set-status]")
+    select.focus()
+    select.select_option("in_transit")
+
+    page.wait_for_function("window.__seen.some(([v, p]) => v === 'in_transit' && p === 'true')", timeout=5_000)
+    wait_field(page, delivery_id, "status", "delivered", timeout=10_000)
+    page.wait_for_function("(sel) => !document.querySelector(sel).hasAttribute('data-pending')",
+                           arg=row_selector(delivery_id), timeout=10_000)
+    assert row.get_attribute("data-status") == "delivered"
+    assert "refused" in row.inner_text(), row.inner_text()
+    status, current = stub.api("GET", f"deliveries/{delivery_id}", token=token)
+    assert (status, current["status"]) == (200, "delivered")
+
+
+# --- 9. one socket at a time ------------------------------------------------------------------------------------
+
+
+def test_at_most_one_socket_is_open_across_reconnects(page):
+    own = Stub("--seed", "11", "--rate", "4")  # only this tab ever connects to it
+    try:
+        boot(page, own)
+        count_opens(page)
+        own.control("reset_stats")
+        assert own.stats()["maxOpenSockets"] == 1
+
+        for code in (None, 1012, 4000, None, 1011):
+            seen = opens(page)
+            own.control("drop", {"code": code})
+            page.wait_for_function("(n) => window.__opens > n", arg=seen, timeout=15_000)
+        # The client gives up on a silent socket itself (close 4000) and opens the next one.
+        seen = opens(page)
+        own.control("silence", {"on": True})
+        wait_state(page, "reconnecting", timeout=10_000)
+        own.control("silence", {"on": False})
+        page.wait_for_function("(n) => window.__opens > n", arg=seen, timeout=20_000)
+        # "Retry now" while waiting for the next attempt.
+        seen = opens(page)
+        own.control("refuse", {"seconds": 60})
+        own.control("drop", {"code": None})
+        wait_state(page, "reconnecting", timeout=10_000)
+        own.control("refuse", {"seconds": 0})
+        page.click("[data-testid=reconnect-now]")
+        page.wait_for_function("(n) => window.__opens > n", arg=seen, timeout=15_000)
+
+        stats = wait_until(lambda: (s := own.stats())["openSockets"] == 1 and s, timeout=5,
+                           message="exactly one socket open at the end")
+        assert stats["maxOpenSockets"] == 1, stats
+        assert stats["totalConnections"] >= 7
+    finally:
+        own.stop()
+
+
+# --- 10. no proxy leak over reconnects ---------------------------------------------------------------------------
+
+
+def test_reconnects_do_not_leak_proxies(page, stub):
+    boot(page, stub)
+    count_opens(page)
+
+    def reconnect(code):
+        seen, sockets = opens(page), diag(page)["sockets"]
+        stub.control("drop", {"code": code})
+        page.wait_for_function("(n) => window.__opens > n", arg=seen, timeout=15_000)
+        wait_diag(page, "sockets", ">", sockets)  # the panel has refreshed since the new socket
+
+    reconnect(1012)
+    baseline = diag(page)["proxies"]
+    for i in range(20):
+        reconnect(None if i % 2 else 1012)
+    after = diag(page)
+    assert after["proxies"] <= baseline, (baseline, after)
+    assert state(page) == "open"

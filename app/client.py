@@ -49,7 +49,9 @@ Flow (PROTOCOL.md 3 and 4): start opens the socket; on open, auth with
 ``resumeFrom`` = the last applied seq; a welcome that did not resume (or a
 backend without seq, or a seq that went backwards) starts a resync: events
 are held, GET /snapshot, load it, apply the held events after it, render
-everything. A gap does the same without touching the socket. A failed
+everything. A gap does the same without touching the socket. An event
+before the welcome is dropped and counted invalid (it belongs to no stream
+we resumed or loaded). A failed
 snapshot is retried with the backoff delays (then every last delay). A 401
 anywhere or a close 4401 ends in ``Unauthorized``. Commands wait until the
 connection is open and in sync, then leave in order. Every HTTP request is
@@ -84,7 +86,7 @@ from app.commands import (
     new_key,
 )
 from app.connection import CancelTimer, CloseSocket, Connection, Phase, StartTimer, State
-from app.frames import Rejected, Unknown, decode, encode_auth, encode_ping
+from app.frames import INVALID, PREVIEW_CHARS, Rejected, Unknown, decode, encode_auth, encode_ping
 from app.models import Communication, Delivery, Pong, Snapshot, Staff, Welcome, Zone
 from app.store import MAX_COMMUNICATIONS, MAX_HELD, Changes, Outcome, Store
 
@@ -266,6 +268,12 @@ class Client:
             self._welcomed(message)
         elif isinstance(message, Pong):
             self._rtt_ms = max(0.0, self._clock() - message.t)
+        elif self._conn.phase is not Phase.OPEN:
+            # An event before the welcome belongs to no stream we resumed or loaded
+            # (a server that lost its welcome): drop it; the handshake times out.
+            self._invalid += 1
+            self._rejected.append(Rejected(INVALID, "an event before the welcome", text[:PREVIEW_CHARS]))
+            self._log("=", "dropped an event received before the welcome")
         else:
             self._absorb(self.store.apply(message))
         self._after()

@@ -26,9 +26,11 @@ Rules (PROTOCOL.md 3 and "Reconnect policy"):
 4. While OPEN, ping every ``ping_interval_ms`` (15 s).
 5. Dead socket: nothing received for ``dead_after_ms`` (35 s) since the socket
    was requested, opened or last heard from: close it (4000) and reconnect.
-   The same timer bounds a connect or a handshake that hangs. Frames only
-   note the time (no timer churn per frame); the timer re-arms itself for
-   the remainder when it fires early.
+   The same timer bounds a connect or a handshake that hangs: before the
+   welcome only the welcome counts, so a server that lost it (and sends
+   other frames) cannot keep a handshake going for ever. Frames only note
+   the time (no timer churn per frame); the timer re-arms itself for the
+   remainder when it fires early.
 6. Close 4401, or ``unauthorized()`` (a REST 401): UNAUTHORIZED, no further
    attempt. Any other close (1000, 1006, 1008, 4400, ...) or a dead socket:
    wait the next backoff delay, then try again; after the last delay of the
@@ -54,7 +56,7 @@ OPENING     socket_opened   HANDSHAKE                               SendAuth
 OPENING     socket_closed   WAITING | OFFLINE | UNAUTHORIZED(4401)  CancelTimer(dead), StartTimer(retry)
 OPENING     timer dead      OPENING (re-arm) | WAITING | OFFLINE    CloseSocket(4000), StartTimer(retry)
 HANDSHAKE   welcome         OPEN                                    StartTimer(ping); attempt := 0
-HANDSHAKE   frame           HANDSHAKE                               (note the time)
+HANDSHAKE   frame           HANDSHAKE                               (nothing: only the welcome counts)
 HANDSHAKE   socket_closed   WAITING | OFFLINE | UNAUTHORIZED(4401)  as OPENING
 HANDSHAKE   timer dead      HANDSHAKE | WAITING | OFFLINE           as OPENING
 OPEN        frame           OPEN                                    (note the time)
@@ -204,7 +206,6 @@ TRANSITIONS: dict[tuple[Phase, Input], tuple[str, frozenset[Phase]]] = {
     (_P.OPENING, _I.SOCKET_CLOSED): ("_lost", _LOSS),
     (_P.OPENING, _I.DEAD_TIMER): ("_check_dead", _LOSS | {_P.OPENING}),
     (_P.HANDSHAKE, _I.WELCOME): ("_welcomed", frozenset({_P.OPEN})),
-    (_P.HANDSHAKE, _I.FRAME): ("_heard", frozenset({_P.HANDSHAKE})),
     (_P.HANDSHAKE, _I.SOCKET_CLOSED): ("_lost", _LOSS),
     (_P.HANDSHAKE, _I.DEAD_TIMER): ("_check_dead", _LOSS | {_P.HANDSHAKE}),
     (_P.OPEN, _I.FRAME): ("_heard", frozenset({_P.OPEN})),

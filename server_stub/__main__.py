@@ -1,10 +1,12 @@
 """``python -m server_stub``: run the stub on the loopback interface.
 
     python -m server_stub --port 0 --faults --seed 7
+    python -m server_stub --allow-origin http://127.0.0.1:8080    # the app hosted on another origin
+    python -m server_stub --certfile cert.pem --keyfile key.pem   # https:// and wss://
 
 Prints, flushed, once the socket accepts connections (tests parse the first):
 
-    Delivery Coordinator stub listening on http://127.0.0.1:PORT/
+    Delivery Coordinator stub listening on http://127.0.0.1:PORT/     (https:// with --certfile)
     demo login: user "demo", password "demo"
 """
 
@@ -63,10 +65,21 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     p.add_argument("--no-sim", action="store_true", help="start with the simulation stopped (rate 0)")
     p.add_argument("--token-ttl", type=positive, default=28_800.0, help="token lifetime in seconds (default 28800)")
     p.add_argument("--static-root", type=Path, default=REPO_ROOT, help="where index.html, app/ and static/ are")
+    p.add_argument("--bench-pages", type=Path, default=None, metavar="DIR",
+                   help="also serve DIR at /bench/ (the benchmark's reference pages; off by default)")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="URL",
+                   help="a page origin (http(s)://host[:port]) allowed to call /api and open /ws; repeatable")
+    p.add_argument("--certfile", type=Path, default=None, help="PEM certificate: serve https:// and wss://")
+    p.add_argument("--keyfile", type=Path, default=None, help="PEM private key of --certfile")
     a = p.parse_args(argv)
+    for path in (a.certfile, a.keyfile):
+        if path is not None and not path.is_file():
+            p.error(f"no such file: {path}")
     return Settings(host=a.host, port=a.port, deliveries=a.deliveries, staff=a.staff, zones=a.zones,
                     rate=0.0 if a.no_sim else a.rate, seed=a.seed, replay_buffer=a.replay_buffer,
-                    faults=a.faults, token_ttl=a.token_ttl, static_root=a.static_root)
+                    faults=a.faults, token_ttl=a.token_ttl, static_root=a.static_root,
+                    bench_pages=a.bench_pages, allow_origins=tuple(a.allow_origin), certfile=a.certfile,
+                    keyfile=a.keyfile)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -78,9 +91,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def url_of(sock: socket.socket) -> str:
+def url_of(sock: socket.socket, scheme: str = "http") -> str:
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+    return f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
 
 
 async def serve(settings: Settings) -> None:
@@ -88,14 +101,15 @@ async def serve(settings: Settings) -> None:
     stub = app.state.stub
     sock = bind(settings.host, settings.port)
     config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on",
-                            ws_max_size=1 << 20)  # frames over 64 KiB get a 4400 from ws.py first
+                            ws_max_size=1 << 20,  # frames over 64 KiB get a 4400 from ws.py first
+                            ssl_certfile=settings.certfile, ssl_keyfile=settings.keyfile)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
             return await task
         await asyncio.sleep(0.01)
-    announce(settings, stub.seed, url_of(sock))
+    announce(settings, stub.seed, url_of(sock, "https" if settings.certfile else "http"))
     await task
 
 
@@ -110,6 +124,9 @@ def announce(settings: Settings, seed: int, url: str) -> None:
     print(f"Delivery Coordinator stub listening on {url}", flush=True)
     print('demo login: user "demo", password "demo"', flush=True)
     print('second login: user "coordinator", password "coordinator"', flush=True)
+    if settings.allow_origins:
+        print(f"pages allowed from: {', '.join(settings.allow_origins)} (CORS on /api, Origin check on /ws)",
+              flush=True)
     print(f"world: {settings.deliveries} deliveries, {settings.staff} staff, {settings.zones} zones, "
           f"seed {seed}, {settings.rate:g} events/s{'; faults on /_control/' if settings.faults else ''}",
           flush=True)

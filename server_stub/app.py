@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from . import faults, rest, static, ws
+from . import faults, rest, security, static, ws
 from .auth import Tokens
 from .hub import Hub, Stats
 from .idempotency import Answers
@@ -90,9 +90,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         message = errors[0].get("msg", "invalid") if errors else "invalid"
         return JSONResponse({"detail": f"{where}: {message}"}, 422)
 
+    app.add_middleware(security.ApiCors, allowed=settings.allow_origins)  # CORS for --allow-origin
     app.include_router(rest.router)
     app.add_api_websocket_route("/ws", ws.endpoint)
     if settings.faults:
         app.include_router(faults.router)
+    if settings.bench_pages is not None:
+        static.mount_pages(app, "bench", settings.bench_pages)
     static.mount(app, settings.static_root)
     return app

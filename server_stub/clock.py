@@ -25,6 +25,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso_ms(moment: datetime) -> str:
+    """The same, to the millisecond: the benchmark stream's ``ts``, the moment an event was made."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
 

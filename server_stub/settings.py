@@ -37,12 +37,19 @@ class Settings:
     faults: bool = False
     token_ttl: float = 28_800.0
     static_root: Path = field(default=REPO_ROOT)
+    #: Serve this directory at /bench/ (the benchmark's own pages); None, the default, serves nothing there.
+    bench_pages: Path | None = None
     #: Frames a socket may have waiting before it is closed with 1008 as too slow.
     ws_queue_limit: int = 10_000
     #: Seconds a new socket has to send its auth message.
     auth_timeout: float = 10.0
     #: Idempotency keys remembered (least recently used forgotten first).
     idempotency_keys: int = 10_000
+    #: Page origins, besides the stub's own, allowed to call /api (CORS) and open /ws (security.py).
+    allow_origins: tuple[str, ...] = ()
+    #: Serve over TLS (https:// and wss://) with this PEM certificate and key; both or neither.
+    certfile: Path | None = None
+    keyfile: Path | None = None
 
     def __post_init__(self) -> None:
         checks = [
@@ -57,3 +64,8 @@ class Settings:
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
+        from .security import parse_allowed  # OriginError is a ValueError
+
+        object.__setattr__(self, "allow_origins", parse_allowed(self.allow_origins))
+        if (self.certfile is None) != (self.keyfile is None):
+            raise ValueError("give both --certfile and --keyfile, or neither")

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
 from starlette.routing import Match
+
+from . import security
 
 NO_CACHE = "no-cache"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -62,13 +64,16 @@ def mount(app: FastAPI, root: Path) -> None:
     root = root.resolve()
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-    async def static_file(path: str) -> FileResponse:
+    async def static_file(path: str, request: Request) -> FileResponse:
         found = resolve(root, path)
         if found is None:
             raise HTTPException(404, "Not Found")
         file, cache = found
         media_type = TYPES.get(file.suffix.lower(), "application/octet-stream")
-        return FileResponse(file, media_type=media_type, headers={"Cache-Control": cache})
+        headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
+        if media_type == "text/html":  # the page's CSP and framing rules (security.py)
+            headers |= security.html_headers(request.scope, root)
+        return FileResponse(file, media_type=media_type, headers=headers)
 
     @app.api_route("/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)
     async def not_here(path: str) -> None:
@@ -77,6 +82,23 @@ def mount(app: FastAPI, root: Path) -> None:
         if routed(app, f"/{path}"):
             raise HTTPException(405, "Method Not Allowed")
         raise HTTPException(404, "Not Found")
+
+
+def mount_pages(app: FastAPI, prefix: str, directory: Path) -> None:
+    """Serve the files of ``directory`` at ``/{prefix}/`` (no-cache): the opt-in
+    ``--bench-pages`` of the benchmark. Call it before ``mount``."""
+    directory = directory.resolve()
+
+    @app.api_route(f"/{prefix}/{{path:path}}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def page_file(path: str) -> FileResponse:
+        parts = path.split("/")
+        if any(part in ("", ".", "..") or part.startswith(".") or "\\" in part for part in parts):
+            raise HTTPException(404, "Not Found")
+        file = (directory / path).resolve()
+        if not file.is_file() or not file.is_relative_to(directory):
+            raise HTTPException(404, "Not Found")
+        media_type = TYPES.get(file.suffix.lower(), "application/octet-stream")
+        return FileResponse(file, media_type=media_type, headers={"Cache-Control": NO_CACHE})
 
 
 def routed(app: FastAPI, path: str) -> bool:

@@ -6,7 +6,8 @@
 Close codes: 4400 a bad client frame (malformed, not auth first, binary,
 over 64 KiB), 4401 a bad, expired or revoked token, 1008 no auth within
 ``auth_timeout`` or a consumer too slow for its queue. The handshake is
-refused (HTTP 403) while a ``refuse`` fault is on.
+refused (HTTP 403) while a ``refuse`` fault is on, and for a page whose
+``Origin`` is neither this server's nor allowed with ``--allow-origin`` (security.py).
 
 The welcome, the replay and the switch to live happen in one synchronous
 step (no ``await``), and events are recorded and published synchronously
@@ -23,6 +24,7 @@ from starlette.websockets import WebSocket
 
 from app.models import MAX_FRAME_BYTES, Auth, ClientMessage, Ping, Pong, Welcome
 
+from . import security
 from .hub import ABORT, Peer
 from .journal import wire_json
 
@@ -43,6 +45,9 @@ def parse(frame: dict) -> Auth | Ping | None:
 
 async def endpoint(websocket: WebSocket) -> None:
     stub = websocket.app.state.stub
+    if security.websocket_origin_refused(websocket.scope, stub.settings.allow_origins):
+        await websocket.close(code=1008)  # before accept: the server answers HTTP 403
+        return
     if stub.faults.refusing():
         await websocket.close(code=1013)  # before accept: the server answers HTTP 403
         return

@@ -417,6 +417,42 @@ def test_a_silent_socket_is_closed_and_reopened():
     assert shell.socket == "opening"
 
 
+def test_events_before_the_welcome_are_dropped_and_the_handshake_still_times_out():
+    # A server that lost the welcome (the stub's silence fault), then sends live events.
+    client, shell, clock = ready_client()
+    client.socket_closed(1006, "")
+    shell.socket = None
+    shell.drain()
+    shell.fire("retry")
+    shell.drain()
+    client.socket_opened()
+    shell.socket = "open"
+    shell.drain()
+    clock.now = 20_000
+    client.socket_message(su(14))  # seq 11-13 were never seen: applying it would be a gap
+    shell.drain()
+    diagnostics = client.diagnostics()
+    assert (diagnostics["invalid"], diagnostics["resyncs"], diagnostics["last_seq"]) == (1, 0, 10)
+    assert diagnostics["rejected"][-1]["detail"] == "an event before the welcome"
+    assert shell.http == {} and client.staff_member("S-1").status == "available"
+    clock.now = 35_000
+    shell.fire("dead")
+    shell.drain()
+    assert shell.closes[-1].code == 4000 and shell.socket is None
+    shell.fire("retry")
+    shell.drain()
+    client.socket_opened()
+    shell.socket = "open"
+    shell.drain()
+    assert shell.sent[-1]["resumeFrom"] == 10
+    client.socket_message(welcome(14, resumed=True))
+    for seq in (11, 12, 13, 14):
+        client.socket_message(su(seq, status="on_break" if seq < 14 else "offline"))
+    shell.drain()
+    assert shell.http == {} and client.staff_member("S-1").status == "offline"
+    assert client.diagnostics()["resyncs"] == 0
+
+
 def test_diagnostics_count_everything_and_keep_the_last_ten_rejections():
     client, shell, _ = ready_client()
     client.socket_message(su(11))

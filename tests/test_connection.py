@@ -295,6 +295,18 @@ def test_any_frame_postpones_the_dead_verdict():
     assert isinstance(conn.actions()[0], CloseSocket)
 
 
+def test_frames_before_the_welcome_do_not_postpone_the_dead_verdict():
+    # A server that lost its welcome but sends other frames must not hold a handshake open for ever.
+    clock = Clock()
+    conn = at(Phase.HANDSHAKE, clock)
+    clock.now = 20_000
+    conn.frame_received()
+    clock.now = 35_000
+    conn.timer_fired(DEAD)
+    assert conn.actions()[0] == CloseSocket(CLOSE_DEAD, "nothing received for 35000 ms")
+    assert conn.phase is Phase.WAITING
+
+
 def test_dead_timer_also_bounds_a_connect_that_hangs():
     clock = Clock()
     conn = at(Phase.OPENING, clock)

@@ -1,34 +1,27 @@
-"""The connection banner: ``[data-testid=connection-status]`` and its retry button.
+"""The connection banner: ``[data-testid=connection-status]`` and its ``[data-testid=reconnect-now]`` button.
 
 It shows the connection machine's state in words a coordinator reads at a
-glance: while reconnecting, "attempt n of 5, next try in s s" counting down;
-when offline, a "Retry now" button; when not live, how old the data is.
+glance (``app.wording.connection_text``): "Live"; while reconnecting
+"Reconnecting: attempt n of 5, next try in s seconds", counting down; when
+offline, why, and a "Retry now" button; whenever the data is not live, how
+old the data on screen is. ``data-state`` carries the raw state.
+
+The banner itself is not a live region (a countdown read aloud every second
+is noise); a separate polite region (``#connection-announce``) says each
+change of state once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 
+from app.timefmt import data_age
 from app.web.dom import by_id
+from app.web.localtime import Every
 from app.web.runtime import ProxyOwner
+from app.wording import connection_announcement, connection_text
 
-LABELS = {
-    "connecting": "Connecting…",
-    "open": "Live",
-    "reconnecting": "Reconnecting",
-    "offline": "Offline",
-    "unauthorized": "Signed out: please sign in again",
-}
-
-
-def describe_age(seconds: float) -> str:
-    if seconds < 60:
-        return "data on screen is from less than a minute ago"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"data on screen is {minutes} min old"
-    return f"data on screen is {minutes // 60} h {minutes % 60} min old"
+TICK_SECONDS = 0.25  # the countdown is redrawn only when its text changes
 
 
 class Banner:
@@ -37,6 +30,7 @@ class Banner:
         self._text = by_id("connection-text")
         self._age = by_id("connection-age")
         self._button = by_id("reconnect-now")
+        self._announce = by_id("connection-announce")
         self._owner = ProxyOwner("banner")
         self._button.addEventListener("click", self._owner.proxy(lambda event: on_retry()))
         self._state = "connecting"
@@ -44,42 +38,49 @@ class Banner:
         self._of = 5
         self._retry_at: float | None = None
         self._live_since_epoch: float | None = None  # last moment the data was known live
-        self._tick_handle = None
+        self._ticker: Every | None = None
+        self._shown = ("", "")
 
     def show(self, state: str, attempt: int = 0, of: int = 5, next_retry_ms: int | None = None) -> None:
         if self._state == "open" and state != "open":
             self._live_since_epoch = time.time()
+        changed = state != self._state
         self._state, self._attempt, self._of = state, attempt, of
         self._retry_at = time.monotonic() + next_retry_ms / 1000 if next_retry_ms is not None else None
         self._root.setAttribute("data-state", state)
         self._button.hidden = state not in ("offline", "reconnecting")
+        if changed and self._announce:
+            self._announce.textContent = connection_announcement(state)
         self._render()
+        self._schedule_tick()
 
     def mark_live(self) -> None:
         self._live_since_epoch = None
+        self._render()
 
     def _render(self) -> None:
-        text = LABELS.get(self._state, self._state)
-        if self._state == "reconnecting":
-            text = f"Reconnecting: attempt {self._attempt} of {self._of}"
-            if self._retry_at is not None:
-                seconds = max(0, round(self._retry_at - time.monotonic()))
-                text += f", next try in {seconds} s"
-        elif self._state == "offline":
-            text = "Offline: gave up after 5 attempts. Retrying when the network returns."
-        self._text.textContent = text
+        seconds_left = None
+        if self._retry_at is not None:
+            seconds_left = max(0, round(self._retry_at - time.monotonic()))
+        text = connection_text(self._state, self._attempt, self._of, seconds_left)
         stale = self._state != "open" and self._live_since_epoch is not None
-        self._age.textContent = describe_age(time.time() - self._live_since_epoch) if stale else ""
-        self._schedule_tick()
+        age = data_age(time.time() - self._live_since_epoch) if stale else ""
+        if (text, age) != self._shown:
+            self._text.textContent = text
+            self._age.textContent = age
+            self._age.hidden = not age
+            self._shown = (text, age)
 
     def _schedule_tick(self) -> None:
-        if self._tick_handle is not None:
-            self._tick_handle.cancel()
-            self._tick_handle = None
-        if self._state in ("reconnecting", "offline", "connecting"):
-            self._tick_handle = asyncio.get_event_loop().call_later(1.0, self._render)
+        ticking = self._state in ("reconnecting", "offline", "connecting")
+        if ticking and self._ticker is None:
+            self._ticker = Every(TICK_SECONDS, self._render)
+        elif not ticking and self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
 
     def destroy(self) -> None:
-        if self._tick_handle is not None:
-            self._tick_handle.cancel()
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
         self._owner.destroy()

@@ -12,7 +12,8 @@ most once per animation frame.
 
 Proxies: each socket gets a ``ProxyOwner`` for its three callbacks, destroyed
 when the socket closes or is dropped; the driver owns one more for the
-frame callback and the window listeners, destroyed by ``stop()``. Timers use
+frame callback and the window listeners, unhooked by ``stop()`` and destroyed
+then (or by the last frame callback, if one is still scheduled). Timers use
 the asyncio loop (Pyodide frees its own callbacks), fetches await promises
 (no proxies at all).
 """
@@ -105,8 +106,12 @@ class Driver:
         self._frame_callback = self._owner.proxy(self._on_frame)
         self._stopped = False
         self.sockets_opened = 0
-        window.addEventListener("online", self._owner.proxy(lambda event: self.feed(lambda c: c.browser_online())))
-        document.addEventListener("visibilitychange", self._owner.proxy(self._visibility))
+        self._listeners = (
+            (window, "online", self._owner.proxy(lambda event: self.feed(lambda c: c.browser_online()))),
+            (document, "visibilitychange", self._owner.proxy(self._visibility)),
+        )
+        for target, name, listener in self._listeners:
+            target.addEventListener(name, listener)
 
     # --- inputs -------------------------------------------------------------------
 
@@ -162,7 +167,7 @@ class Driver:
             if isinstance(action, Render):
                 self._pending_render.append(action.changes)
                 if in_frame:
-                    self._on_frame()
+                    self._publish()
                 else:
                     self._schedule_frame()
             elif isinstance(action, SendText):
@@ -205,7 +210,14 @@ class Driver:
             js.dcBridge.nextFrame(self._frame_callback)
 
     def _on_frame(self, *args) -> None:
+        """The animation-frame callback (JS calls it once per ``_schedule_frame``)."""
         self._frame_scheduled = False
+        if self._stopped:
+            self._owner.destroy()  # stop() kept the proxies alive for this last call
+            return
+        self._publish()
+
+    def _publish(self) -> None:
         if self._stopped or not self._pending_render:
             return
         changes = Changes.merge(self._pending_render)
@@ -226,4 +238,9 @@ class Driver:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
-        self._owner.destroy()
+        # A destroyed proxy must not stay reachable from JS: unhook the listeners, and
+        # if a frame is scheduled, let its callback (_on_frame) free the proxies.
+        for target, name, listener in self._listeners:
+            target.removeEventListener(name, listener)
+        if not self._frame_scheduled:
+            self._owner.destroy()

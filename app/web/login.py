@@ -23,22 +23,40 @@ class LoginView:
         self._form = document.querySelector("form[data-testid=login]")
         self._error = document.querySelector("[data-testid=login-error]")
         self._busy = False
+        self._listener = None  # the submit listener's proxy while the form is shown
 
     def show(self, message: str = "") -> None:
         by_id("login-view").hidden = False
         self._show_error(message)
-        self._form.addEventListener("submit", self._owner.proxy(self._submit))
-        self._form.querySelector("[name=username]").focus()
+        if self._listener is None:
+            self._listener = self._owner.proxy(self._submit)
+            self._form.addEventListener("submit", self._listener)
+        username = self._form.querySelector("[name=username]")
+        # Back after a logout or an expired session, the username is still there: type the password.
+        (self._form.querySelector("[name=password]") if str(username.value).strip() else username).focus()
 
     def hide(self) -> None:
         by_id("login-view").hidden = True
-        self._owner.destroy()  # the listener's proxy; JS no longer calls it
+        if self._listener is not None:
+            # Unbind before freeing: a destroyed proxy still bound would throw on the next login.
+            self._form.removeEventListener("submit", self._listener)
+            self._listener = None
+        self._owner.destroy()
         self._owner = ProxyOwner("login")
         self._form.querySelector("[name=password]").value = ""
 
     def _show_error(self, message: str) -> None:
         self._error.textContent = message
         self._error.hidden = not message
+
+    def _set_busy(self, busy: bool) -> None:
+        """While the login is under way the button says so (and a second submit is ignored)."""
+        button = self._form.querySelector("[type=submit]")
+        button.textContent = "Signing in…" if busy else "Sign in"
+        if busy:
+            self._form.setAttribute("aria-busy", "true")
+        else:
+            self._form.removeAttribute("aria-busy")
 
     def _submit(self, event) -> None:
         event.preventDefault()
@@ -50,9 +68,11 @@ class LoginView:
         password = str(self._form.querySelector("[name=password]").value)
         if not username or not password:
             self._show_error("Enter your username and password.")
+            self._form.querySelector("[name=username]" if not username else "[name=password]").focus()
             return
         self._busy = True
         self._show_error("")
+        self._set_busy(True)
         try:
             status, text = await http.request(
                 "POST", f"{self._api_base}/login", {"Content-Type": "application/json"},
@@ -63,8 +83,10 @@ class LoginView:
             return
         finally:
             self._busy = False
+            self._set_busy(False)
         if status == 401:
             self._show_error("Wrong username or password.")
+            self._form.querySelector("[name=password]").select()  # ready to type it again
             return
         if status != 200:
             self._show_error(f"The server refused the login (HTTP {status}). Try again in a moment.")

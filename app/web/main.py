@@ -105,7 +105,7 @@ class App:
             http_timeout_ms=timings["commandTimeoutMs"], user_id=session.user_id() or "me",
             delays_factory=_delays(timings["backoffBaseMs"]),
         )
-        hub = Hub()
+        hub = Hub(on_error=_panel_failed)
         self.driver = Driver(client, hub, self.banner, on_unauthorized=self._unauthorized,
                              on_sync=self._sync_changed, log=_log)
         ctx = PanelContext(client=client, hub=hub, run=self.driver.feed, prefs=self.prefs)
@@ -162,6 +162,11 @@ def _delays(base_ms: int):
 
 def _log(direction: str, text: str) -> None:
     window.console.info(f"{direction} {text}")
+
+
+def _panel_failed(error) -> None:
+    """A panel raised while redrawing: the hub kept the others going; say so where a developer looks."""
+    window.console.error(f"! panel {error.callback} raised {type(error.error).__name__}: {error.error}")
 
 
 async def main() -> None:

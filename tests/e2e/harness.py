@@ -53,7 +53,7 @@ class Stub:
         def read():
             for line in self.proc.stdout:
                 self.lines.append(line.rstrip())
-                match = re.search(r"listening on (http://\S+)", line)
+                match = re.search(r"listening on (https?://\S+)", line)
                 if match:
                     found.append(match.group(1))
                     return

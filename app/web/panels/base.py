@@ -43,6 +43,7 @@ class Panel:
         self.client = ctx.client
         self._owner = ProxyOwner(self.name)
         self._subscription: Subscription | None = None
+        self._listeners: list = []  # (node, event, proxy): unbound before the proxies are freed
 
     def mount(self) -> "Panel":
         self.build()
@@ -55,12 +56,18 @@ class Panel:
             self._subscription.close()
             self._subscription = None
         self.teardown()
+        # Unbind first: removing a focused field fires blur/change, which must not reach a freed proxy.
+        for node, event, proxy in self._listeners:
+            node.removeEventListener(event, proxy)
+        self._listeners = []
         self._owner.destroy()
         clear(self.root)
 
     def listen(self, node, event: str, handler) -> None:
         """Bind a listener whose proxy this panel frees on unmount."""
-        node.addEventListener(event, self._owner.proxy(handler))
+        proxy = self._owner.proxy(handler)
+        node.addEventListener(event, proxy)
+        self._listeners.append((node, event, proxy))
 
     # --- to override -------------------------------------------------------------
 

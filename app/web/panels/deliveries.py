@@ -1,214 +1,837 @@
-"""The deliveries panel: ``[data-testid=delivery-list]`` with one row per delivery.
+"""The deliveries panel: ``[data-testid=delivery-list]``, one row per delivery, filtered, sorted, live.
 
-Rows are keyed by id and updated in place: a ``Changes`` names the ids to
-redraw, and only those rows are touched. A reset (a snapshot) builds rows in
-chunks, the first screenful at once and the rest over the next frames, so a
-10,000-delivery snapshot never blocks the page.
+    panel = DeliveriesPanel(section, ctx).mount()   # toolbar, table, detail dialog; reads ctx.prefs
+    ctx.hub.publish(changes)                       # -> update(changes): only the named rows are touched
+    panel.unmount()
 
-Actions (PROTOCOL.md 6): each row has ``select[data-action=set-status]`` and
-``select[data-action=assign]``. Their options are filled when the select is
-first focused or pressed (500 staff x 10,000 rows would be five million
-``<option>`` elements); the change goes through the client's optimistic
-commands, and a refusal shows its reason in the row.
+What a row shows (PROTOCOL.md 6): ``tr[data-testid=delivery-row][data-id]``
+with ``data-status``, ``data-pending="true"`` while a change is unconfirmed,
+``data-late="true"`` when an open delivery's ETA has passed, and one
+``td[data-field]`` per field whose ``data-value`` is the raw value (empty for
+null) and whose text is for people: labels, local times ("14:05 in 12 min",
+"3 min late"), a name beside an id. The row's id is a
+``button[data-action=open-details]`` that opens the detail dialog
+(``delivery_detail.py``).
+
+Speed, for 10,000 deliveries (the rules that keep it fast):
+
+1. A reset (snapshot) builds rows in chunks: the first screenful at once,
+   the rest over the following event-loop turns, rows that pass the filters
+   first. Only a reset builds many rows.
+2. An update touches only the rows named in ``changes.deliveries`` (and,
+   rarely, the rows of a staff member or zone whose *name* changed), and
+   within a row only the cells whose value changed.
+3. Filters and search never rebuild: they toggle ``hidden`` on the rows
+   whose visibility changed (``app.filters.matches`` over cached ``Facts``).
+4. Order: rows stay in ``SortedIds`` order. A live change moves one row, and
+   only when its neighbours change; a new sort chosen by the user is one
+   reorder through a fragment.
+5. The table is ``table-layout: fixed`` (column widths never depend on
+   content, so a changed cell does not lay out 10,000 rows again).
+   ``content-visibility`` does not apply to table rows (they cannot be
+   containers), so it is not used; hidden rows cost no layout.
+6. A clock tick (every ``TICK_SECONDS``) rewrites only the relative ETA
+   texts that changed ("in 12 min" -> "in 11 min") and the late flags.
+
+Actions (PROTOCOL.md 6): ``select[data-action=set-status]`` and
+``select[data-action=assign]`` in each row hold only their current option
+until focused, pressed or reached by keyboard, then are filled (500 staff x
+10,000 rows would be five million ``<option>`` elements). A change goes
+through the client's optimistic commands: the row shows it at once with
+``data-pending``; a refusal rolls it back and shows the reason in the row
+(``[data-testid=row-error]``, plain text) with ``button[data-action=dismiss-error]``
+and, when retrying is safe, ``button[data-action=retry-command]``.
+
+Filters, search and sort (``app.filters.Filters``) live in
+``ctx.prefs["deliveries"]``, which the App keeps across a re-login.
 """
 
 from __future__ import annotations
 
-from app.models import DeliveryStatus
+import asyncio
+import time
+
+from app.eta import eta_text, is_late, timestamp
+from app.eta import relative as eta_relative
+from app.filters import (
+    PRIORITY_LABELS,
+    PRIORITY_RANK,
+    SORTS,
+    STATUS_LABELS,
+    STATUS_ORDER,
+    UNASSIGNED,
+    Filters,
+    SortedIds,
+    count,
+    facts,
+    matches,
+    sort_key,
+    staff_choice,
+)
 from app.store import Changes
+from app.web import localtime
 from app.web.dom import el, set_field
 from app.web.panels.base import Panel
-from app.web.runtime import js
+from app.web.panels.delivery_detail import DeliveryDetail, staff_label
+from app.web.runtime import document
 
-FIELDS = ("status", "customer", "address", "zoneId", "assignedTo", "priority", "eta")
-HEADINGS = ("Status", "Customer", "Address", "Zone", "Assignee", "Priority", "ETA")
+PREFS_KEY = "deliveries"
 FIRST_CHUNK = 120
-CHUNK = 600
-STATUS_LABELS = {status.value: status.value.replace("_", " ").capitalize() for status in DeliveryStatus}
+CHUNK = 500
+TICK_SECONDS = 20
+FLASH_SECONDS = 1.2
+SEARCH_DELAY = 0.15
+#: The columns after the id: (field, heading, sort key or None); ``pick-*`` hold a row's select.
+COLUMNS = (
+    ("status", "Status", "status"), ("pick-status", "Change status", None),
+    ("customer", "Customer", None), ("address", "Address", None), ("zoneId", "Zone", None),
+    ("assignedTo", "Assignee", None), ("pick-assignee", "Change assignee", None),
+    ("priority", "Priority", "priority"), ("eta", "ETA", "eta"),
+)
+SORT_CHOICES = (
+    ("eta", "ETA, soonest first"), ("-eta", "ETA, latest first"),
+    ("priority", "Priority, urgent first"), ("-priority", "Priority, normal first"),
+    ("status", "Status, pending first"), ("-status", "Status, cancelled first"),
+)
+STATUS_FILTER = (("", "All statuses"), ("open", "Open (not closed)"), ("late", "Late"),
+                 *STATUS_LABELS.items())
+PRIORITY_FILTER = (("", "All priorities"), *PRIORITY_LABELS.items())
+CHIPS = (("open", "Open", "open"), ("late", "Late", "late"),
+         *((status, label, status) for status, label in STATUS_LABELS.items()))
 
 
 class Row:
-    """One delivery row and its cells, cached so an update costs only the changed cells."""
+    """One delivery's ``<tr>`` and the parts an update writes to, with the values last drawn."""
 
-    __slots__ = ("node", "cells", "status_select", "assign_select", "note", "last")
+    __slots__ = ("id", "node", "cells", "parts", "status_select", "assign_select", "error_cell", "error",
+                 "last", "shown", "late", "eta_ts", "open", "local_note")
 
     def __init__(self, delivery_id: str):
-        self.cells = {name: el("td", {"data-field": name}) for name in FIELDS}
+        self.id = delivery_id
+        self.parts = {
+            "status": el("span", {"class": "badge"}),
+            "zone": el("span", {"class": "main"}), "zone_id": el("span", {"class": "sub"}),
+            "staff": el("span", {"class": "main"}), "staff_id": el("span", {"class": "sub"}),
+            "priority": el("span", {"class": "badge"}),
+            "eta_time": el("span", {"class": "eta-time"}), "eta_rel": el("span", {"class": "eta-rel"}),
+        }
+        p = self.parts
+        self.cells = {
+            "status": el("td", {"data-field": "status"}, p["status"]),
+            "customer": el("td", {"data-field": "customer"}),
+            "address": el("td", {"data-field": "address"}),
+            "zoneId": el("td", {"data-field": "zoneId"}, p["zone"], p["zone_id"]),
+            "assignedTo": el("td", {"data-field": "assignedTo"}, p["staff"], p["staff_id"]),
+            "priority": el("td", {"data-field": "priority"}, p["priority"]),
+            "eta": el("td", {"data-field": "eta"}, p["eta_time"], document.createTextNode(" "), p["eta_rel"]),
+        }
         self.status_select = el("select", {"data-action": "set-status", "aria-label": f"Status of {delivery_id}"})
         self.assign_select = el("select", {"data-action": "assign", "aria-label": f"Assignee of {delivery_id}"})
-        self.note = el("span", {"class": "row-note", "role": "status"})
-        actions = el("td", {"class": "row-actions"}, self.status_select, self.assign_select, self.note)
+        # Each select sits in its own narrow cell beside the value it changes, drawn as a chevron;
+        # a refusal's reason opens under the status one (``error_cell``), inside the row.
+        self.error_cell = el("td", {"class": "pick pick-status"}, self.status_select)
+        opener = el("button", {"type": "button", "data-action": "open-details", "aria-haspopup": "dialog",
+                               "title": "Open details"}, text=delivery_id)
+        c = self.cells
         self.node = el("tr", {"data-testid": "delivery-row", "data-id": delivery_id},
-                       el("th", {"scope": "row", "class": "row-id"}, text=delivery_id),
-                       *self.cells.values(), actions)
+                       el("th", {"scope": "row", "class": "row-id"}, opener),
+                       c["status"], self.error_cell, c["customer"], c["address"], c["zoneId"], c["assignedTo"],
+                       el("td", {"class": "pick pick-assignee"}, self.assign_select), c["priority"], c["eta"])
+        self.error = None  # the [data-testid=row-error] box, made when first needed
         self.last: dict = {}
+        self.shown = True
+        self.late = False
+        self.eta_ts = None
+        self.open = False
+        self.local_note = ""  # a command refused before it was made (Refused), shown like a rollback
 
 
 class DeliveriesPanel(Panel):
     name = "deliveries"
-    topics = ("deliveries", "staff")
+    topics = ("deliveries", "staff", "zones")
+
+    # --- building -------------------------------------------------------------------------
 
     def build(self) -> None:
+        self.filters = Filters.from_prefs(self.ctx.prefs.get(PREFS_KEY))
         self.rows: dict[str, Row] = {}
-        self._build_queue: list[str] = []
-        self._chunk_scheduled = False
-        head = el("div", {"class": "panel-head"},
-                  el("h2", {"id": "deliveries-title"}, text="Deliveries"),
-                  el("span", {"class": "counts", "id": "delivery-count"}))
-        header_row = el("tr", None, el("th", {"scope": "col"}, text="ID"),
-                        *(el("th", {"scope": "col"}, text=h) for h in HEADINGS),
-                        el("th", {"scope": "col"}, text="Change"))
-        self.tbody = el("tbody", {"data-testid": "delivery-list"})
-        table = el("table", {"class": "deliveries", "aria-labelledby": "deliveries-title"},
-                   el("thead", None, header_row), self.tbody)
-        self.root.appendChild(head)
-        self.root.appendChild(el("div", {"class": "panel-body"}, table))
-        self._count = self.root.querySelector("#delivery-count")
-        self._chunk_callback = self._owner.proxy(self._build_chunk)
+        self.facts: dict = {}
+        self.order = SortedIds()
+        self.matched: set[str] = set()
+        self.late_ids: set[str] = set()
+        self.timed: set[str] = set()  # built rows whose relative ETA moves with the clock
+        self.counts = count((), 0)
+        self._queue: list[str] = []
+        self._queued: set[str] = set()
+        self._zone_names: dict[str, str] = {}
+        self._staff_names: dict[str, str] = {}
+        self._flashing: dict[str, float] = {}
+        self._chips_drawn: dict[str, str] = {}
+        self._handles: dict[str, asyncio.Handle] = {}
+        self._day = None
+        self._build_head()
+        self._build_toolbar()
+        self._build_table()
+        self.detail = DeliveryDetail(self.ctx, self.listen, self._clock)
+        self.announcer = el("div", {"class": "sr-only", "aria-live": "polite", "data-testid": "deliveries-announce"})
+        self.root.appendChild(self.announcer)
+        self.root.appendChild(self.detail.node)
+        self.ctx.notes["open_delivery"] = self.open_detail
         for event in ("focusin", "pointerdown", "keydown"):
-            self.listen(self.tbody, event, self._fill_select)
-        self.listen(self.tbody, "change", self._changed)
+            self.listen(self.root, event, self._fill_select)
+        self.listen(self.root, "change", self._changed)
+        self.listen(self.root, "click", self._clicked)
+        self.listen(self.search, "input", self._typed)
+        self.listen(self.toolbar, "submit", lambda event: event.preventDefault())
+        self._sync_controls()
+        self._later("tick", TICK_SECONDS, self._tick)
 
-    # --- rendering ----------------------------------------------------------------------
+    def _build_head(self) -> None:
+        self.count_text = el("span", {"class": "delivery-count", "data-testid": "delivery-count",
+                                      "aria-live": "polite"})
+        self.chips = {}
+        chips = el("div", {"class": "status-chips", "role": "group", "aria-label": "Show deliveries by status",
+                           "data-testid": "status-counts"})
+        for value, label, key in CHIPS:
+            chip = el("button", {"type": "button", "class": "chip", "data-action": "status-chip",
+                                 "data-testid": "status-count", "data-status": value, "aria-pressed": "false"},
+                      el("span", {"class": "chip-label"}, text=label), el("span", {"class": "chip-count"}, text="0"))
+            self.chips[key] = chip
+            chips.appendChild(chip)
+        self.clear_button = el("button", {"type": "button", "data-action": "clear-filters",
+                                          "data-testid": "clear-filters", "class": "clear-filters link",
+                                          "hidden": True}, text="Clear filters")
+        self.root.appendChild(el("div", {"class": "panel-head deliveries-head"},
+                                 el("h2", {"id": "deliveries-title", "tabindex": "-1"}, text="Deliveries"),
+                                 self.count_text, self.clear_button, chips))
+
+    def _build_toolbar(self) -> None:
+        self.search = el("input", {"type": "search", "name": "q", "data-testid": "delivery-search",
+                                   "placeholder": "ID, customer or address", "autocomplete": "off",
+                                   "spellcheck": "false"})
+        self.selects = {
+            "status": _select("status", STATUS_FILTER),
+            "zone": _select("zone", (("", "All zones"),)),
+            "assignee": _select("assignee", (("", "Anyone"),)),
+            "priority": _select("priority", PRIORITY_FILTER),
+            "sort": _select("sort", SORT_CHOICES),
+        }
+        labels = {"status": "Status", "zone": "Zone", "assignee": "Assignee", "priority": "Priority",
+                  "sort": "Sort"}
+        self.toolbar = el(
+            "form", {"class": "delivery-filters", "role": "search", "aria-label": "Filter and sort deliveries"},
+            el("label", {"class": "filter filter-search"}, el("span", None, text="Search"), self.search),
+            *(el("label", {"class": f"filter filter-{key}"}, el("span", None, text=labels[key]), select)
+              for key, select in self.selects.items()),
+        )
+        self.root.appendChild(self.toolbar)
+
+    def _build_table(self) -> None:
+        self.sort_heads = {}
+        heads = [el("th", {"scope": "col", "class": "col-id"}, text="ID")]
+        for field, heading, key in COLUMNS:
+            if key:
+                th = el("th", {"scope": "col", "class": f"col-{field}"},
+                        el("button", {"type": "button", "data-action": "sort", "data-sort": key,
+                                      "class": "sort-button"},
+                           el("span", None, text=heading), el("span", {"class": "sort-mark", "aria-hidden": "true"})))
+                self.sort_heads[key] = th
+            elif field.startswith("pick-"):
+                th = el("th", {"scope": "col", "class": f"col-{field}"}, el("span", {"class": "sr-only"}, text=heading))
+            else:
+                th = el("th", {"scope": "col", "class": f"col-{field}"}, text=heading)
+            heads.append(th)
+        self.tbody = el("tbody", {"data-testid": "delivery-list"})
+        table = el("table", {"class": "deliveries", "aria-labelledby": "deliveries-title",
+                             "aria-describedby": "delivery-table-help"},
+                   el("caption", {"class": "sr-only", "id": "delivery-table-help"},
+                      text="Deliveries. Status, Priority and ETA headers sort the table; "
+                           "each delivery id opens its details."),
+                   el("thead", None, el("tr", None, *heads)), self.tbody)
+        self.empty = el("div", {"class": "delivery-empty", "data-testid": "delivery-empty", "hidden": True},
+                        el("p", None, text="No delivery matches these filters."),
+                        el("button", {"type": "button", "data-action": "clear-filters"}, text="Clear filters"))
+        self.root.appendChild(el("div", {"class": "panel-body deliveries-body"}, table, self.empty))
+
+    def teardown(self) -> None:
+        if "search" in self._handles:  # typed but not applied yet: keep it for the next login
+            self.ctx.prefs[PREFS_KEY] = self.filters.with_(query=str(self.search.value)).as_prefs()
+        for handle in self._handles.values():
+            handle.cancel()
+        self._handles.clear()
+        self.detail.teardown()
+        if self.ctx.notes.get("open_delivery") == self.open_detail:
+            del self.ctx.notes["open_delivery"]
+
+    # --- clock and timers -------------------------------------------------------------------
+
+    def _clock(self):
+        """``(now, offset)``: the aware UTC now and the browser's offset in minutes east of UTC."""
+        return localtime.now(), localtime.offset_minutes()
+
+    def _later(self, name: str, seconds: float, callback) -> None:
+        old = self._handles.pop(name, None)
+        if old is not None:
+            old.cancel()
+        self._handles[name] = asyncio.get_event_loop().call_later(seconds, self._fire, name, callback)
+
+    def _fire(self, name: str, callback) -> None:
+        self._handles.pop(name, None)
+        callback()
+
+    # --- updates ----------------------------------------------------------------------------
 
     def update(self, changes: Changes) -> None:
-        client = self.client
+        now = self._clock()
         if changes.reset:
-            self._reset()
+            self._reset(now)
         else:
+            live = "delivery_update" in changes.event_types
             for delivery_id in changes.deliveries:
-                row = self.rows.get(delivery_id)
-                delivery = client.delivery(delivery_id)
-                if delivery is None:
-                    if row is not None:
-                        row.node.remove()
-                        del self.rows[delivery_id]
-                elif row is None:
-                    self._add(delivery_id)
-                else:
-                    self._draw(row, delivery)
+                self._upsert(delivery_id, now, live)
             if changes.staff:
-                self._redraw_assignees(changes.staff)
-        self._count.textContent = f"{len(self.rows)} shown"
+                self._names_changed("staff", changes.staff)
+            if changes.zones:
+                self._names_changed("zones", changes.zones)
+        self._show_counts()
 
-    def _reset(self) -> None:
-        wanted = [delivery.id for delivery in self.client.deliveries()]
-        keep = set(wanted)
-        for delivery_id in [i for i in self.rows if i not in keep]:
-            self.rows.pop(delivery_id).node.remove()
-        for delivery_id in self.rows:
-            self._draw(self.rows[delivery_id], self.client.delivery(delivery_id))
-        missing = [i for i in wanted if i not in self.rows]
-        self._build_queue = missing[FIRST_CHUNK:]
-        for delivery_id in missing[:FIRST_CHUNK]:
-            self._add(delivery_id)
+    def _reset(self, now) -> None:
+        now_ts = now[0].timestamp()
+        self._zone_names = {zone.id: zone.name for zone in self.client.zones()}
+        self._staff_names = {member.id: member.name for member in self.client.staff()}
+        self._fill_zone_filter()
+        self.facts = {d.id: facts(d) for d in self.client.deliveries()}
+        for delivery_id in [i for i in self.rows if i not in self.facts]:
+            self._drop_row(delivery_id)
+        self.counts = count(self.facts.values(), now_ts)
+        self.late_ids = {i for i, f in self.facts.items() if is_late(f.eta_ts, f.open, now_ts)}
+        words = self.filters.words()
+        self.matched = {i for i, f in self.facts.items() if matches(f, self.filters, now_ts, words)}
+        for delivery_id, row in self.rows.items():
+            row.last.pop("zone", None)
+            row.last.pop("staff", None)
+            self._draw(row, self.client.delivery(delivery_id), now)
+            self._set_shown(row, delivery_id in self.matched)
+        if self.rows:
+            self._reorder()
+        missing = [i for i in self.facts if i not in self.rows]
+        missing.sort(key=lambda i: (i not in self.matched, sort_key(self.facts[i], self.filters)))
+        first, self._queue = missing[:FIRST_CHUNK], missing[FIRST_CHUNK:]
+        self._queued = set(self._queue)
+        self._insert_many(first, now)
         self._schedule_chunk()
 
     def _schedule_chunk(self) -> None:
-        if self._build_queue and not self._chunk_scheduled:
-            self._chunk_scheduled = True
-            js.dcBridge.nextFrame(self._chunk_callback)
+        if self._queue and "chunk" not in self._handles:
+            self._later("chunk", 0, self._build_chunk)
 
-    def _build_chunk(self, *args) -> None:
-        self._chunk_scheduled = False
-        batch, self._build_queue = self._build_queue[:CHUNK], self._build_queue[CHUNK:]
-        fragment = js.document.createDocumentFragment()
-        for delivery_id in batch:
-            if delivery_id not in self.rows and self.client.delivery(delivery_id) is not None:
-                self._add(delivery_id, fragment)
-        self.tbody.appendChild(fragment)
-        self._count.textContent = f"{len(self.rows)} shown"
+    def _build_chunk(self) -> None:
+        t0 = time.perf_counter()
+        batch, self._queue = self._queue[:CHUNK], self._queue[CHUNK:]
+        self._queued.difference_update(batch)
+        import gc as _gc
+        _gc.disable()
+        if False:
+            self._profiled = True
+            import cProfile, pstats, io
+            prof = cProfile.Profile()
+            prof.enable()
+            self._insert_many(batch, self._clock())
+            prof.disable()
+            out = io.StringIO()
+            pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(25)
+            from app.web.runtime import js as _js
+            _js.console.log("CHUNK PROFILE " + out.getvalue())
+        else:
+            self._insert_many(batch, self._clock())
+        t1 = time.perf_counter()
+        _gc.enable()
+        self._show_counts()
         self._schedule_chunk()
+        from app.web.runtime import js as _js
+        _js.console.log(f"CHUNK {len(self.rows)} build {1000*(t1-t0):.0f} ms")
 
-    def _add(self, delivery_id: str, parent=None) -> None:
+    def _insert_many(self, ids, now) -> None:
+        """Build rows and put each at its sorted place; runs of rows that go last share one fragment."""
+        fragment = document.createDocumentFragment()
+        pending = 0
+        for delivery_id in ids:
+            delivery = self.client.delivery(delivery_id)
+            if delivery_id in self.rows or delivery is None or delivery_id not in self.facts:
+                continue
+            row = self._new_row(delivery_id, delivery, now)
+            _, next_id = self.order.place(delivery_id, sort_key(self.facts[delivery_id], self.filters))
+            if next_id is None:
+                fragment.appendChild(row.node)
+                pending += 1
+            else:
+                if pending:
+                    self.tbody.appendChild(fragment)
+                    pending = 0
+                self.tbody.insertBefore(row.node, self.rows[next_id].node)
+        if pending:
+            self.tbody.appendChild(fragment)
+
+    def _new_row(self, delivery_id: str, delivery, now) -> Row:
         row = Row(delivery_id)
         self.rows[delivery_id] = row
-        self._draw(row, self.client.delivery(delivery_id))
-        (parent or self.tbody).appendChild(row.node)
+        self._draw(row, delivery, now)
+        if delivery_id not in self.matched:
+            row.shown = False
+            row.node.hidden = True
+        return row
 
-    def _draw(self, row: Row, delivery) -> None:
-        status = self.client.row_status(delivery.id)
-        last = row.last
-        values = {
-            "status": str(delivery.status),
-            "customer": delivery.customer,
-            "address": delivery.address,
-            "zoneId": delivery.zoneId,
-            "assignedTo": delivery.assignedTo,
-            "priority": str(delivery.priority),
-            "eta": delivery.eta,
-        }
-        for name, value in values.items():
-            if last.get(name, "\0") != value:
-                set_field(row.cells[name], value, self._label(name, value))
+    def _upsert(self, delivery_id: str, now, live: bool) -> None:
+        delivery = self.client.delivery(delivery_id)
+        if delivery is None:
+            self._forget(delivery_id)
+            return
+        now_ts = now[0].timestamp()
+        old = self.facts.get(delivery_id)
+        new = facts(delivery)
+        self.facts[delivery_id] = new
+        self._tally(old, -1)
+        self._tally(new, +1)
+        if is_late(new.eta_ts, new.open, now_ts):
+            self.late_ids.add(delivery_id)
+        else:
+            self.late_ids.discard(delivery_id)
+        shown = matches(new, self.filters, now_ts)
+        if shown:
+            self.matched.add(delivery_id)
+        else:
+            self.matched.discard(delivery_id)
+        row = self.rows.get(delivery_id)
+        if row is None:
+            if delivery_id in self._queued:
+                return  # its chunk will build it from the latest state
+            self._insert_many([delivery_id], now)
+            row = self.rows.get(delivery_id)
+            if row is not None and live:
+                self._flash(row)
+            return
+        changed = self._draw(row, delivery, now)
+        self._set_shown(row, shown)
+        moved, next_id = self.order.moved(delivery_id, sort_key(new, self.filters))
+        if moved:
+            if next_id is None:
+                self.tbody.appendChild(row.node)
+            else:
+                self.tbody.insertBefore(row.node, self.rows[next_id].node)
+        if live and changed:
+            self._flash(row)
+
+    def _forget(self, delivery_id: str) -> None:
+        old = self.facts.pop(delivery_id, None)
+        self._tally(old, -1)
+        self.matched.discard(delivery_id)
+        self.late_ids.discard(delivery_id)
+        self._queued.discard(delivery_id)
+        if delivery_id in self.rows:
+            self._drop_row(delivery_id)
+
+    def _drop_row(self, delivery_id: str) -> None:
+        row = self.rows.pop(delivery_id)
+        self.order.remove(delivery_id)
+        self.timed.discard(delivery_id)
+        self._flashing.pop(delivery_id, None)
+        row.node.remove()
+
+    def _tally(self, item, sign: int) -> None:
+        if item is None:
+            return
+        counts = self.counts
+        counts["all"] += sign
+        counts[item.status] = counts.get(item.status, 0) + sign
+        if item.open:
+            counts["open"] += sign
+
+    def _set_shown(self, row: Row, shown: bool) -> None:
+        if row.shown != shown:
+            row.shown = shown
+            row.node.hidden = not shown
+
+    def _names_changed(self, kind: str, ids) -> None:
+        """A staff member's or zone's *name* changed (rare; statuses change often and cost nothing here)."""
+        if kind == "staff":
+            names, lookup, part = self._staff_names, self.client.staff_member, "staff"
+        else:
+            names, lookup, part = self._zone_names, self.client.zone, "zone"
+        renamed = set()
+        for some_id in ids:
+            found = lookup(some_id)
+            name = None if found is None else found.name
+            if names.get(some_id) != name:
+                renamed.add(some_id)
+                if name is None:
+                    names.pop(some_id, None)
+                else:
+                    names[some_id] = name
+        if not renamed:
+            return
+        if kind == "zones":
+            self._fill_zone_filter()
+        now = self._clock()
+        field = "assignee" if kind == "staff" else "zone"
+        for delivery_id, item in self.facts.items():
+            if getattr(item, field) in renamed and delivery_id in self.rows:
+                row = self.rows[delivery_id]
+                row.last.pop(part, None)
+                row.last.pop("_assign_option", None)
+                self._draw(row, self.client.delivery(delivery_id), now)
+
+    # --- drawing one row -------------------------------------------------------------------------
+
+    def _draw(self, row: Row, delivery, now) -> bool:
+        """Write what changed; True when a shown value changed (not just pending or a note)."""
+        last, parts, cells = row.last, row.parts, row.cells
+        changed = False
+        status = str(delivery.status)
+        if last.get("status") != status:
+            label = STATUS_LABELS.get(status, status)
+            cells["status"].setAttribute("data-value", status)
+            parts["status"].textContent = label
+            row.node.setAttribute("data-status", status)
+            _show_current(row.status_select, status, label)
+            last["status"] = status
+            changed = True
+        for name in ("customer", "address"):
+            value = getattr(delivery, name)
+            if last.get(name) != value:
+                set_field(cells[name], value)
+                cells[name].setAttribute("title", value)  # the whole text, where the cell cuts it short
                 last[name] = value
-        if last.get("_status") != values["status"]:
-            row.node.setAttribute("data-status", values["status"])
-            _current_only(row.status_select, values["status"], STATUS_LABELS.get(values["status"], values["status"]))
-            last["_status"] = values["status"]
-        if last.get("_assignee") != delivery.assignedTo:
-            _current_only(row.assign_select, delivery.assignedTo or "", self._staff_label(delivery.assignedTo))
-            last["_assignee"] = delivery.assignedTo
-        pending = "true" if status.pending else None
-        if last.get("_pending") != pending:
+                changed = True
+        zone = (delivery.zoneId, self._zone_names.get(delivery.zoneId))
+        if last.get("zone") != zone:
+            _name_and_id(cells["zoneId"], parts["zone"], parts["zone_id"], zone[0], zone[1])
+            changed = changed or "zone" in last
+            last["zone"] = zone
+        staff_id = delivery.assignedTo
+        staff = (staff_id, self._staff_names.get(staff_id) if staff_id else None)
+        if last.get("staff") != staff:
+            _name_and_id(cells["assignedTo"], parts["staff"], parts["staff_id"], staff_id, staff[1],
+                         none_text="Unassigned")
+            _show_current(row.assign_select, staff_id or "", staff_label(self.client, staff_id))
+            changed = changed or "staff" in last
+            last["staff"] = staff
+        priority = str(delivery.priority)
+        if last.get("priority") != priority:
+            cells["priority"].setAttribute("data-value", priority)
+            parts["priority"].textContent = PRIORITY_LABELS.get(priority, priority)
+            last["priority"] = priority
+            changed = True
+        open_ = status not in ("delivered", "failed", "cancelled")
+        if last.get("eta") != (delivery.eta, open_):
+            self._draw_eta(row, delivery.eta, open_, now)
+            changed = changed or "eta" in last and last["eta"][0] != delivery.eta
+            last["eta"] = (delivery.eta, open_)
+        self._draw_state(row)
+        return changed
+
+    def _draw_eta(self, row: Row, eta, open_: bool, now) -> None:
+        moment, offset = now
+        text = eta_text(eta, open_=open_, now=moment, offset_minutes=offset)
+        cell = row.cells["eta"]
+        cell.setAttribute("data-value", "" if eta is None else eta)
+        row.parts["eta_time"].textContent = text.time or "—"
+        if text.title:
+            cell.setAttribute("title", text.title)
+        else:
+            cell.removeAttribute("title")
+        row.eta_ts = None if not text.title else timestamp(eta)
+        row.open = open_
+        if open_ and row.eta_ts is not None:
+            self.timed.add(row.id)
+        else:
+            self.timed.discard(row.id)
+        self._write_relative(row, text.relative, text.late)
+
+    def _write_relative(self, row: Row, relative: str, late: bool) -> None:
+        rel = row.parts["eta_rel"]
+        if row.last.get("_rel") != relative:
+            rel.textContent = relative
+            row.last["_rel"] = relative
+        if row.late != late or "_late" not in row.last:
+            row.late = late
+            row.last["_late"] = late
+            rel.className = "eta-rel late" if late else "eta-rel"
+            if late:
+                row.node.setAttribute("data-late", "true")
+            else:
+                row.node.removeAttribute("data-late")
+
+    def _draw_state(self, row: Row) -> None:
+        status = self.client.row_status(row.id)
+        pending = bool(status.pending)
+        if row.last.get("_pending") != pending:
             if pending:
                 row.node.setAttribute("data-pending", "true")
             else:
                 row.node.removeAttribute("data-pending")
-            last["_pending"] = pending
-        note = status.error.message if status.error is not None else ""
-        if last.get("_note") != note:
-            row.note.textContent = note
-            row.note.className = "row-note error" if note else "row-note"
-            last["_note"] = note
-
-    def _label(self, name: str, value) -> str | None:
-        if value is None:
-            return "—" if name in ("assignedTo", "eta") else ""
-        if name == "status":
-            return STATUS_LABELS.get(value, value)
-        if name == "assignedTo":
-            return self._staff_label(value)
-        return None
-
-    def _staff_label(self, staff_id: str | None) -> str:
-        if not staff_id:
-            return "Unassigned"
-        member = self.client.staff_member(staff_id)
-        return f"{member.name} ({staff_id})" if member is not None else staff_id
-
-    def _redraw_assignees(self, staff_ids) -> None:
-        for row in self.rows.values():
-            if row.last.get("assignedTo") in staff_ids:
-                row.last.pop("assignedTo", None)
-                row.last.pop("_assignee", None)
-                delivery = self.client.delivery(row.node.getAttribute("data-id"))
-                if delivery is not None:
-                    self._draw(row, delivery)
-
-    # --- actions --------------------------------------------------------------------------
-
-    def _fill_select(self, event) -> None:
-        target = event.target
-        action = target.getAttribute("data-action") if target.tagName == "SELECT" else None
-        if action is None or target.getAttribute("data-filled") == "true":
-            return
-        current = str(target.value)
-        if action == "set-status":
-            options = [(status, label) for status, label in STATUS_LABELS.items()]
+            row.last["_pending"] = pending
+        error = status.error
+        if error is not None:
+            note = (error.command_id, error.message, error.retryable)
+        elif row.local_note:
+            note = ("", row.local_note, False)
         else:
-            options = [("", "Unassigned")] + [
-                (member.id, f"{member.name} ({member.id}, {str(member.status).replace('_', ' ')})")
-                for member in sorted(self.client.staff(), key=lambda m: m.name)
-            ]
-        _fill(target, options, current)
-        target.setAttribute("data-filled", "true")
+            note = None
+        if row.last.get("_note") != note:
+            previous = row.last.get("_note")
+            row.last["_note"] = note
+            self._write_note(row, note)
+            if note is not None and (previous is None or previous[:2] != note[:2]):
+                self._announce(f"{row.id}: {note[1]}")
+
+    def _write_note(self, row: Row, note) -> None:
+        if note is None:
+            if row.error is not None:
+                row.error.hidden = True
+                row.node.classList.remove("has-error")
+            return
+        command_id, message, retryable = note
+        if row.error is None:
+            row.error = el("div", {"class": "row-error", "data-testid": "row-error"},
+                           el("span", {"class": "row-error-text"}),
+                           el("button", {"type": "button", "data-action": "retry-command"}, text="Retry"),
+                           el("button", {"type": "button", "data-action": "dismiss-error",
+                                         "aria-label": f"Dismiss the message about {row.id}"}, text="Dismiss"))
+            row.error_cell.appendChild(row.error)
+            row.node.classList.add("has-error")
+        box = row.error
+        box.hidden = False
+        row.node.classList.add("has-error")
+        box.querySelector(".row-error-text").textContent = message
+        retry = box.querySelector("[data-action=retry-command]")
+        retry.hidden = not retryable
+        retry.setAttribute("data-command", command_id)
+        box.querySelector("[data-action=dismiss-error]").setAttribute("data-command", command_id)
+
+    def _flash(self, row: Row) -> None:
+        if row.id not in self._flashing:
+            row.node.classList.add("flash")
+        self._flashing[row.id] = time.monotonic() + FLASH_SECONDS
+        if "flash" not in self._handles:
+            self._later("flash", FLASH_SECONDS, self._unflash)
+
+    def _unflash(self) -> None:
+        now = time.monotonic()
+        for delivery_id, until in list(self._flashing.items()):
+            if until <= now + 0.05:
+                del self._flashing[delivery_id]
+                row = self.rows.get(delivery_id)
+                if row is not None:
+                    row.node.classList.remove("flash")
+        if self._flashing:
+            self._later("flash", max(0.1, min(self._flashing.values()) - now), self._unflash)
+
+    def _tick(self) -> None:
+        """The clock moved: relative ETAs, late flags and the late count; nothing else."""
+        now = self._clock()
+        now_ts = now[0].timestamp()
+        day = (now_ts + now[1] * 60) // 86400  # the local day: "14:05" may now need a date
+        if self._day is not None and day != self._day:
+            for delivery_id in self.timed:
+                self.rows[delivery_id].last.pop("eta", None)
+        self._day = day
+        for delivery_id in list(self.timed):
+            row = self.rows[delivery_id]
+            if "eta" not in row.last:
+                self._draw(row, self.client.delivery(delivery_id), now)
+                continue
+            seconds = row.eta_ts - now_ts
+            self._write_relative(row, eta_relative(seconds, True), seconds < 0)
+        late = {i for i, f in self.facts.items() if is_late(f.eta_ts, f.open, now_ts)}
+        if late != self.late_ids:
+            flipped = late ^ self.late_ids
+            self.late_ids = late
+            if self.filters.status == "late":
+                for delivery_id in flipped:
+                    self._rematch(delivery_id, now_ts)
+        self._show_counts()
+        self._later("tick", TICK_SECONDS, self._tick)
+
+    def _rematch(self, delivery_id: str, now_ts: float) -> None:
+        shown = matches(self.facts[delivery_id], self.filters, now_ts)
+        if shown:
+            self.matched.add(delivery_id)
+        else:
+            self.matched.discard(delivery_id)
+        row = self.rows.get(delivery_id)
+        if row is not None:
+            self._set_shown(row, shown)
+
+    # --- counts, filters and sort ---------------------------------------------------------------
+
+    def _show_counts(self) -> None:
+        counts = dict(self.counts, late=len(self.late_ids))
+        total, shown = counts["all"], len(self.matched)
+        text = f"{total} deliveries" if shown == total else f"{shown} of {total} shown"
+        if self.count_text.textContent != text:
+            self.count_text.textContent = text
+            self.count_text.setAttribute("data-shown", str(shown))
+            self.count_text.setAttribute("data-total", str(total))
+        for key, chip in self.chips.items():
+            value = str(counts.get(key, 0))
+            if self._chips_drawn.get(key) != value:
+                self._chips_drawn[key] = value
+                chip.querySelector(".chip-count").textContent = value
+                chip.setAttribute("data-count", value)
+        self.empty.hidden = not (total and not shown)
+
+    def set_filters(self, new: Filters) -> None:
+        """Apply a new view: filters toggle ``hidden``, a new sort reorders once; kept in ``ctx.prefs``."""
+        old, self.filters = self.filters, new
+        self.ctx.prefs[PREFS_KEY] = new.as_prefs()
+        self._sync_controls()
+        if (old.sort, old.descending) != (new.sort, new.descending):
+            self._reorder()
+        if (old.status, old.zone, old.assignee, old.priority, old.words()) != (
+                new.status, new.zone, new.assignee, new.priority, new.words()):
+            self._apply_filters()
+            self._announce(f"{len(self.matched)} of {self.counts['all']} deliveries shown")
+        self._show_counts()
+
+    def _apply_filters(self) -> None:
+        now_ts = time.time()
+        filters, words = self.filters, self.filters.words()
+        matched = set()
+        rows = self.rows
+        for delivery_id, item in self.facts.items():
+            shown = matches(item, filters, now_ts, words)
+            if shown:
+                matched.add(delivery_id)
+            row = rows.get(delivery_id)
+            if row is not None and row.shown != shown:
+                row.shown = shown
+                row.node.hidden = not shown
+        self.matched = matched
+        if self._queue:  # build what is now shown first
+            self._queue.sort(key=lambda i: i not in matched)
+
+    def _reorder(self) -> None:
+        """A new sort (or a reset): every built row to its place, in one pass through a fragment."""
+        ordered = self.order.reset((i, sort_key(self.facts[i], self.filters)) for i in self.rows)
+        fragment = document.createDocumentFragment()
+        for delivery_id in ordered:
+            fragment.appendChild(self.rows[delivery_id].node)
+        self.tbody.appendChild(fragment)
+
+    def _sync_controls(self) -> None:
+        f = self.filters
+        if str(self.search.value) != f.query:
+            self.search.value = f.query
+        for key, value in (("status", f.status), ("priority", f.priority)):
+            self.selects[key].value = value
+        zone = self.selects["zone"]
+        zone.value = f.zone
+        if str(zone.value) != f.zone:  # a zone from the prefs that the server no longer lists
+            zone.appendChild(el("option", {"value": f.zone}, text=f.zone))
+            zone.value = f.zone
+        assignee = self.selects["assignee"]
+        assignee.value = f.assignee
+        if str(assignee.value) != f.assignee:
+            _show_current(assignee, f.assignee, self._assignee_choice_label(f.assignee))
+        sort_value = ("-" if f.descending else "") + f.sort
+        self.selects["sort"].value = sort_value
+        for key, th in self.sort_heads.items():
+            if key == f.sort:
+                th.setAttribute("aria-sort", "descending" if f.descending else "ascending")
+                th.querySelector(".sort-mark").textContent = "↓" if f.descending else "↑"
+            else:
+                th.removeAttribute("aria-sort")
+                th.querySelector(".sort-mark").textContent = ""
+        for key, chip in self.chips.items():
+            chip.setAttribute("aria-pressed", "true" if chip.getAttribute("data-status") == f.status else "false")
+        self.clear_button.hidden = not f.active
+
+    def _assignee_choice_label(self, value: str) -> str:
+        if not value:
+            return "Anyone"
+        if value == UNASSIGNED:
+            return "Unassigned"
+        return staff_label(self.client, value[len("staff:"):])
+
+    def _fill_zone_filter(self) -> None:
+        zones = sorted(self.client.zones(), key=lambda z: (z.name.casefold(), z.id))
+        options = [("", "All zones")] + [(z.id, f"{z.name} ({z.id})") for z in zones]
+        if self.filters.zone and self.filters.zone not in {z.id for z in zones}:
+            options.append((self.filters.zone, self.filters.zone))
+        _fill(self.selects["zone"], options, self.filters.zone)
+
+    # --- user input -----------------------------------------------------------------------------
+
+    def open_detail(self, delivery_id: str, opener=None) -> None:
+        """Open the detail dialog (also ``ctx.notes["open_delivery"]``, for other panels)."""
+        self.detail.open(delivery_id, opener)
+
+    def _announce(self, text: str) -> None:
+        self.announcer.textContent = text
+
+    def _typed(self, event) -> None:
+        self._later("search", SEARCH_DELAY, self._search_now)
+
+    def _search_now(self) -> None:
+        query = str(self.search.value)
+        if query != self.filters.query:
+            self.set_filters(self.filters.with_(query=query))
+
+    def _clicked(self, event) -> None:
+        button = event.target.closest("button")
+        if not button or not self.root.contains(button):  # JS null arrives as the falsy jsnull, not None
+            return
+        action = button.getAttribute("data-action")
+        f = self.filters
+        if action == "open-details":
+            row_node = button.closest("[data-testid=delivery-row]")
+            if row_node:
+                self.open_detail(str(row_node.getAttribute("data-id")), button)
+        elif action == "status-chip":
+            value = str(button.getAttribute("data-status") or "")
+            self.set_filters(f.with_(status="" if value == f.status and value else value))
+        elif action == "sort":
+            key = str(button.getAttribute("data-sort"))
+            self.set_filters(f.with_(sort=key, descending=(not f.descending) if key == f.sort else False))
+        elif action == "clear-filters":
+            self.set_filters(Filters(sort=f.sort, descending=f.descending))
+            self.search.focus()
+        elif action in ("dismiss-error", "retry-command"):
+            row_node = button.closest("[data-testid=delivery-row]")
+            if not row_node:
+                return
+            row = self.rows.get(str(row_node.getAttribute("data-id")))
+            if row is None:
+                return
+            command_id = str(button.getAttribute("data-command") or "")
+            row.local_note = ""
+            result = None
+            if command_id and action == "dismiss-error":
+                self.ctx.run(lambda client: client.dismiss(command_id))
+            elif command_id:
+                result = self.ctx.run(lambda client: client.retry(command_id))
+            self._after_command(row, result)
+            if action == "dismiss-error":
+                row.status_select.focus()
 
     def _changed(self, event) -> None:
         target = event.target
-        action = target.getAttribute("data-action") if target.tagName == "SELECT" else None
+        if target.isSameNode(self.search):
+            self._search_now()
+            return
+        if target.tagName != "SELECT":
+            return
+        key = target.getAttribute("data-filter")
+        if key:
+            value = str(target.value)
+            if key == "sort":
+                self.set_filters(self.filters.with_(sort=value.lstrip("-"), descending=value.startswith("-")))
+            else:
+                self.set_filters(self.filters.with_(**{key: value}))
+            return
+        action = target.getAttribute("data-action")
         row_node = target.closest("[data-testid=delivery-row]")
-        if action is None or row_node is None:
+        if action not in ("set-status", "assign") or not row_node:
             return
         delivery_id = str(row_node.getAttribute("data-id"))
         value = str(target.value)
@@ -218,17 +841,83 @@ class DeliveriesPanel(Panel):
             result = self.ctx.run(lambda client: client.assign(delivery_id, value or None))
         row = self.rows.get(delivery_id)
         if row is not None:
-            row.last.clear()  # redraw fully: the optimistic value and the pending mark
-            message = getattr(result, "message", "")
-            self._draw(row, self.client.delivery(delivery_id))
-            if message:
-                row.note.textContent = message
-                row.note.className = "row-note error"
-                row.last["_note"] = message
+            row.local_note = ""
+            self._after_command(row, result)
+
+    def _after_command(self, row: Row, result) -> None:
+        """Draw the optimistic state at once (not a frame later), or the reason nothing was done."""
+        message = getattr(result, "message", "") if result is not None else ""
+        row.local_note = message
+        delivery = self.client.delivery(row.id)
+        if delivery is None:
+            return
+        # Re-read the effective state: the change shows now, not on the next frame.
+        self._upsert(row.id, self._clock(), live=False)
+        self._draw_state(row)
+        if message:
+            # The select shows what the user picked: put it back to the real value.
+            row.last.pop("status", None)
+            row.last.pop("staff", None)
+            self._draw(row, delivery, self._clock())
+
+    def _fill_select(self, event) -> None:
+        target = event.target
+        if target.tagName != "SELECT" or target.getAttribute("data-filled") == "true":
+            return
+        action = target.getAttribute("data-action") or ""
+        current = str(target.value)
+        if action == "set-status":
+            options = list(STATUS_LABELS.items())
+        elif action == "assign":
+            options = [("", "Unassigned")] + [
+                (member.id, f"{member.name} ({member.id}, {str(member.status).replace('_', ' ')})")
+                for member in sorted(self.client.staff(), key=lambda m: (m.name.casefold(), m.id))
+            ]
+        elif target.getAttribute("data-filter") == "assignee":
+            options = [("", "Anyone"), (UNASSIGNED, "Unassigned")] + [
+                (staff_choice(member.id), f"{member.name} ({member.id})")
+                for member in sorted(self.client.staff(), key=lambda m: (m.name.casefold(), m.id))
+            ]
+            if current and current not in {value for value, _ in options}:
+                options.append((current, self._assignee_choice_label(current)))
+        else:
+            return
+        _fill(target, options, current)
+        target.setAttribute("data-filled", "true")
 
 
-def _current_only(select, value: str, label: str) -> None:
-    """Reset a select to hold just its current value (cheap); the rest is filled on use."""
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _select(key: str, options) -> object:
+    select = el("select", {"data-filter": key, "data-testid": f"filter-{key}" if key != "sort" else "sort-by"})
+    for value, label in options:
+        select.appendChild(el("option", {"value": value}, text=label))
+    return select
+
+
+def _name_and_id(cell, main, sub, raw, name, none_text: str = "") -> None:
+    """A cell showing ``Name (ID)``: the name, the id beside it in a quieter style."""
+    cell.setAttribute("data-value", "" if raw is None else raw)
+    if raw is None:
+        main.textContent, sub.textContent = none_text, ""
+        cell.classList.add("none")
+        cell.removeAttribute("title")
+        return
+    cell.classList.remove("none")
+    if name is None:
+        main.textContent, sub.textContent = raw, ""
+    else:
+        main.textContent, sub.textContent = name, f" ({raw})"
+    cell.setAttribute("title", str(cell.textContent))
+
+
+def _show_current(select, value: str, label: str) -> None:
+    """Show ``value`` in a row's select: pick it among filled options, or hold just that one option."""
+    if select.getAttribute("data-filled") == "true":
+        select.value = value
+        if str(select.value) == value:
+            return
     while select.firstChild:
         select.removeChild(select.firstChild)
     select.appendChild(el("option", {"value": value, "selected": True}, text=label))
@@ -237,10 +926,13 @@ def _current_only(select, value: str, label: str) -> None:
 
 
 def _fill(select, options, current: str) -> None:
-    fragment = js.document.createDocumentFragment()
+    fragment = document.createDocumentFragment()
     for value, label in options:
         fragment.appendChild(el("option", {"value": value, "selected": value == current}, text=label))
     while select.firstChild:
         select.removeChild(select.firstChild)
     select.appendChild(fragment)
     select.value = current
+
+
+__all__ = ["DeliveriesPanel", "Row", "PREFS_KEY", "SORTS", "STATUS_ORDER", "PRIORITY_RANK"]

@@ -1,18 +1,295 @@
-"""The staff panel (being built: see issue 4)."""
+"""The staff panel: ``[data-testid=staff-list]`` with one ``[data-testid=staff-row]`` per person.
+
+A row shows name, status (a coloured pill *and* its words), role, zone (its
+name beside its id), the delivery the person is on now and when they were
+last seen. Above the list: the counts per status, which are also the status
+filter (toggle buttons), and a zone filter; both are kept in ``ctx.prefs``
+so they survive a re-login.
+
+Updates touch only what changed: ``changes.staff`` redraws those rows;
+``changes.deliveries`` goes through an ``OpenWork`` index (``app.roster``)
+that names the people whose current delivery may have moved, so an event
+never scans every delivery; ``changes.zones`` redraws the rows in those
+zones (a renamed zone). Rows are sorted by name, so a status change never
+moves a row, and every row has one fixed height.
+
+Hooks (PROTOCOL.md 6): row ``data-status``; ``[data-field]`` name, status,
+role, zoneId, plus currentDelivery and lastSeenAt, each with ``data-value``.
+Filters: ``[data-testid=staff-status-filter] button[data-status]`` (with
+``data-count`` and ``aria-pressed``) and ``select[data-testid=staff-zone-filter]``.
+"""
 
 from __future__ import annotations
 
+from app.models import StaffStatus
+from app.roster import ANY, NO_ZONE, OpenWork, current_delivery, sort_key, staff_visible, status_counts
 from app.store import Changes
-from app.web.dom import el
+from app.timefmt import clock, relative
+from app.web.dom import clear, el, set_field
+from app.web.localtime import Every, now, offset_minutes
 from app.web.panels.base import Panel
+from app.wording import current_work, person, words
+
+FIELDS = ("name", "status", "role", "zoneId", "currentDelivery", "lastSeenAt")
+STATUSES = tuple(status.value for status in StaffStatus)
+REFRESH_SECONDS = 30
+
+
+class StaffRow:
+    """One person's row and its cells; ``last`` caches what is on screen so a redraw writes only changes."""
+
+    __slots__ = ("node", "cells", "last")
+
+    def __init__(self, staff_id: str, linked: bool):
+        work = ("button", {"type": "button", "class": "staff-work link-chip", "data-field": "currentDelivery",
+                           "data-action": "open-delivery"}) if linked else \
+            ("span", {"class": "staff-work", "data-field": "currentDelivery"})
+        c = self.cells = {
+            "name": el("span", {"class": "staff-name", "data-field": "name"}),
+            "status": el("span", {"class": "pill", "data-field": "status"}),
+            "role": el("span", {"class": "staff-role", "data-field": "role"}),
+            "zoneId": el("span", {"class": "staff-zone", "data-field": "zoneId"}),
+            "currentDelivery": el(*work),
+            "lastSeenAt": el("time", {"class": "staff-seen", "data-field": "lastSeenAt"}),
+        }
+        self.node = el(
+            "li", {"data-testid": "staff-row", "data-id": staff_id, "class": "staff-row"},
+            el("div", {"class": "staff-who"}, c["name"], c["status"]),
+            c["lastSeenAt"],
+            el("div", {"class": "staff-meta"}, c["role"], el("span", {"class": "sep", "aria-hidden": "true"}, text="·"),
+               c["zoneId"]),
+            c["currentDelivery"],
+        )
+        self.last: dict = {}
 
 
 class StaffPanel(Panel):
     name = "staff"
-    topics = ("*",)
+    topics = ("staff", "deliveries", "zones")
 
     def build(self) -> None:
-        self.root.appendChild(el("div", {"class": "panel-head"}, el("h2", {"id": "staff-title"}, text="Staff")))
+        self.rows: dict[str, StaffRow] = {}
+        self.work = OpenWork()
+        self.filters = self.ctx.prefs.setdefault("staff", {"status": ANY, "zone": ANY})
+        self._offset = offset_minutes()
+        self._zone_options: list = []
+        self._placed: list[str] | None = None
+
+        self.shown = el("span", {"class": "head-note", "data-testid": "staff-shown"})
+        self.zone_filter = el("select", {"data-testid": "staff-zone-filter", "id": "staff-zone-filter",
+                                         "class": "compact"})
+        self._open_delivery = self.ctx.notes.get("open_delivery")  # the deliveries panel's detail view
+        self.status_buttons: dict[str, object] = {}
+        group = el("div", {"class": "chips", "role": "group", "data-testid": "staff-status-filter",
+                           "aria-label": "Show only one status (counts per status)"})
+        for status in STATUSES:
+            button = el("button", {"type": "button", "class": "chip", "data-status": status,
+                                   "aria-pressed": "false"})
+            self.status_buttons[status] = button
+            group.appendChild(button)
+        head = el(
+            "div", {"class": "panel-head"},
+            el("h2", {"id": "staff-title"}, text="Staff"), self.shown,
+            el("div", {"class": "head-tools"},
+               el("label", {"class": "sr-only", "for": "staff-zone-filter"}, text="Zone"), self.zone_filter),
+            group,
+        )
+        self.list = el("ul", {"data-testid": "staff-list", "class": "staff-list", "aria-labelledby": "staff-title"})
+        self.empty = el("p", {"class": "empty", "hidden": True}, text="Nobody matches these filters.")
+        self.root.appendChild(head)
+        self.root.appendChild(el("div", {"class": "panel-body"}, self.list, self.empty))
+        self.listen(group, "click", self._status_clicked)
+        self.listen(self.list, "click", self._list_clicked)
+        self.listen(self.zone_filter, "change", self._zone_changed)
+        self.listen(head, "keydown", self._keydown)  # not on root: the section outlives this mount
+        self._ticker = Every(REFRESH_SECONDS, self._refresh_times)
+
+    def teardown(self) -> None:
+        self._ticker.cancel()
+
+    # --- rendering ---------------------------------------------------------------------
 
     def update(self, changes: Changes) -> None:
-        pass
+        if changes.reset:
+            self._reset()
+            return
+        redraw = set(changes.staff)
+        client = self.client
+        for delivery_id in changes.deliveries:
+            redraw |= self.work.update(delivery_id, client.delivery(delivery_id)).staff
+        if changes.zones:
+            self._fill_zone_filter()
+            redraw |= {sid for sid, row in self.rows.items() if row.last.get("zoneId") in changes.zones}
+        added = False
+        for staff_id in redraw:
+            member = client.staff_member(staff_id)
+            row = self.rows.get(staff_id)
+            if member is None:
+                if row is not None:
+                    row.node.remove()
+                    del self.rows[staff_id]
+            elif row is None:
+                self.rows[staff_id] = self._draw(StaffRow(staff_id, self._linked), member)
+                added = True
+            else:
+                self._draw(row, member)
+        if added:
+            self._order()
+        if changes.staff:
+            self._summarise()
+
+    def _reset(self) -> None:
+        client = self.client
+        self.work.reset(client.deliveries())
+        members = client.staff()
+        keep = {member.id for member in members}
+        for staff_id in [i for i in self.rows if i not in keep]:
+            self.rows.pop(staff_id).node.remove()
+        for member in members:
+            row = self.rows.get(member.id)
+            if row is None:
+                row = self.rows[member.id] = StaffRow(member.id, self._linked)
+            self._draw(row, member)
+        self._order()
+        self._fill_zone_filter()
+        self._summarise()
+
+    def _order(self) -> None:
+        """Put the rows in name order (appending an attached node moves it; unchanged order costs nothing)."""
+        members = sorted((self.client.staff_member(i) for i in self.rows), key=sort_key)
+        wanted = [member.id for member in members]
+        if wanted != self._placed:
+            for staff_id in wanted:
+                self.list.appendChild(self.rows[staff_id].node)
+            self._placed = wanted
+
+    def _draw(self, row: StaffRow, member) -> StaffRow:
+        client, last = self.client, row.last
+        zone = client.zone(member.zoneId) if member.zoneId else None
+        carried = [d for d in (client.delivery(i) for i in self.work.carried_by(member.id)) if d is not None]
+        current = current_delivery(carried)
+        values = {
+            "name": (member.name, None),
+            "status": (str(member.status), words(member.status)),
+            "role": (str(member.role), words(member.role)),
+            "zoneId": (member.zoneId, person(member.zoneId, zone.name if zone else None) if member.zoneId else "No zone"),
+            "currentDelivery": (current.id if current else None,
+                                current_work(current.id if current else None,
+                                             str(current.status) if current else None, len(carried) - 1)),
+            "lastSeenAt": (member.lastSeenAt, relative(member.lastSeenAt, now())),
+        }
+        for name, shown in values.items():
+            if last.get(name) != shown:
+                set_field(row.cells[name], *shown)
+                last[name] = shown
+        if last.get("_status") != values["status"][0]:
+            row.node.setAttribute("data-status", values["status"][0])
+            last["_status"] = values["status"][0]
+        if last.get("_seen") != member.lastSeenAt:
+            seen = row.cells["lastSeenAt"]
+            seen.setAttribute("datetime", member.lastSeenAt)
+            seen.setAttribute("title", f"Last seen {clock(member.lastSeenAt, now(), self._offset)}")
+            last["_seen"] = member.lastSeenAt
+        idle = current is None
+        if last.get("_idle") != idle:
+            cell = row.cells["currentDelivery"]
+            cell.classList.toggle("idle", idle)
+            if self._linked:
+                cell.disabled = idle
+                if idle:
+                    cell.removeAttribute("title")
+                else:
+                    cell.setAttribute("title", "Open this delivery")
+            last["_idle"] = idle
+        visible = staff_visible(member, self.filters["status"], self.filters["zone"])
+        if last.get("_visible") != visible:
+            row.node.hidden = not visible
+            last["_visible"] = visible
+        return row
+
+    def _summarise(self) -> None:
+        """Counts per status (within the zone filter), which button is pressed, how many rows show."""
+        staff = self.client.staff()
+        counts = status_counts(staff, self.filters["zone"])
+        for status, button in self.status_buttons.items():
+            label = f"{words(status)} {counts.get(status, 0)}"
+            if button.textContent != label:
+                button.textContent = label
+                button.setAttribute("data-count", str(counts.get(status, 0)))
+            pressed = "true" if self.filters["status"] == status else "false"
+            if button.getAttribute("aria-pressed") != pressed:
+                button.setAttribute("aria-pressed", pressed)
+        shown = sum(1 for m in staff if staff_visible(m, self.filters["status"], self.filters["zone"]))
+        text = f"{shown} of {len(staff)}" if shown != len(staff) else f"{len(staff)}"
+        if self.shown.textContent != text:
+            self.shown.textContent = text
+            self.shown.setAttribute("data-value", str(shown))
+        self.empty.hidden = shown > 0 or not staff
+
+    def _fill_zone_filter(self) -> None:
+        options = [(ANY, "All zones")] + [(z.id, person(z.id, z.name)) for z in self.client.zones()]
+        if any(m.zoneId is None for m in self.client.staff()):
+            options.append((NO_ZONE, "No zone"))
+        if options == self._zone_options:
+            return
+        self._zone_options = options
+        current = self.filters["zone"]
+        if current not in {value for value, _ in options}:
+            current = self.filters["zone"] = ANY
+        clear(self.zone_filter)
+        for value, label in options:
+            self.zone_filter.appendChild(el("option", {"value": value, "selected": value == current}, text=label))
+        self.zone_filter.value = current
+
+    def _refresh_times(self) -> None:
+        moment = now()
+        for staff_id, row in self.rows.items():
+            member = self.client.staff_member(staff_id)
+            if member is None:
+                continue
+            shown = (member.lastSeenAt, relative(member.lastSeenAt, moment))
+            if row.last.get("lastSeenAt") != shown:
+                set_field(row.cells["lastSeenAt"], *shown)
+                row.last["lastSeenAt"] = shown
+
+    @property
+    def _linked(self) -> bool:
+        return callable(self._open_delivery)
+
+    def _list_clicked(self, event) -> None:
+        button = event.target.closest("button[data-action=open-delivery]")
+        if button and self._linked:
+            delivery_id = str(button.getAttribute("data-value") or "")
+            if delivery_id:
+                self._open_delivery(delivery_id, button)
+
+    # --- filters ------------------------------------------------------------------------
+
+    def _status_clicked(self, event) -> None:
+        button = event.target.closest("button[data-status]")
+        if not button:  # JS null arrives as the falsy jsnull, not None
+            return
+        status = str(button.getAttribute("data-status"))
+        self._set_filter("status", ANY if self.filters["status"] == status else status)
+
+    def _zone_changed(self, event) -> None:
+        self._set_filter("zone", str(self.zone_filter.value))
+
+    def _keydown(self, event) -> None:
+        """Escape in the filters clears them."""
+        if event.key == "Escape":
+            if self.filters["status"] != ANY or self.filters["zone"] != ANY:
+                self.filters["zone"] = ANY
+                self.zone_filter.value = ANY
+                self._set_filter("status", ANY)
+
+    def _set_filter(self, name: str, value: str) -> None:
+        self.filters[name] = value
+        for staff_id, row in self.rows.items():
+            member = self.client.staff_member(staff_id)
+            if member is not None:
+                visible = staff_visible(member, self.filters["status"], self.filters["zone"])
+                if row.last.get("_visible") != visible:
+                    row.node.hidden = not visible
+                    row.last["_visible"] = visible
+        self._summarise()

@@ -1,0 +1,112 @@
+"""The words the dashboard shows for raw values: statuses, people, the connection. Pure, no browser.
+
+    >>> words("on_delivery")
+    'On delivery'
+    >>> connection_text("reconnecting", attempt=2, of=5, seconds_left=4)
+    'Reconnecting: attempt 2 of 5, next try in 4 seconds'
+    >>> person("S-07", "Dev Silva"), recipient("coordinators", lambda staff_id: None)
+    ('Dev Silva (S-07)', 'Coordinators')
+
+Raw values stay in ``data-value`` (PROTOCOL.md 6); what is here is only for
+people, so it can change without breaking a test that reads the hooks.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence
+
+from app.timefmt import seconds_text
+
+#: Recipients of a message besides staff ids (the compose form's first options).
+GROUPS = {"coordinators": "Coordinators", "all": "Everyone"}
+
+NameOf = Callable[[str], Optional[str]]
+
+
+def words(value: object) -> str:
+    """An enum value as words: ``on_delivery`` -> "On delivery"; empty for None."""
+    if value is None:
+        return ""
+    text = str(value).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def person(staff_id: Optional[str], name: Optional[str]) -> str:
+    """A name beside its id; the id alone when the name is unknown."""
+    if not staff_id:
+        return ""
+    return f"{name} ({staff_id})" if name else staff_id
+
+
+def sender(from_id: str, me: str, name_of: NameOf) -> str:
+    """Who sent a message: "You" for the logged-in user, else a person, else the raw id."""
+    if from_id == me:
+        return "You"
+    return person(from_id, name_of(from_id))
+
+
+def recipient(to: str, name_of: NameOf) -> str:
+    return GROUPS.get(to) or person(to, name_of(to))
+
+
+def count_of(n: int, limit: int) -> str:
+    """The message counter: "12 / 2000", or how far over the limit the text is ("3 too many")."""
+    if n > limit:
+        return f"{n - limit} too many"
+    return f"{n} / {limit}"
+
+
+def current_work(delivery_id: Optional[str], status: Optional[str], others: int) -> str:
+    """A staff row's current delivery: "D-1042, in transit (+1 more)"; "No delivery" for none."""
+    if not delivery_id:
+        return "No delivery"
+    text = f"{delivery_id}, {words(status).lower()}" if status else delivery_id
+    return f"{text} (+{others} more)" if others else text
+
+
+def zone_backlog(pending: int, available: int, alert: bool) -> str:
+    if alert:
+        free = "nobody free" if available == 0 else f"only {available} free"
+        return f"Short of staff: {pending} waiting, {free}"
+    return ""
+
+
+def announce_messages(senders_and_bodies: Sequence[tuple[str, str]], limit: int = 140) -> str:
+    """What the polite live region says when messages arrive (newest first in the list)."""
+    if not senders_and_bodies:
+        return ""
+    who, body = senders_and_bodies[0]
+    body = " ".join(body.split())
+    if len(body) > limit:
+        body = body[: limit - 1].rstrip() + "…"
+    if len(senders_and_bodies) == 1:
+        return f"New message from {who}: {body}"
+    return f"{len(senders_and_bodies)} new messages. Latest from {who}: {body}"
+
+
+def connection_text(state: str, attempt: int = 0, of: int = 5, seconds_left: Optional[int] = None) -> str:
+    """The banner's sentence for a connection state (``State`` values)."""
+    if state == "open":
+        return "Live"
+    if state == "connecting":
+        return "Connecting…"
+    if state == "reconnecting":
+        head = f"Reconnecting: attempt {attempt} of {of}"
+        if seconds_left is None:
+            return f"{head}, trying now…"
+        return f"{head}, next try in {seconds_text(max(0, seconds_left))}"
+    if state == "offline":
+        return f"Offline: could not reconnect after {of} attempts"
+    if state == "unauthorized":
+        return "Signed out: please sign in again"
+    return "Not connected"
+
+
+def connection_announcement(state: str) -> str:
+    """The one-off sentence a screen reader hears on a state change (not every countdown tick)."""
+    return {
+        "open": "Connection is live.",
+        "reconnecting": "Connection lost. Reconnecting.",
+        "offline": "Offline. Use Retry now to reconnect.",
+        "unauthorized": "Signed out.",
+    }.get(state, "")

@@ -1,0 +1,239 @@
+// The benchmark's probe, injected into every page it opens before the page's
+// own scripts run (Playwright add_init_script). It changes nothing the page
+// does; it watches:
+//   - when html[data-app-state] becomes "ready", and when the delivery list
+//     holds every row (window.__benchConfig.expectRows);
+//   - every WebSocket frame (a listener added before the page's own), keeping
+//     each delivery_update's ts and receive time by (deliveryId, eta);
+//   - every data-value change of a row's [data-field=eta] cell (MutationObserver):
+//     the events it shows, or shows a newer state of, are done at that moment;
+//   - long tasks (PerformanceObserver "longtask");
+//   - the wasm memories instantiated (WebAssembly.instantiate*), for their size;
+//   - on the app only, the bridge (window.dcBridge): the time of each Python
+//     batch call, and a handle on the Pyodide API for memory and profiling.
+// Times are performance.now() (page) unless named wall (timeOrigin + now).
+(() => {
+  if (window.__bench) return;
+  const config = window.__benchConfig || {};
+  const wall = () => performance.timeOrigin + performance.now();
+  const B = window.__bench = {
+    readyAt: null, rowsAt: null, socketAt: null, errorAt: null,
+    recording: false, t0: null,
+    pending: new Map(),          // deliveryId -> [[eta, tsWall, rxWall], ...] oldest first
+    lat: [], net: [],            // per event: ts -> DOM, ts -> receive (wall ms)
+    received: 0, etaEvents: 0, superseded: 0, strayMutations: 0,
+    batches: [],                 // flat [start, ms, frames] of Python batch calls
+    frames: [],                  // flat [start, ms] of nextFrame callbacks (chunks, renders)
+    longtasks: [],               // flat [start, ms]
+    memories: [], py: null, hookError: null, profiling: false,
+  };
+
+  // --- load milestones -------------------------------------------------------
+  const rowCount = () => {
+    const list = document.querySelector("[data-testid=delivery-list]");
+    return list ? list.childElementCount : 0;
+  };
+  const watchRows = () => {
+    const want = config.expectRows || 0;
+    if (!want) return;
+    const until = performance.now() + 900000;
+    const look = () => {
+      if (B.rowsAt !== null) return;
+      if (rowCount() >= want) { B.rowsAt = performance.now(); return; }
+      if (performance.now() < until) requestAnimationFrame(look);
+    };
+    look();
+  };
+  new MutationObserver(() => {
+    const state = document.documentElement && document.documentElement.getAttribute("data-app-state");
+    if (state === "ready" && B.readyAt === null) { B.readyAt = performance.now(); watchRows(); }
+    if (state === "error" && B.errorAt === null) B.errorAt = performance.now();
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-app-state"] });
+
+  // --- long tasks ------------------------------------------------------------
+  try {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) B.longtasks.push(entry.startTime, entry.duration);
+    }).observe({ type: "longtask", buffered: true });
+  } catch (e) { B.longtaskError = String(e); }
+
+  // --- frames in -------------------------------------------------------------
+  const onMessage = (event) => {
+    if (!B.recording || typeof event.data !== "string") return;
+    const rx = wall();
+    let message;
+    try { message = JSON.parse(event.data); } catch (e) { return; }
+    B.received++;
+    if (message.type !== "delivery_update" || !message.changes || !("eta" in message.changes)) return;
+    B.etaEvents++;
+    const ts = typeof message.ts === "string" ? Date.parse(message.ts) : NaN;
+    let list = B.pending.get(message.deliveryId);
+    if (!list) B.pending.set(message.deliveryId, list = []);
+    list.push([message.changes.eta === null ? "" : String(message.changes.eta), Number.isNaN(ts) ? rx : ts, rx]);
+  };
+  const NativeSocket = window.WebSocket;
+  class BenchSocket extends NativeSocket {
+    constructor(url, protocols) {
+      super(url, protocols);
+      this.addEventListener("message", onMessage);
+    }
+  }
+  window.WebSocket = BenchSocket;
+
+  // --- DOM out ---------------------------------------------------------------
+  const onMutations = (records) => {
+    if (!B.recording) return;
+    const t = wall();
+    const seen = new Set();
+    for (const record of records) {
+      const cell = record.target;
+      if (seen.has(cell)) continue;
+      seen.add(cell);
+      if (cell.getAttribute("data-field") !== "eta") continue;
+      const row = cell.parentNode;
+      const id = row && row.getAttribute ? row.getAttribute("data-id") : null;
+      const list = id === null ? undefined : B.pending.get(id);
+      const value = cell.getAttribute("data-value");
+      let k = -1;
+      if (list) for (let i = list.length - 1; i >= 0; i--) if (list[i][0] === value) { k = i; break; }
+      if (k < 0) { B.strayMutations++; continue; }
+      for (let i = 0; i <= k; i++) { B.lat.push(t - list[i][1]); B.net.push(list[i][2] - list[i][1]); }
+      B.superseded += k;
+      list.splice(0, k + 1);
+      if (!list.length) B.pending.delete(id);
+    }
+  };
+  new MutationObserver(onMutations).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-value"] });
+
+  // --- wasm memory -----------------------------------------------------------
+  const grab = (result) => {
+    try {
+      const instance = result && (result.instance || result);
+      for (const value of Object.values((instance && instance.exports) || {})) {
+        if (value instanceof WebAssembly.Memory && !B.memories.includes(value)) B.memories.push(value);
+      }
+    } catch (e) { /* not an instance */ }
+    return result;
+  };
+  for (const name of ["instantiateStreaming", "instantiate"]) {
+    const original = WebAssembly[name];
+    if (typeof original === "function") {
+      WebAssembly[name] = function (...args) { return original.apply(this, args).then(grab); };
+    }
+  }
+  B.wasmBytes = () => B.memories.reduce((most, m) => Math.max(most, m.buffer.byteLength), 0);
+
+  // --- the app's bridge: Python batch timing and a Pyodide handle --------------
+  const hookPython = (pyFunction) => {
+    // A PyProxy of a bound method: its module's builtins give __import__, and
+    // "pyodide_js" is the Pyodide API object itself (pyodide._module.HEAPU8, runPython).
+    const made = [];
+    try {
+      const func = pyFunction.__func__; made.push(func);
+      const globals = func.__globals__; made.push(globals);
+      const builtins = globals.get("__builtins__"); made.push(builtins);
+      const importer = typeof builtins.get === "function" ? builtins.get("__import__") : builtins.__import__;
+      made.push(importer);
+      B.py = importer("pyodide_js");
+      if (config.profileLoad) {
+        B.py.runPython("import cProfile as _bench_cp\n_bench_prof = _bench_cp.Profile()\n_bench_prof.enable()");
+        B.profiling = true;
+      }
+    } catch (e) {
+      B.hookError = String(e);
+    } finally {
+      for (const proxy of made) { try { if (proxy && proxy.destroy) proxy.destroy(); } catch (e) { /* fine */ } }
+    }
+  };
+  const wrapBridge = (real) => ({
+    ...real,
+    openSocket(url, onOpen, onBatch, onClose) {
+      if (B.socketAt === null) B.socketAt = performance.now();
+      if (!B.py && config.hookPython) hookPython(onBatch);
+      const timed = (frames) => {
+        const start = performance.now();
+        try { return onBatch(frames); } finally {
+          if (B.recording) B.batches.push(start, performance.now() - start, frames.length);
+        }
+      };
+      return real.openSocket(url, onOpen, timed, onClose);
+    },
+    nextFrame(fn) {
+      return real.nextFrame((...args) => {
+        const start = performance.now();
+        try { return fn(...args); } finally {
+          if (B.recording) B.frames.push(start, performance.now() - start);
+        }
+      });
+    },
+  });
+  let bridge;
+  Object.defineProperty(window, "dcBridge", {
+    configurable: true, enumerable: true,
+    get() { return bridge; },
+    set(value) { bridge = value && typeof value.openSocket === "function" ? wrapBridge(value) : value; },
+  });
+
+  // --- what the harness calls ------------------------------------------------
+  B.lastSeq = () => {
+    if (typeof window.__refLastSeq === "number") return window.__refLastSeq;
+    const box = document.querySelector("[data-testid=diagnostics]");
+    const text = box && box.getAttribute("data-last-seq");
+    return text ? Number(text) : null;
+  };
+  B.diagnostics = () => {
+    const box = document.querySelector("[data-testid=diagnostics]");
+    if (!box) return null;
+    const out = {};
+    for (const key of ["received", "applied", "invalid", "duplicates", "unknown", "resyncs", "last-seq", "proxies", "sockets"]) {
+      const text = box.getAttribute("data-" + key);
+      out[key] = text === null || text === "" ? null : Number(text);
+    }
+    return out;
+  };
+  B.start = () => {
+    B.pending.clear();
+    B.lat = []; B.net = []; B.batches = []; B.frames = [];
+    B.received = 0; B.etaEvents = 0; B.superseded = 0; B.strayMutations = 0;
+    B.t0 = performance.now();
+    B.recording = true;
+    return B.t0;
+  };
+  B.stop = () => {
+    B.recording = false;
+    const t1 = performance.now();
+    let longMs = 0, longCount = 0;
+    for (let i = 0; i < B.longtasks.length; i += 2) {
+      const start = B.longtasks[i], end = start + B.longtasks[i + 1];
+      const overlap = Math.min(end, t1) - Math.max(start, B.t0);
+      if (overlap > 0) { longMs += overlap; longCount++; }
+    }
+    let unshown = 0;
+    for (const list of B.pending.values()) unshown += list.length;
+    const round = (xs) => xs.map((x) => Math.round(x * 100) / 100);
+    return {
+      t0: B.t0, t1, longMs, longCount, received: B.received, etaEvents: B.etaEvents,
+      superseded: B.superseded, strayMutations: B.strayMutations, unshown,
+      lat: round(B.lat), net: round(B.net), batches: round(B.batches), frames: round(B.frames),
+    };
+  };
+  B.rows = () => {
+    const out = {};
+    for (const row of document.querySelectorAll("[data-testid=delivery-row]")) {
+      const value = (field) => {
+        const cell = row.querySelector(`[data-field=${field}]`);
+        return cell ? cell.getAttribute("data-value") : null;
+      };
+      out[row.getAttribute("data-id")] = [value("status"), value("assignedTo"), value("eta")];
+    }
+    return out;
+  };
+  B.memory = () => ({
+    wasmBytes: B.wasmBytes(),
+    heapU8: B.py && B.py._module && B.py._module.HEAPU8 ? B.py._module.HEAPU8.length : null,
+    jsHeapUsed: performance.memory ? performance.memory.usedJSHeapSize : null,
+    domNodes: document.getElementsByTagName("*").length,
+    rows: rowCount(),
+  });
+  B.python = (code) => (B.py ? B.py.runPython(code) : null);
+})();

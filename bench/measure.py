@@ -1,0 +1,395 @@
+"""The measurements: load visits, stream windows, the soak, and the profiling pass.
+
+Each function takes a running ``Stub`` (tests/e2e/harness.py) and Playwright
+objects, bounds every wait, and returns plain dicts for the JSON report.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from bench.browser import Cdp, chromium, clock_skew_ms, first_page, open_ready
+from bench.stats import median, percentile, summary
+
+CDP_TIMES = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+
+def say(text: str) -> None:
+    print(f"bench: {text}", flush=True)
+
+
+# --- load ------------------------------------------------------------------------
+
+
+def load_phase(playwright, work: Path, pages: dict, repeats: int, rows_wait_s: float) -> dict:
+    """Cold: a fresh profile per visit. Warm: one profile per page visited once
+    (filling its HTTP and wasm code caches), then ``repeats`` timed second visits,
+    each in a newly launched Chromium. Visits of the pages are interleaved.
+    After ready, a visit waits at most ``rows_wait_s`` for every row to be built."""
+    runs = {kind: {"cold": [], "warm": []} for kind in pages}
+
+    def visit(kind: str, profile: Path, mode: str | None, number: int = 0) -> None:
+        url, rows = pages[kind]
+        with chromium(playwright, profile, expectRows=rows) as context:
+            marks = open_ready(first_page(context), url, rows=rows, rows_timeout_s=rows_wait_s)
+        if mode is None:
+            return
+        runs[kind][mode].append(marks)
+        rows_text = ""
+        if rows:
+            rows_text = (f", all rows {marks['rowsAt']:.0f} ms" if marks["rowsAt"] is not None else
+                         f", {marks['rowsShown']} of {rows} rows after {marks['pageNow'] / 1000:.0f} s")
+        say(f"load {kind} {mode} #{number + 1}: ready {marks['readyAt']:.0f} ms{rows_text}")
+
+    for rep in range(repeats):
+        for kind in pages:
+            visit(kind, work / f"cold-{kind}-{rep}", "cold", rep)
+    for kind in pages:
+        visit(kind, work / f"warm-{kind}", None)  # the first visit fills the profile's caches
+    for rep in range(repeats):
+        for kind in pages:
+            visit(kind, work / f"warm-{kind}", "warm", rep)
+    result = {"rowsWaitSeconds": rows_wait_s}
+    for kind, by_mode in runs.items():
+        result[kind] = {}
+        for mode, visits in by_mode.items():
+            complete = all(v["rowsAt"] is not None for v in visits)
+            result[kind][mode] = {
+                "readyMs": median(v["readyAt"] for v in visits),
+                "allRowsMs": median(v["rowsAt"] for v in visits) if complete else None,
+                "allRowsWithinWait": complete,
+                "runs": visits,
+            }
+    return result
+
+
+# --- streams ---------------------------------------------------------------------
+
+
+def wait_stable_seq(stub, timeout_s: float, quiet_s: float = 0.5) -> int:
+    deadline = time.monotonic() + timeout_s
+    last, since = stub.stats()["seq"], time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        seq = stub.stats()["seq"]
+        if seq != last:
+            last, since = seq, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            break
+    return last
+
+
+def wait_page_seq(page, seq: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        shown = page.evaluate("__bench.lastSeq()")
+        if shown is not None and shown >= seq:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def dom_check(stub, page, token: str) -> dict:
+    """Every delivery of the server's snapshot against its row's data-values."""
+    status, snapshot = stub.api("GET", "snapshot", token=token)
+    if status != 200:
+        return {"error": f"snapshot answered {status}"}
+    shown = page.evaluate("__bench.rows()")
+    wrong, missing = [], 0
+    for d in snapshot["deliveries"]:
+        want = [d["status"], d.get("assignedTo") or "", d.get("eta") or ""]
+        got = shown.get(d["id"])
+        if got is None:
+            missing += 1
+        elif got != want:
+            wrong.append({"id": d["id"], "want": want, "got": got})
+    total = len(snapshot["deliveries"])
+    right = total - missing - len(wrong)
+    return {"deliveries": total, "right": right, "missing": missing, "wrong": len(wrong),
+            "extraRows": len(set(shown) - {d["id"] for d in snapshot["deliveries"]}),
+            "percentRight": round(100 * right / total, 3) if total else None, "firstWrong": wrong[:5]}
+
+
+def batch_summary(flat: list, window_ms: float) -> dict:
+    """The app's Python batch calls (bridge onBatch): how many, how long, how full."""
+    starts, durations, sizes = flat[0::3], flat[1::3], flat[2::3]
+    if not durations:
+        return {"calls": 0}
+    total_ms, events = sum(durations), sum(sizes)
+    return {"calls": len(durations), "totalMs": round(total_ms), "percentOfWindow": round(100 * total_ms / window_ms, 1),
+            "framesPerCall": round(events / len(durations), 1), "callMs": summary(durations),
+            "usPerFrame": round(1000 * total_ms / events, 1) if events else None}
+
+
+def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float, *, drain_timeout_s: float = 180) -> dict:
+    skew = clock_skew_ms(page)
+    before = stub.stats()
+    sockets = before["openSockets"]
+    metrics0 = cdp.metrics()
+    diag0 = page.evaluate("__bench.diagnostics()")
+    page.evaluate("__bench.start()")
+    started = time.monotonic()
+    stub.control("stream", {"rate": rate, "seconds": seconds})
+    time.sleep(seconds)
+    seq_end = wait_stable_seq(stub, timeout_s=30)
+    stream_end = time.monotonic()
+    drained = wait_page_seq(page, seq_end, drain_timeout_s)
+    drain_s = time.monotonic() - stream_end
+    probe = page.evaluate("__bench.stop()")
+    metrics1 = cdp.metrics()
+    diag1 = page.evaluate("__bench.diagnostics()")
+    dom = dom_check(stub, page, token)
+    window_ms = probe["t1"] - probe["t0"]
+    events = seq_end - before["seq"]
+    lat = [x - skew for x in probe["lat"]]
+    in_page = [total - net for total, net in zip(probe["lat"], probe["net"])]
+    result = {
+        "rate": rate, "seconds": seconds, "events": events,
+        "achievedRate": round(events / seconds, 1),
+        "openSocketsAtStart": sockets, "clockSkewMs": round(skew, 2),
+        "drained": drained, "drainSeconds": round(drain_s, 2), "windowMs": round(window_ms),
+        "latencyMs": summary(lat),
+        # ts -> the page's WebSocket message event (server send, network, and the wait for the main thread)
+        "toMessageEventMs": summary(x - skew for x in probe["net"]),
+        "messageToDomMs": summary(in_page),  # that message event -> its row's eta data-value changed
+        "shown": len(lat), "superseded": probe["superseded"], "unshown": probe["unshown"],
+        "strayMutations": probe["strayMutations"], "received": probe["received"],
+        "longTasks": {"count": probe["longCount"], "ms": round(probe["longMs"]),
+                      "percentOfWindow": round(100 * probe["longMs"] / window_ms, 2) if window_ms else None},
+        "mainThread": {name: round(100 * (metrics1.get(name, 0) - metrics0.get(name, 0)) * 1000 / window_ms, 1)
+                       for name in CDP_TIMES},
+        "pythonBatches": batch_summary(probe["batches"], window_ms),
+        "frameCallbacks": {"calls": len(probe["frames"]) // 2, "totalMs": round(sum(probe["frames"][1::2]))},
+        "finalDom": dom,
+    }
+    if diag0 and diag1:
+        result["appCounters"] = {k: (diag1[k] - diag0[k]) if isinstance(diag1.get(k), (int, float)) and
+                                 isinstance(diag0.get(k), (int, float)) else diag1.get(k)
+                                 for k in ("received", "applied", "invalid", "duplicates", "resyncs", "sockets")}
+    return result
+
+
+def stream_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, rates, seconds: float,
+                 *, hook: bool, label: str) -> dict:
+    out = {}
+    with chromium(playwright, profile, expectRows=rows, hookPython=hook) as context:
+        page = first_page(context)
+        open_ready(page, url, rows=rows)
+        cdp = Cdp(context, page)
+        version = cdp.version()
+        time.sleep(3)  # let start-up work (compilation, GC) settle
+        for rate in rates:
+            say(f"stream {label} {rate:g}/s for {seconds:g} s")
+            window = stream_window(stub, page, cdp, token, rate, seconds)
+            out[str(int(rate))] = window
+            lat = window["latencyMs"]
+            say(f"  p50 {lat['p50']} p95 {lat['p95']} p99 {lat['p99']} ms; achieved {window['achievedRate']}/s; "
+                f"DOM {window['finalDom'].get('percentRight')}% right; long tasks "
+                f"{window['longTasks']['percentOfWindow']}%; drain {window['drainSeconds']} s")
+            time.sleep(2)
+        cdp.detach()
+    return {"windows": out, "chromium": version}
+
+
+# --- soak --------------------------------------------------------------------------
+
+PY_COUNTS = ("import gc, sys, json\ngc.collect()\n"
+             "json.dumps([len(gc.get_objects()), sys.getallocatedblocks()])")
+
+
+def soak_sample(stub, page, cdp: Cdp, elapsed: float) -> dict:
+    heap = cdp.heap(collect=True)
+    memory = page.evaluate("__bench.memory()")
+    diag = page.evaluate("__bench.diagnostics()") or {}
+    metrics = cdp.metrics()
+    py = page.evaluate(f"__bench.python({json.dumps(PY_COUNTS)})")
+    objects, blocks = json.loads(py) if isinstance(py, str) else (None, None)
+    return {"t": round(elapsed, 1), "jsHeapUsed": heap["used"], "jsHeapTotal": heap["total"],
+            "performanceMemoryUsed": memory["jsHeapUsed"], "wasmBytes": memory["wasmBytes"],
+            "heapU8": memory["heapU8"], "pythonObjects": objects, "pythonBlocks": blocks,
+            "proxies": diag.get("proxies"), "sockets": diag.get("sockets"), "resyncs": diag.get("resyncs"),
+            "domNodes": memory["domNodes"], "listeners": metrics.get("JSEventListeners"),
+            "lastSeq": diag.get("last-seq"), "serverSeq": stub.stats()["seq"]}
+
+
+def soak_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, minutes: float,
+               rate: float = 200, reconnect_every: float = 30) -> dict:
+    seconds = minutes * 60
+    with chromium(playwright, profile, expectRows=rows, hookPython=True) as context:
+        page = first_page(context)
+        open_ready(page, url, rows=rows)
+        cdp = Cdp(context, page)
+        time.sleep(3)
+        skew = clock_skew_ms(page)
+        samples = [soak_sample(stub, page, cdp, 0.0)]
+        say(f"soak {minutes:g} min at {rate:g}/s, a forced reconnect every {reconnect_every:g} s")
+        page.evaluate("__bench.start()")
+        started = time.monotonic()
+        stub.control("stream", {"rate": rate, "seconds": seconds})
+        drops = []
+        next_drop = reconnect_every / 2  # drops fall between the minute samples
+        next_sample = 60.0
+        while True:
+            elapsed = time.monotonic() - started
+            if elapsed >= seconds:
+                break
+            due = min(next_drop, next_sample, seconds)
+            if due > elapsed:
+                time.sleep(min(due - elapsed, 5.0))
+                continue
+            if next_sample <= elapsed and next_sample <= seconds:
+                sample = soak_sample(stub, page, cdp, elapsed)
+                samples.append(sample)
+                say(f"  minute {len(samples) - 1}: JS heap {sample['jsHeapUsed'] / 1e6:.1f} MB, wasm "
+                    f"{sample['wasmBytes'] / 1e6:.1f} MB, proxies {sample['proxies']}, sockets {sample['sockets']}")
+                next_sample += 60
+            if next_drop <= elapsed:
+                drops.append({"t": round(elapsed, 1), "sockets": stub.control("drop", {"code": None})["sockets"]})
+                next_drop += reconnect_every
+        seq_end = wait_stable_seq(stub, timeout_s=30)
+        drained = wait_page_seq(page, seq_end, 120)
+        if not samples or samples[-1]["t"] < seconds - 1:
+            samples.append(soak_sample(stub, page, cdp, time.monotonic() - started))
+        probe = page.evaluate("__bench.stop()")
+        dom = dom_check(stub, page, token)
+        cdp.detach()
+    first = samples[1] if len(samples) > 1 else samples[0]
+    last = samples[-1]
+
+    def growth(key):
+        a, b = first.get(key), last.get(key)
+        return round(100 * (b - a) / a, 1) if a and b is not None else None
+
+    return {
+        "minutes": minutes, "rate": rate, "reconnectEvery": reconnect_every, "drops": drops, "drained": drained,
+        "samples": samples, "latencyMs": summary(x - skew for x in probe["lat"]), "unshown": probe["unshown"],
+        "finalDom": dom,
+        "growthPercent": {key: growth(key) for key in ("jsHeapUsed", "wasmBytes", "proxies", "pythonObjects",
+                                                       "pythonBlocks", "domNodes", "listeners")},
+    }
+
+
+# --- profiling ----------------------------------------------------------------------
+
+PSTATS = ("_bench_prof.disable()\nimport io, pstats\n_s = io.StringIO()\n"
+          "_p = pstats.Stats(_bench_prof, stream=_s)\n_p.sort_stats('tottime').print_stats({n})\n"
+          "_p.sort_stats('cumtime').print_stats({n})\n_s.getvalue()")
+PROFILE_ON = "import cProfile as _bench_cp\n_bench_prof = _bench_cp.Profile()\n_bench_prof.enable()"
+
+
+def cpu_profile_summary(profile: dict, top: int = 25) -> dict:
+    """Self time by function and by category from a CDP sampling profile."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    self_us: dict[int, float] = defaultdict(float)
+    for node_id, delta in zip(profile["samples"], profile["timeDeltas"]):
+        self_us[node_id] += delta
+    total = sum(self_us.values()) or 1
+    by_function: dict[str, float] = defaultdict(float)
+    by_category: dict[str, float] = defaultdict(float)
+    for node_id, us in self_us.items():
+        frame = nodes[node_id]["callFrame"]
+        name, url = frame["functionName"] or "(anonymous)", frame.get("url", "")
+        short = url.rsplit("/", 1)[-1]
+        by_function[f"{name} {short}".strip()] += us
+        by_category[category(name, url)] += us
+    pct = lambda us: round(100 * us / total, 1)  # noqa: E731
+    return {"sampledMs": round(total / 1000),
+            "byCategory": {k: pct(v) for k, v in sorted(by_category.items(), key=lambda kv: -kv[1])},
+            "topSelf": [[k, pct(v)] for k, v in sorted(by_function.items(), key=lambda kv: -kv[1])[:top]]}
+
+
+#: Trace events worth naming on the renderer's main thread (inclusive times; some nest in others).
+TRACE_NAMES = ("RunTask", "FunctionCall", "EventDispatch", "TimerFire", "FireAnimationFrame", "RunMicrotasks",
+               "UpdateLayoutTree", "Layout", "PrePaint", "Paint", "Layerize", "Commit", "HitTest",
+               "ScheduleStyleRecalculation", "Animation", "MajorGC", "MinorGC", "V8.GC_MC_INCREMENTAL",
+               "ParseHTML", "v8.callFunction", "V8.Execute")
+
+
+def trace_summary(events: list, window_ms: float) -> dict:
+    """Inclusive ms of the main-thread trace events above, and their % of the window."""
+    main = {(e["pid"], e["tid"]) for e in events
+            if e.get("ph") == "M" and e.get("name") == "thread_name" and e.get("args", {}).get("name") == "CrRendererMain"}
+    totals: dict[str, float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    open_b: dict = {}
+    for e in events:
+        if (e.get("pid"), e.get("tid")) not in main or e.get("name") not in TRACE_NAMES:
+            continue
+        if e.get("ph") == "X":
+            totals[e["name"]] += e.get("dur", 0) / 1000
+            counts[e["name"]] += 1
+        elif e.get("ph") == "B":
+            open_b[(e["tid"], e["name"])] = e["ts"]
+        elif e.get("ph") == "E" and (e["tid"], e["name"]) in open_b:
+            totals[e["name"]] += (e["ts"] - open_b.pop((e["tid"], e["name"]))) / 1000
+            counts[e["name"]] += 1
+    return {"events": len(events), "mainThreads": len(main),
+            "inclusive": {k: {"ms": round(v), "count": counts[k], "percentOfWindow": round(100 * v / window_ms, 1)}
+                          for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}}
+
+
+def category(name: str, url: str) -> str:
+    if name in ("(idle)", "(program)", "(garbage collector)", "(root)"):
+        return {"(program)": "browser native (style, layout, paint, DOM outside JS)"}.get(name, name)
+    if url.startswith("wasm://") or url.endswith(".wasm") or name.startswith("$"):
+        return "wasm: CPython interpreter"
+    if "pyodide.asm" in url or "pyodide.mjs" in url:
+        return "Pyodide JS glue (FFI, proxies)"
+    if "bridge" in url:
+        return "bridge.mjs"
+    if "pyscript" in url:
+        return "PyScript"
+    if not url:
+        return "bench probe / native callbacks"
+    return url.rsplit("/", 1)[-1]
+
+
+def profile_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, rates, seconds: float) -> dict:
+    out: dict = {}
+    # 1. the load, with cProfile on from the first socket (snapshot decode, first render, row chunks).
+    with chromium(playwright, profile, expectRows=rows, hookPython=True, profileLoad=True) as context:
+        page = first_page(context)
+        marks = open_ready(page, url, rows=rows)
+        text = page.evaluate(f"__bench.python({json.dumps(PSTATS.format(n=30))})")
+        out["load"] = {"marks": marks, "cprofile": text}
+        say(f"profile: load with cProfile: ready {marks['readyAt']:.0f} ms, rows {marks['rowsAt']:.0f} ms")
+    # 2. streams: CDP sampling profile (JS + wasm + browser), then cProfile (Python functions).
+    with chromium(playwright, profile, expectRows=rows, hookPython=True) as context:
+        page = first_page(context)
+        open_ready(page, url, rows=rows)
+        cdp = Cdp(context, page)
+        time.sleep(3)
+        for rate in rates:
+            key = str(int(rate))
+            out[key] = {}
+            cdp.profile_start()
+            window = stream_window(stub, page, cdp, token, rate, seconds)
+            out[key]["cdp"] = cpu_profile_summary(cdp.profile_stop())
+            out[key]["cdpWindow"] = {k: window[k] for k in ("latencyMs", "longTasks", "mainThread", "pythonBatches")}
+            say(f"profile: {rate:g}/s sampled: {out[key]['cdp']['byCategory']}")
+            time.sleep(2)
+            page.evaluate(f"__bench.python({json.dumps(PROFILE_ON)})")
+            window = stream_window(stub, page, cdp, token, rate, seconds)
+            out[key]["cprofile"] = page.evaluate(f"__bench.python({json.dumps(PSTATS.format(n=30))})")
+            out[key]["cprofileWindow"] = {k: window[k] for k in ("latencyMs", "pythonBatches")}
+            say(f"profile: {rate:g}/s with cProfile: p95 {window['latencyMs']['p95']} ms (inflated by cProfile)")
+            time.sleep(2)
+            cdp.trace_start()
+            window = stream_window(stub, page, cdp, token, rate, seconds)
+            out[key]["trace"] = trace_summary(cdp.trace_stop(page), window["windowMs"])
+            out[key]["traceWindow"] = {k: window[k] for k in ("latencyMs", "longTasks", "mainThread")}
+            say(f"profile: {rate:g}/s traced: " + ", ".join(
+                f"{k} {v['percentOfWindow']}%" for k, v in list(out[key]["trace"]["inclusive"].items())[:8]))
+            time.sleep(2)
+        cdp.detach()
+    return out
+
+
+def percent(a, b):
+    return None if a is None or not b else round(100 * a / b, 1)
+
+
+__all__ = ["load_phase", "stream_phase", "soak_phase", "profile_phase", "percentile"]

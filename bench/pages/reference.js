@@ -1,0 +1,82 @@
+// The plain-JavaScript reference client for the benchmark: the least a browser
+// must do to show the stream. PROTOCOL.md 3: auth first, welcome, snapshot,
+// events held while it loads, then every event applied to its row at once.
+const FIELDS = ["status", "customer", "address", "zoneId", "assignedTo", "priority", "eta"];
+const token = new URLSearchParams(location.hash.slice(1)).get("token");
+history.replaceState(null, "", location.pathname + location.search);
+const api = `${location.origin}/api`;
+const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+const tbody = document.querySelector("[data-testid=delivery-list]");
+const rows = new Map();
+let lastSeq = null;
+let held = null;
+window.__refLastSeq = null;
+
+function makeRow(delivery) {
+  const tr = document.createElement("tr");
+  tr.setAttribute("data-testid", "delivery-row");
+  tr.setAttribute("data-id", delivery.id);
+  tr.setAttribute("data-status", delivery.status);
+  const th = document.createElement("th");
+  th.textContent = delivery.id;
+  tr.append(th);
+  const cells = {};
+  for (const field of FIELDS) {
+    const td = document.createElement("td");
+    const value = delivery[field] ?? "";
+    td.setAttribute("data-field", field);
+    td.setAttribute("data-value", value);
+    td.textContent = value;
+    cells[field] = td;
+    tr.append(td);
+  }
+  rows.set(delivery.id, { tr, cells });
+  return tr;
+}
+
+function apply(message) {
+  if (typeof message.seq === "number") {
+    if (lastSeq !== null && message.seq <= lastSeq) return;
+    lastSeq = message.seq;
+    window.__refLastSeq = lastSeq;
+  }
+  if (message.type !== "delivery_update") return;
+  const row = rows.get(message.deliveryId);
+  if (!row) return;
+  for (const field of FIELDS) {
+    if (!(field in message.changes)) continue;
+    const value = message.changes[field] ?? "";
+    const td = row.cells[field];
+    td.setAttribute("data-value", value);
+    td.textContent = value;
+    if (field === "status") row.tr.setAttribute("data-status", value);
+  }
+}
+
+async function loadSnapshot() {
+  held = [];
+  const answer = await fetch(`${api}/snapshot`, { headers: { Authorization: `Bearer ${token}` } });
+  const snapshot = await answer.json();
+  const fragment = document.createDocumentFragment();
+  for (const delivery of snapshot.deliveries) fragment.append(makeRow(delivery));
+  tbody.append(fragment);
+  lastSeq = snapshot.seq;
+  window.__refLastSeq = lastSeq;
+  const waiting = held;
+  held = null;
+  for (const message of waiting) apply(message);
+  document.documentElement.setAttribute("data-app-state", "ready");
+}
+
+const ws = new WebSocket(wsUrl);
+ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token, resumeFrom: null }));
+ws.onmessage = (event) => {
+  const message = JSON.parse(event.data);
+  if (message.type === "welcome") { loadSnapshot(); return; }
+  if (held) { held.push(message); return; }
+  apply(message);
+};
+ws.onclose = (event) => { document.documentElement.setAttribute("data-socket-closed", String(event.code)); };
+setInterval(() => {
+  if (ws.readyState === 1) ws.send(JSON.stringify({ type: "ping", t: Date.now() }));
+}, 15000);

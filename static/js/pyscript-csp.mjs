@@ -1,0 +1,16 @@
+// Start PyScript so that the page runs under a Content-Security-Policy without
+// 'unsafe-eval' (docs/HOSTING.md). index.html loads this module instead of
+// PyScript's core.js; importing core.js here runs it exactly as before.
+//
+// PyScript 0.7.31 builds each worker hook ("hooks.worker.onReady" and the
+// like) with Function(...) when it is read, and polyscript's Hook reads all
+// of them for every <script type="py">, worker or not: the one place a page
+// of ours would evaluate a string as code. This app runs Python on the main
+// thread only and defines no worker hooks, so the ones PyScript registers for
+// workers (pyscript.fs in a worker) are dropped before any script starts.
+// Pyodide itself needs no eval: only 'wasm-unsafe-eval' to compile its wasm.
+// If the app ever uses <script type="py" worker>, remove this and allow
+// 'unsafe-eval' in the policy.
+import { hooks } from "../vendor/pyscript/dist/core.js";
+
+for (const set of Object.values(hooks.worker)) set.clear();

@@ -1,0 +1,116 @@
+"""From an https page the app uses only https:// and wss://, and refuses a plain endpoint out loud.
+
+The stub runs with ``--certfile/--keyfile`` (a throwaway self-signed
+certificate made with the openssl CLI). Chromium must ignore that the
+certificate is self-signed, which is a property of a browser context; the
+session's shared persistent context cannot have it, so this module drives
+its own browser (``ignore_https_errors=True``) in a thread of its own, as
+Playwright's sync API allows one instance per thread.
+
+(a) Defaults (the page origin): the socket is ``wss://``, the page goes
+    live, and no request or socket uses plain http:// or ws://.
+(b) ``?api=http://...&ws=ws://...``: html[data-app-state=error] with the
+    reason on screen, and nothing is ever asked of those URLs.
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.harness import CHROMIUM_ARGS, Stub, chromium_path
+from tests.e2e.hosting import Recorder, self_signed_cert, wait_ready_with_live_rows
+
+BROWSER_TIMEOUT_S = 170
+
+
+def in_own_browser(scenario):
+    """Run ``scenario(context)`` in a fresh Chromium whose context ignores certificate errors."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
+                                                     args=CHROMIUM_ARGS)
+                try:
+                    context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 720})
+                    context.set_default_timeout(20_000)
+                    outcome["value"] = scenario(context)
+                finally:
+                    browser.close()
+        except BaseException as exc:  # handed to the test's thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="tls-browser", daemon=True)
+    worker.start()
+    worker.join(BROWSER_TIMEOUT_S)
+    if worker.is_alive():
+        raise AssertionError(f"the TLS browser run took over {BROWSER_TIMEOUT_S}s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+@pytest.fixture(scope="module")
+def tls_runs(tmp_path_factory):
+    cert, key = self_signed_cert(tmp_path_factory.mktemp("tls"))
+    stub = Stub("--seed", "7", "--rate", "4", "--certfile", str(cert), "--keyfile", str(key))
+    netloc = urlsplit(stub.url).netloc
+    plain = {"api": f"http://{netloc}/api", "ws": f"ws://{netloc}/ws"}
+
+    def scenarios(context):
+        page = context.new_page()
+        secure = Recorder(page)
+        page.goto(stub.url)
+        page.wait_for_selector("html[data-app-state=login]", timeout=90_000)
+        page.fill("form[data-testid=login] [name=username]", "demo")
+        page.fill("form[data-testid=login] [name=password]", "demo")
+        page.click("form[data-testid=login] [type=submit]")
+        rows = wait_ready_with_live_rows(page)
+        secure_result = {"recorder": secure, "rows": rows, "violations": Recorder.csp_violations(page),
+                         "state": page.get_attribute("[data-testid=connection-status]", "data-state")}
+        page.close()
+
+        page = context.new_page()
+        refused = Recorder(page)
+        page.goto(f"{stub.url}?api={plain['api']}&ws={plain['ws']}")
+        page.wait_for_selector("html:not([data-app-state=loading])", timeout=90_000)
+        page.wait_for_timeout(500)  # room for a request that should not happen
+        refused_result = {"recorder": refused, "state": page.get_attribute("html", "data-app-state"),
+                          "text": page.inner_text("#boot-text"), "visible": page.is_visible("#boot-text"),
+                          "login_visible": page.is_visible("form[data-testid=login]")}
+        page.close()
+        return secure_result, refused_result
+
+    try:
+        assert stub.url.startswith("https://127.0.0.1:")
+        secure, refused = in_own_browser(scenarios)
+        yield {"stub": stub, "plain": plain, "secure": secure, "refused": refused}
+    finally:
+        stub.stop()
+
+
+def test_over_https_the_app_goes_live_over_wss_and_never_uses_plain_http_or_ws(tls_runs):
+    secure, stub = tls_runs["secure"], tls_runs["stub"]
+    recorder = secure["recorder"]
+    assert secure["rows"] > 0 and secure["state"] == "open"
+    assert recorder.sockets and set(recorder.sockets) == {f"wss://{urlsplit(stub.url).netloc}/ws"}
+    network = [url for url in recorder.urls() if not url.startswith(("data:", "blob:"))]
+    assert any(url.endswith("/api/snapshot") for url in network)
+    assert [url for url in network if not url.startswith(("https://", "wss://"))] == []
+    assert secure["violations"] == [] and recorder.csp_console() == []
+
+
+def test_an_https_page_refuses_configured_http_and_ws_endpoints_visibly(tls_runs):
+    refused, plain = tls_runs["refused"], tls_runs["plain"]
+    assert refused["state"] == "error"
+    assert refused["visible"] and not refused["login_visible"]
+    assert "https" in refused["text"] and plain["api"] in refused["text"], refused["text"]
+    recorder = refused["recorder"]
+    asked = [url for url in recorder.urls() if url.startswith((plain["api"], plain["ws"]))]
+    assert asked == []
+    assert [url for url in recorder.urls() if url.startswith(("http://", "ws://"))] == []

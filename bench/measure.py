@@ -124,7 +124,7 @@ def batch_summary(flat: list, window_ms: float) -> dict:
             "usPerFrame": round(1000 * total_ms / events, 1) if events else None}
 
 
-def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float, *, drain_timeout_s: float = 180) -> dict:
+def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float, *, drain_timeout_s: float = 300) -> dict:
     skew = clock_skew_ms(page)
     before = stub.stats()
     sockets = before["openSockets"]
@@ -256,7 +256,8 @@ def soak_phase(playwright, stub, token: str, profile: Path, url: str, rows: int,
         probe = page.evaluate("__bench.stop()")
         dom = dom_check(stub, page, token)
         cdp.detach()
-    first = samples[1] if len(samples) > 1 else samples[0]
+    # "minute 1" is the sample one minute in; a soak of a minute or less compares with the start.
+    first = samples[1] if len(samples) > 2 else samples[0]
     last = samples[-1]
 
     def growth(key):
@@ -265,7 +266,7 @@ def soak_phase(playwright, stub, token: str, profile: Path, url: str, rows: int,
 
     return {
         "minutes": minutes, "rate": rate, "reconnectEvery": reconnect_every, "drops": drops, "drained": drained,
-        "samples": samples, "latencyMs": summary(x - skew for x in probe["lat"]), "unshown": probe["unshown"],
+        "comparedSample": first["t"], "samples": samples, "latencyMs": summary(x - skew for x in probe["lat"]), "unshown": probe["unshown"],
         "finalDom": dom,
         "growthPercent": {key: growth(key) for key in ("jsHeapUsed", "wasmBytes", "proxies", "pythonObjects",
                                                        "pythonBlocks", "domNodes", "listeners")},
@@ -331,19 +332,27 @@ def trace_summary(events: list, window_ms: float) -> dict:
                           for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}}
 
 
+PROBE_FUNCTIONS = {"onMessage", "onMutations", "look", "timed", "grab", "wall", "rowCount"}
+PLAYWRIGHT_FUNCTIONS = {"evaluate", "createExpression", "_evaluateExpression", "poll", "predicate"}
+
+
 def category(name: str, url: str) -> str:
     if name in ("(idle)", "(program)", "(garbage collector)", "(root)"):
         return {"(program)": "browser native (style, layout, paint, DOM outside JS)"}.get(name, name)
-    if url.startswith("wasm://") or url.endswith(".wasm") or name.startswith("$"):
+    if url.startswith("wasm://") or url.endswith(".wasm") or name.startswith("$") or name.startswith("wasm-"):
         return "wasm: CPython interpreter"
     if "pyodide.asm" in url or "pyodide.mjs" in url:
         return "Pyodide JS glue (FFI, proxies)"
     if "bridge" in url:
         return "bridge.mjs"
-    if "pyscript" in url:
+    if "pyscript" in url or "core-" in url:
         return "PyScript"
+    if not url and name in PROBE_FUNCTIONS:
+        return "bench probe"
+    if not url and name in PLAYWRIGHT_FUNCTIONS:
+        return "Playwright polling"
     if not url:
-        return "bench probe / native callbacks"
+        return "DOM and Web API calls (insertBefore, setAttribute, ...)"
     return url.rsplit("/", 1)[-1]
 
 

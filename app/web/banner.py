@@ -55,8 +55,10 @@ class Banner:
         self._schedule_tick()
 
     def mark_live(self) -> None:
+        """Fresh data is on screen (a snapshot was rendered): no age to show."""
         self._live_since_epoch = None
         self._render()
+        self._schedule_tick()
 
     def _render(self) -> None:
         seconds_left = None
@@ -72,7 +74,8 @@ class Banner:
             self._shown = (text, age)
 
     def _schedule_tick(self) -> None:
-        ticking = self._state in ("reconnecting", "offline", "connecting")
+        # Tick for the countdown, or for the age of the data once it is not live; not while idle on login.
+        ticking = self._state == "reconnecting" or (self._state != "open" and self._live_since_epoch is not None)
         if ticking and self._ticker is None:
             self._ticker = Every(TICK_SECONDS, self._render)
         elif not ticking and self._ticker is not None:

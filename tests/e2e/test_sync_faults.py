@@ -483,7 +483,7 @@ def test_revoked_token_shows_login_and_stops_connecting(live, stub):
     page.wait_for_selector("form[data-testid=login]", state="visible", timeout=5_000)
     wait_state(page, "unauthorized", timeout=5_000)
     first = stub.stats()
-    errors = len([line for line in page.console_messages_seen if line.startswith(("pageerror", "error"))])
+    errors = len([line for line in page.console_messages_seen if line.startswith("pageerror")])
     # What would make a live client retry at once must not wake a signed-out one.
     page.evaluate("""() => {
         window.dispatchEvent(new Event('online'));
@@ -494,6 +494,6 @@ def test_revoked_token_shows_login_and_stops_connecting(live, stub):
     assert later["totalConnections"] == first["totalConnections"], "no attempt after 4401"
     assert later["openSockets"] == 0
     assert state(page) == "unauthorized"
-    new_errors = [line for line in page.console_messages_seen if line.startswith(("pageerror", "error"))][errors:]
-    assert not new_errors, new_errors
+    new_errors = [line for line in page.console_messages_seen if line.startswith("pageerror")][errors:]
+    assert not new_errors, new_errors  # e.g. a listener of the stopped client calling a destroyed proxy
     assert page.evaluate("() => sessionStorage.getItem('dc.token')") is None, "the dead token is forgotten"

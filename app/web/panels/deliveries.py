@@ -326,30 +326,11 @@ class DeliveriesPanel(Panel):
             self._later("chunk", 0, self._build_chunk)
 
     def _build_chunk(self) -> None:
-        t0 = time.perf_counter()
         batch, self._queue = self._queue[:CHUNK], self._queue[CHUNK:]
         self._queued.difference_update(batch)
-        import gc as _gc
-        _gc.disable()
-        if False:
-            self._profiled = True
-            import cProfile, pstats, io
-            prof = cProfile.Profile()
-            prof.enable()
-            self._insert_many(batch, self._clock())
-            prof.disable()
-            out = io.StringIO()
-            pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(25)
-            from app.web.runtime import js as _js
-            _js.console.log("CHUNK PROFILE " + out.getvalue())
-        else:
-            self._insert_many(batch, self._clock())
-        t1 = time.perf_counter()
-        _gc.enable()
+        self._insert_many(batch, self._clock())
         self._show_counts()
         self._schedule_chunk()
-        from app.web.runtime import js as _js
-        _js.console.log(f"CHUNK {len(self.rows)} build {1000*(t1-t0):.0f} ms")
 
     def _insert_many(self, ids, now) -> None:
         """Build rows and put each at its sorted place; runs of rows that go last share one fragment."""

@@ -96,7 +96,7 @@ class CommsPanel(Panel):
         self.error_text = el("span", {"class": "compose-error-text"})
         self.retry = el("button", {"type": "button", "data-action": "retry", "hidden": True}, text="Retry")
         self.dismiss = el("button", {"type": "button", "data-action": "dismiss", "class": "quiet",
-                                     "aria-label": "Dismiss this message"}, text="×")
+                                     "aria-label": "Dismiss this error"}, text="×")
         self.error = el("div", {"class": "form-error compose-error", "data-testid": "compose-error",
                                 "role": "alert", "hidden": True}, self.error_text, self.retry, self.dismiss)
         self.form = el(

@@ -70,7 +70,7 @@ from app.filters import (
 )
 from app.store import Changes
 from app.web import localtime
-from app.web.dom import el, set_field
+from app.web.dom import el
 from app.web.panels.base import Panel
 from app.web.panels.delivery_detail import DeliveryDetail, staff_label
 from app.web.runtime import document
@@ -100,50 +100,61 @@ CHIPS = (("open", "Open", "open"), ("late", "Late", "late"),
          *((status, label, status) for status, label in STATUS_LABELS.items()))
 
 
+# The cells of a row, by index in ``tr.cells``.
+C_ID, C_STATUS, C_PICK_STATUS, C_CUSTOMER, C_ADDRESS, C_ZONE, C_ASSIGNEE, C_PICK_ASSIGNEE, C_PRIORITY, C_ETA = range(10)
+
+
+def row_prototype():
+    """The row every delivery row is cloned from: its structure and fixed attributes, no data.
+
+    Each select sits in its own narrow cell beside the value it changes (drawn as
+    a chevron); a refusal's reason opens under the status one, inside the row.
+    """
+    return el(
+        "tr", {"data-testid": "delivery-row"},
+        el("th", {"scope": "row", "class": "row-id"},
+           el("button", {"type": "button", "data-action": "open-details", "aria-haspopup": "dialog",
+                         "title": "Open details"})),
+        el("td", {"data-field": "status"}, el("span", {"class": "badge"})),
+        el("td", {"class": "pick pick-status"}, el("select", {"data-action": "set-status"}, el("option"))),
+        el("td", {"data-field": "customer"}),
+        el("td", {"data-field": "address"}),
+        el("td", {"data-field": "zoneId"}, el("span", {"class": "main"}), el("span", {"class": "sub"})),
+        el("td", {"data-field": "assignedTo"}, el("span", {"class": "main"}), el("span", {"class": "sub"})),
+        el("td", {"class": "pick pick-assignee"}, el("select", {"data-action": "assign"}, el("option"))),
+        el("td", {"data-field": "priority"}, el("span", {"class": "badge"})),
+        el("td", {"data-field": "eta"}, el("span", {"class": "eta-time"}), document.createTextNode(" "),
+           el("span", {"class": "eta-rel"})),
+    )
+
+
 class Row:
-    """One delivery's ``<tr>`` and the parts an update writes to, with the values last drawn."""
+    """One delivery's ``<tr>`` and the values last drawn in it.
 
-    __slots__ = ("id", "node", "cells", "parts", "status_select", "assign_select", "error_cell", "error",
-                 "last", "shown", "late", "eta_ts", "open", "local_note")
+    It holds one JS proxy, the ``<tr>``: Pyodide gets slower at making proxies
+    the more of them are alive (measured: 25 kept per row made building 3,000
+    rows several times slower, and worse as the table grew), so cells are
+    reached through ``node.cells`` when something must be written, and those
+    proxies die at once.
+    """
 
-    def __init__(self, delivery_id: str):
+    __slots__ = ("id", "node", "last", "shown", "late", "eta_ts", "open", "local_note", "has_error")
+
+    def __init__(self, delivery_id: str, prototype):
         self.id = delivery_id
-        self.parts = {
-            "status": el("span", {"class": "badge"}),
-            "zone": el("span", {"class": "main"}), "zone_id": el("span", {"class": "sub"}),
-            "staff": el("span", {"class": "main"}), "staff_id": el("span", {"class": "sub"}),
-            "priority": el("span", {"class": "badge"}),
-            "eta_time": el("span", {"class": "eta-time"}), "eta_rel": el("span", {"class": "eta-rel"}),
-        }
-        p = self.parts
-        self.cells = {
-            "status": el("td", {"data-field": "status"}, p["status"]),
-            "customer": el("td", {"data-field": "customer"}),
-            "address": el("td", {"data-field": "address"}),
-            "zoneId": el("td", {"data-field": "zoneId"}, p["zone"], p["zone_id"]),
-            "assignedTo": el("td", {"data-field": "assignedTo"}, p["staff"], p["staff_id"]),
-            "priority": el("td", {"data-field": "priority"}, p["priority"]),
-            "eta": el("td", {"data-field": "eta"}, p["eta_time"], document.createTextNode(" "), p["eta_rel"]),
-        }
-        self.status_select = el("select", {"data-action": "set-status", "aria-label": f"Status of {delivery_id}"})
-        self.assign_select = el("select", {"data-action": "assign", "aria-label": f"Assignee of {delivery_id}"})
-        # Each select sits in its own narrow cell beside the value it changes, drawn as a chevron;
-        # a refusal's reason opens under the status one (``error_cell``), inside the row.
-        self.error_cell = el("td", {"class": "pick pick-status"}, self.status_select)
-        opener = el("button", {"type": "button", "data-action": "open-details", "aria-haspopup": "dialog",
-                               "title": "Open details"}, text=delivery_id)
-        c = self.cells
-        self.node = el("tr", {"data-testid": "delivery-row", "data-id": delivery_id},
-                       el("th", {"scope": "row", "class": "row-id"}, opener),
-                       c["status"], self.error_cell, c["customer"], c["address"], c["zoneId"], c["assignedTo"],
-                       el("td", {"class": "pick pick-assignee"}, self.assign_select), c["priority"], c["eta"])
-        self.error = None  # the [data-testid=row-error] box, made when first needed
+        node = self.node = prototype.cloneNode(True)
+        node.setAttribute("data-id", delivery_id)
+        cells = node.cells
+        cells[C_ID].firstChild.textContent = delivery_id
+        cells[C_PICK_STATUS].firstChild.setAttribute("aria-label", f"Status of {delivery_id}")
+        cells[C_PICK_ASSIGNEE].firstChild.setAttribute("aria-label", f"Assignee of {delivery_id}")
         self.last: dict = {}
         self.shown = True
         self.late = False
         self.eta_ts = None
         self.open = False
         self.local_note = ""  # a command refused before it was made (Refused), shown like a rollback
+        self.has_error = False  # the [data-testid=row-error] box exists (made when first needed)
 
 
 class DeliveriesPanel(Panel):
@@ -169,6 +180,7 @@ class DeliveriesPanel(Panel):
         self._chips_drawn: dict[str, str] = {}
         self._handles: dict[str, asyncio.Handle] = {}
         self._day = None
+        self._prototype = row_prototype()
         self._build_head()
         self._build_toolbar()
         self._build_table()
@@ -326,9 +338,12 @@ class DeliveriesPanel(Panel):
             self._later("chunk", 0, self._build_chunk)
 
     def _build_chunk(self) -> None:
+        _t0 = time.perf_counter()
         batch, self._queue = self._queue[:CHUNK], self._queue[CHUNK:]
         self._queued.difference_update(batch)
         self._insert_many(batch, self._clock())
+        from app.web.runtime import js as _js
+        _js.console.log(f"CHUNK {len(self.rows)} build {1000*(time.perf_counter()-_t0):.0f} ms")
         self._show_counts()
         self._schedule_chunk()
 
@@ -354,7 +369,7 @@ class DeliveriesPanel(Panel):
             self.tbody.appendChild(fragment)
 
     def _new_row(self, delivery_id: str, delivery, now) -> Row:
-        row = Row(delivery_id)
+        row = Row(delivery_id, self._prototype)
         self.rows[delivery_id] = row
         self._draw(row, delivery, now)
         if delivery_id not in self.matched:
@@ -465,57 +480,60 @@ class DeliveriesPanel(Panel):
 
     def _draw(self, row: Row, delivery, now) -> bool:
         """Write what changed; True when a shown value changed (not just pending or a note)."""
-        last, parts, cells = row.last, row.parts, row.cells
+        last, node = row.last, row.node
+        cells = node.cells
         changed = False
         status = str(delivery.status)
         if last.get("status") != status:
             label = STATUS_LABELS.get(status, status)
-            cells["status"].setAttribute("data-value", status)
-            parts["status"].textContent = label
-            row.node.setAttribute("data-status", status)
-            _show_current(row.status_select, status, label)
+            cell = cells[C_STATUS]
+            cell.setAttribute("data-value", status)
+            cell.firstChild.textContent = label
+            node.setAttribute("data-status", status)
+            _show_current(cells[C_PICK_STATUS].firstChild, status, label)
+            changed = "status" in last
             last["status"] = status
-            changed = True
-        for name in ("customer", "address"):
+        for name, index in (("customer", C_CUSTOMER), ("address", C_ADDRESS)):
             value = getattr(delivery, name)
             if last.get(name) != value:
-                set_field(cells[name], value)
-                cells[name].setAttribute("title", value)  # the whole text, where the cell cuts it short
+                cell = cells[index]
+                cell.setAttribute("data-value", value)
+                cell.setAttribute("title", value)  # the whole text, where the cell cuts it short
+                cell.textContent = value
+                changed = changed or name in last
                 last[name] = value
-                changed = True
         zone = (delivery.zoneId, self._zone_names.get(delivery.zoneId))
         if last.get("zone") != zone:
-            _name_and_id(cells["zoneId"], parts["zone"], parts["zone_id"], zone[0], zone[1])
+            _name_and_id(cells[C_ZONE], zone[0], zone[1])
             changed = changed or "zone" in last
             last["zone"] = zone
         staff_id = delivery.assignedTo
         staff = (staff_id, self._staff_names.get(staff_id) if staff_id else None)
         if last.get("staff") != staff:
-            _name_and_id(cells["assignedTo"], parts["staff"], parts["staff_id"], staff_id, staff[1],
-                         none_text="Unassigned")
-            _show_current(row.assign_select, staff_id or "", staff_label(self.client, staff_id))
+            _name_and_id(cells[C_ASSIGNEE], staff_id, staff[1], none_text="Unassigned")
+            _show_current(cells[C_PICK_ASSIGNEE].firstChild, staff_id or "", staff_label(self.client, staff_id))
             changed = changed or "staff" in last
             last["staff"] = staff
         priority = str(delivery.priority)
         if last.get("priority") != priority:
-            cells["priority"].setAttribute("data-value", priority)
-            parts["priority"].textContent = PRIORITY_LABELS.get(priority, priority)
+            cell = cells[C_PRIORITY]
+            cell.setAttribute("data-value", priority)
+            cell.firstChild.textContent = PRIORITY_LABELS.get(priority, priority)
+            changed = changed or "priority" in last
             last["priority"] = priority
-            changed = True
         open_ = status not in ("delivered", "failed", "cancelled")
         if last.get("eta") != (delivery.eta, open_):
-            self._draw_eta(row, delivery.eta, open_, now)
-            changed = changed or "eta" in last and last["eta"][0] != delivery.eta
+            changed = changed or ("eta" in last and last["eta"][0] != delivery.eta)
+            self._draw_eta(row, cells[C_ETA], delivery.eta, open_, now)
             last["eta"] = (delivery.eta, open_)
         self._draw_state(row)
         return changed
 
-    def _draw_eta(self, row: Row, eta, open_: bool, now) -> None:
+    def _draw_eta(self, row: Row, cell, eta, open_: bool, now) -> None:
         moment, offset = now
         text = eta_text(eta, open_=open_, now=moment, offset_minutes=offset)
-        cell = row.cells["eta"]
         cell.setAttribute("data-value", "" if eta is None else eta)
-        row.parts["eta_time"].textContent = text.time or "—"
+        cell.firstChild.textContent = text.time or "—"
         if text.title:
             cell.setAttribute("title", text.title)
         else:
@@ -526,16 +544,19 @@ class DeliveriesPanel(Panel):
             self.timed.add(row.id)
         else:
             self.timed.discard(row.id)
-        self._write_relative(row, text.relative, text.late)
+        self._write_relative(row, text.relative, text.late, cell)
 
-    def _write_relative(self, row: Row, relative: str, late: bool) -> None:
-        rel = row.parts["eta_rel"]
-        if row.last.get("_rel") != relative:
+    def _write_relative(self, row: Row, relative: str, late: bool, cell=None) -> None:
+        last = row.last
+        if last.get("_rel") == relative and row.late == late and "_late" in last:
+            return
+        rel = (cell or row.node.cells[C_ETA]).lastChild
+        if last.get("_rel") != relative:
             rel.textContent = relative
-            row.last["_rel"] = relative
-        if row.late != late or "_late" not in row.last:
+            last["_rel"] = relative
+        if row.late != late or "_late" not in last:
             row.late = late
-            row.last["_late"] = late
+            last["_late"] = late
             rel.className = "eta-rel late" if late else "eta-rel"
             if late:
                 row.node.setAttribute("data-late", "true")
@@ -545,7 +566,7 @@ class DeliveriesPanel(Panel):
     def _draw_state(self, row: Row) -> None:
         status = self.client.row_status(row.id)
         pending = bool(status.pending)
-        if row.last.get("_pending") != pending:
+        if row.last.get("_pending", False) != pending:
             if pending:
                 row.node.setAttribute("data-pending", "true")
             else:
@@ -566,23 +587,24 @@ class DeliveriesPanel(Panel):
                 self._announce(f"{row.id}: {note[1]}")
 
     def _write_note(self, row: Row, note) -> None:
+        node = row.node
         if note is None:
-            if row.error is not None:
-                row.error.hidden = True
-                row.node.classList.remove("has-error")
+            if row.has_error:
+                node.querySelector("[data-testid=row-error]").hidden = True
+                node.classList.remove("has-error")
             return
         command_id, message, retryable = note
-        if row.error is None:
-            row.error = el("div", {"class": "row-error", "data-testid": "row-error"},
-                           el("span", {"class": "row-error-text"}),
-                           el("button", {"type": "button", "data-action": "retry-command"}, text="Retry"),
-                           el("button", {"type": "button", "data-action": "dismiss-error",
-                                         "aria-label": f"Dismiss the message about {row.id}"}, text="Dismiss"))
-            row.error_cell.appendChild(row.error)
-            row.node.classList.add("has-error")
-        box = row.error
+        if not row.has_error:
+            node.cells[C_PICK_STATUS].appendChild(el(
+                "div", {"class": "row-error", "data-testid": "row-error"},
+                el("span", {"class": "row-error-text"}),
+                el("button", {"type": "button", "data-action": "retry-command"}, text="Retry"),
+                el("button", {"type": "button", "data-action": "dismiss-error",
+                              "aria-label": f"Dismiss the message about {row.id}"}, text="Dismiss")))
+            row.has_error = True
+        box = node.querySelector("[data-testid=row-error]")
         box.hidden = False
-        row.node.classList.add("has-error")
+        node.classList.add("has-error")
         box.querySelector(".row-error-text").textContent = message
         retry = box.querySelector("[data-action=retry-command]")
         retry.hidden = not retryable
@@ -622,7 +644,7 @@ class DeliveriesPanel(Panel):
                 self._draw(row, self.client.delivery(delivery_id), now)
                 continue
             seconds = row.eta_ts - now_ts
-            self._write_relative(row, eta_relative(seconds, True), seconds < 0)
+            self._write_relative(row, eta_relative(seconds, True), seconds < 0)  # touches the DOM only on change
         late = {i for i, f in self.facts.items() if is_late(f.eta_ts, f.open, now_ts)}
         if late != self.late_ids:
             flipped = late ^ self.late_ids
@@ -793,7 +815,7 @@ class DeliveriesPanel(Panel):
                 result = self.ctx.run(lambda client: client.retry(command_id))
             self._after_command(row, result)
             if action == "dismiss-error":
-                row.status_select.focus()
+                row.node.cells[C_PICK_STATUS].firstChild.focus()
 
     def _changed(self, event) -> None:
         target = event.target
@@ -877,32 +899,34 @@ def _select(key: str, options) -> object:
     return select
 
 
-def _name_and_id(cell, main, sub, raw, name, none_text: str = "") -> None:
-    """A cell showing ``Name (ID)``: the name, the id beside it in a quieter style."""
+def _name_and_id(cell, raw, name, none_text: str = "") -> None:
+    """A cell showing ``Name (ID)``: the name, the id beside it in a quieter style; ``none_text`` for null."""
     cell.setAttribute("data-value", "" if raw is None else raw)
     if raw is None:
-        main.textContent, sub.textContent = none_text, ""
-        cell.classList.add("none")
-        cell.removeAttribute("title")
-        return
-    cell.classList.remove("none")
-    if name is None:
-        main.textContent, sub.textContent = raw, ""
+        main, sub = none_text, ""
+    elif name is None:
+        main, sub = raw, ""
     else:
-        main.textContent, sub.textContent = name, f" ({raw})"
-    cell.setAttribute("title", str(cell.textContent))
+        main, sub = name, f" ({raw})"
+    cell.firstChild.textContent = main
+    cell.lastChild.textContent = sub
+    cell.className = "none" if raw is None else ""
+    cell.setAttribute("title", main + sub)
 
 
 def _show_current(select, value: str, label: str) -> None:
-    """Show ``value`` in a row's select: pick it among filled options, or hold just that one option."""
+    """Show ``value`` in a row's select: pick it among filled options, else hold just that one option."""
     if select.getAttribute("data-filled") == "true":
         select.value = value
         if str(select.value) == value:
             return
-    while select.firstChild:
-        select.removeChild(select.firstChild)
-    select.appendChild(el("option", {"value": value, "selected": True}, text=label))
-    select.removeAttribute("data-filled")
+        while select.firstChild:
+            select.removeChild(select.firstChild)
+        select.appendChild(el("option"))
+        select.removeAttribute("data-filled")
+    option = select.firstChild
+    option.value = value
+    option.textContent = label
     select.value = value
 
 

@@ -139,6 +139,7 @@ def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float,
     drained = wait_page_seq(page, seq_end, drain_timeout_s)
     drain_s = time.monotonic() - stream_end
     probe = page.evaluate("__bench.stop()")
+    after = stub.stats()
     metrics1 = cdp.metrics()
     diag1 = page.evaluate("__bench.diagnostics()")
     dom = dom_check(stub, page, token)
@@ -150,6 +151,8 @@ def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float,
         "rate": rate, "seconds": seconds, "events": events,
         "achievedRate": round(events / seconds, 1),
         "openSocketsAtStart": sockets, "clockSkewMs": round(skew, 2),
+        # sockets the page opened during the window (a server close, e.g. 1008 too slow, then a reconnect)
+        "newConnections": after["totalConnections"] - before["totalConnections"],
         "drained": drained, "drainSeconds": round(drain_s, 2), "windowMs": round(window_ms),
         "latencyMs": summary(lat),
         # ts -> the page's WebSocket message event (server send, network, and the wait for the main thread)

@@ -58,7 +58,11 @@ async function loadSnapshot() {
   const answer = await fetch(`${api}/snapshot`, { headers: { Authorization: `Bearer ${token}` } });
   const snapshot = await answer.json();
   const fragment = document.createDocumentFragment();
-  for (const delivery of snapshot.deliveries) fragment.append(makeRow(delivery));
+  for (const delivery of snapshot.deliveries) {
+    const row = rows.get(delivery.id);
+    if (row) apply({ type: "delivery_update", deliveryId: delivery.id, changes: delivery });
+    else fragment.append(makeRow(delivery));
+  }
   tbody.append(fragment);
   lastSeq = snapshot.seq;
   window.__refLastSeq = lastSeq;
@@ -68,15 +72,30 @@ async function loadSnapshot() {
   document.documentElement.setAttribute("data-app-state", "ready");
 }
 
-const ws = new WebSocket(wsUrl);
-ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token, resumeFrom: null }));
-ws.onmessage = (event) => {
-  const message = JSON.parse(event.data);
-  if (message.type === "welcome") { loadSnapshot(); return; }
-  if (held) { held.push(message); return; }
-  apply(message);
-};
-ws.onclose = (event) => { document.documentElement.setAttribute("data-socket-closed", String(event.code)); };
-setInterval(() => {
-  if (ws.readyState === 1) ws.send(JSON.stringify({ type: "ping", t: Date.now() }));
-}, 15000);
+// One socket at a time; if the server closes it (say, 1008 for a slow consumer at
+// 5,000 events/s) reconnect at once and resume from the last applied seq.
+window.__refSockets = 0;
+window.__refCloses = [];
+function connect() {
+  const ws = new WebSocket(wsUrl);
+  window.__refSockets++;
+  ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token, resumeFrom: lastSeq }));
+  ws.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === "welcome") {
+      if (!message.resumed) loadSnapshot();
+      return;
+    }
+    if (held) { held.push(message); return; }
+    apply(message);
+  };
+  ws.onclose = (event) => {
+    window.__refCloses.push(event.code);
+    if (event.code !== 4401) setTimeout(connect, 100);
+  };
+  const ping = setInterval(() => {
+    if (ws.readyState === 1) ws.send(JSON.stringify({ type: "ping", t: Date.now() }));
+    if (ws.readyState === 3) clearInterval(ping);
+  }, 15000);
+}
+connect();

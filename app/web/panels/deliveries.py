@@ -109,22 +109,27 @@ def row_prototype():
 
     Each select sits in its own narrow cell beside the value it changes (drawn as
     a chevron); a refusal's reason opens under the status one, inside the row.
+    The ARIA roles restate the table's semantics, which CSS grid layout
+    (``deliveries.css``) would otherwise take from it.
     """
+    def cell(attrs=None, *children):
+        return el("td", {"role": "cell", **(attrs or {})}, *children)
+
     return el(
-        "tr", {"data-testid": "delivery-row"},
-        el("th", {"scope": "row", "class": "row-id"},
+        "tr", {"data-testid": "delivery-row", "role": "row"},
+        el("th", {"scope": "row", "role": "rowheader", "class": "row-id"},
            el("button", {"type": "button", "data-action": "open-details", "aria-haspopup": "dialog",
                          "title": "Open details"})),
-        el("td", {"data-field": "status"}, el("span", {"class": "badge"})),
-        el("td", {"class": "pick pick-status"}, el("select", {"data-action": "set-status"}, el("option"))),
-        el("td", {"data-field": "customer"}),
-        el("td", {"data-field": "address"}),
-        el("td", {"data-field": "zoneId"}, el("span", {"class": "main"}), el("span", {"class": "sub"})),
-        el("td", {"data-field": "assignedTo"}, el("span", {"class": "main"}), el("span", {"class": "sub"})),
-        el("td", {"class": "pick pick-assignee"}, el("select", {"data-action": "assign"}, el("option"))),
-        el("td", {"data-field": "priority"}, el("span", {"class": "badge"})),
-        el("td", {"data-field": "eta"}, el("span", {"class": "eta-time"}), document.createTextNode(" "),
-           el("span", {"class": "eta-rel"})),
+        cell({"data-field": "status"}, el("span", {"class": "badge"})),
+        cell({"class": "pick pick-status"}, el("select", {"data-action": "set-status"}, el("option"))),
+        cell({"data-field": "customer"}),
+        cell({"data-field": "address"}),
+        cell({"data-field": "zoneId"}, el("span", {"class": "main"}), el("span", {"class": "sub"})),
+        cell({"data-field": "assignedTo"}, el("span", {"class": "main"}), el("span", {"class": "sub"})),
+        cell({"class": "pick pick-assignee"}, el("select", {"data-action": "assign"}, el("option"))),
+        cell({"data-field": "priority"}, el("span", {"class": "badge"})),
+        cell({"data-field": "eta"}, el("span", {"class": "eta-time"}), document.createTextNode(" "),
+             el("span", {"class": "eta-rel"})),
     )
 
 
@@ -240,26 +245,27 @@ class DeliveriesPanel(Panel):
 
     def _build_table(self) -> None:
         self.sort_heads = {}
-        heads = [el("th", {"scope": "col", "class": "col-id"}, text="ID")]
+        heads = [el("th", {"scope": "col", "role": "columnheader", "class": "col-id"}, text="ID")]
         for field, heading, key in COLUMNS:
             if key:
-                th = el("th", {"scope": "col", "class": f"col-{field}"},
+                th = el("th", {"scope": "col", "role": "columnheader", "class": f"col-{field}"},
                         el("button", {"type": "button", "data-action": "sort", "data-sort": key,
                                       "class": "sort-button"},
                            el("span", None, text=heading), el("span", {"class": "sort-mark", "aria-hidden": "true"})))
                 self.sort_heads[key] = th
             elif field.startswith("pick-"):
-                th = el("th", {"scope": "col", "class": f"col-{field}"}, el("span", {"class": "sr-only"}, text=heading))
+                th = el("th", {"scope": "col", "role": "columnheader", "class": f"col-{field}"},
+                        el("span", {"class": "sr-only"}, text=heading))
             else:
-                th = el("th", {"scope": "col", "class": f"col-{field}"}, text=heading)
+                th = el("th", {"scope": "col", "role": "columnheader", "class": f"col-{field}"}, text=heading)
             heads.append(th)
-        self.tbody = el("tbody", {"data-testid": "delivery-list"})
-        table = el("table", {"class": "deliveries", "aria-labelledby": "deliveries-title",
+        self.tbody = el("tbody", {"data-testid": "delivery-list", "role": "rowgroup"})
+        table = el("table", {"class": "deliveries", "role": "table", "aria-labelledby": "deliveries-title",
                              "aria-describedby": "delivery-table-help"},
                    el("caption", {"class": "sr-only", "id": "delivery-table-help"},
                       text="Deliveries. Status, Priority and ETA headers sort the table; "
                            "each delivery id opens its details."),
-                   el("thead", None, el("tr", None, *heads)), self.tbody)
+                   el("thead", {"role": "rowgroup"}, el("tr", {"role": "row"}, *heads)), self.tbody)
         self.empty = el("div", {"class": "delivery-empty", "data-testid": "delivery-empty", "hidden": True},
                         el("p", None, text="No delivery matches these filters."),
                         el("button", {"type": "button", "data-action": "clear-filters"}, text="Clear filters"))
@@ -343,7 +349,7 @@ class DeliveriesPanel(Panel):
         self._queued.difference_update(batch)
         self._insert_many(batch, self._clock())
         from app.web.runtime import js as _js
-        _js.console.log(f"CHUNK {len(self.rows)} build {1000*(time.perf_counter()-_t0):.0f} ms")
+        _js.console.log(f"CHUNK {len(self.rows)} start {1000*_t0:.0f} build {1000*(time.perf_counter()-_t0):.0f} ms")
         self._show_counts()
         self._schedule_chunk()
 

@@ -126,8 +126,10 @@ class Cdp:
     def trace_start(self, categories=("devtools.timeline", "disabled-by-default-devtools.timeline", "v8")) -> None:
         self._trace: list = []
         self._trace_done = False
-        self.session.on("Tracing.dataCollected", lambda params: self._trace.extend(params["value"]))
-        self.session.on("Tracing.tracingComplete", lambda params: setattr(self, "_trace_done", True))
+        if not getattr(self, "_trace_handlers", False):  # once per session: handlers read the current list
+            self.session.on("Tracing.dataCollected", lambda params: self._trace.extend(params["value"]))
+            self.session.on("Tracing.tracingComplete", lambda params: setattr(self, "_trace_done", True))
+            self._trace_handlers = True
         self.session.send("Tracing.start", {"transferMode": "ReportEvents",
                                             "traceConfig": {"includedCategories": list(categories)}})
 

@@ -124,7 +124,10 @@ def batch_summary(flat: list, window_ms: float) -> dict:
             "usPerFrame": round(1000 * total_ms / events, 1) if events else None}
 
 
-def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float, *, drain_timeout_s: float = 300) -> dict:
+def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float, *, drain_timeout_s: float = 300,
+                  drained_hook=None) -> dict:
+    """One stream at ``rate`` for ``seconds``, drained, then checked; ``drained_hook()`` runs
+    right after the drain (before the DOM check), e.g. to stop a profiler."""
     skew = clock_skew_ms(page)
     before = stub.stats()
     sockets = before["openSockets"]
@@ -139,6 +142,7 @@ def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float,
     drained = wait_page_seq(page, seq_end, drain_timeout_s)
     drain_s = time.monotonic() - stream_end
     probe = page.evaluate("__bench.stop()")
+    hooked = drained_hook() if drained_hook is not None else None
     after = stub.stats()
     metrics1 = cdp.metrics()
     diag1 = page.evaluate("__bench.diagnostics()")
@@ -168,6 +172,8 @@ def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float,
         "frameCallbacks": {"calls": len(probe["frames"]) // 2, "totalMs": round(sum(probe["frames"][1::2]))},
         "finalDom": dom,
     }
+    if hooked is not None:
+        result["hook"] = hooked
     if diag0 and diag1:
         result["appCounters"] = {k: (diag1[k] - diag0[k]) if isinstance(diag1.get(k), (int, float)) and
                                  isinstance(diag0.get(k), (int, float)) else diag1.get(k)
@@ -186,7 +192,7 @@ def stream_phase(playwright, stub, token: str, profile: Path, url: str, rows: in
         time.sleep(3)  # let start-up work (compilation, GC) settle
         for rate in rates:
             say(f"stream {label} {rate:g}/s for {seconds:g} s")
-            window = stream_window(stub, page, cdp, token, rate, seconds)
+            window = stream_window(stub, page, cdp, token, rate, seconds, drain_timeout_s=max(120.0, 30 * seconds))
             out[str(int(rate))] = window
             lat = window["latencyMs"]
             say(f"  p50 {lat['p50']} p95 {lat['p95']} p99 {lat['p99']} ms; achieved {window['achievedRate']}/s; "
@@ -291,18 +297,27 @@ def cpu_profile_summary(profile: dict, top: int = 25) -> dict:
     for node_id, delta in zip(profile["samples"], profile["timeDeltas"]):
         self_us[node_id] += delta
     total = sum(self_us.values()) or 1
+    parent = {child: n["id"] for n in profile["nodes"] for child in n.get("children", ())}
     by_function: dict[str, float] = defaultdict(float)
     by_category: dict[str, float] = defaultdict(float)
+    callers: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+
+    def label(node_id) -> str:
+        frame = nodes[node_id]["callFrame"]
+        return f"{frame['functionName'] or '(anonymous)'} {frame.get('url', '').rsplit('/', 1)[-1]}".strip()
+
     for node_id, us in self_us.items():
         frame = nodes[node_id]["callFrame"]
         name, url = frame["functionName"] or "(anonymous)", frame.get("url", "")
-        short = url.rsplit("/", 1)[-1]
-        by_function[f"{name} {short}".strip()] += us
+        by_function[label(node_id)] += us
         by_category[category(name, url)] += us
+        if node_id in parent:
+            callers[label(node_id)][label(parent[node_id])] += us
     pct = lambda us: round(100 * us / total, 1)  # noqa: E731
     return {"sampledMs": round(total / 1000),
             "byCategory": {k: pct(v) for k, v in sorted(by_category.items(), key=lambda kv: -kv[1])},
-            "topSelf": [[k, pct(v)] for k, v in sorted(by_function.items(), key=lambda kv: -kv[1])[:top]]}
+            "topSelf": [[k, pct(v), max(callers[k], key=callers[k].get) if callers.get(k) else None]
+                        for k, v in sorted(by_function.items(), key=lambda kv: -kv[1])[:top]]}
 
 
 #: Trace events worth naming on the renderer's main thread (inclusive times; some nest in others).
@@ -378,20 +393,21 @@ def profile_phase(playwright, stub, token: str, profile: Path, url: str, rows: i
             key = str(int(rate))
             out[key] = {}
             cdp.profile_start()
-            window = stream_window(stub, page, cdp, token, rate, seconds)
-            out[key]["cdp"] = cpu_profile_summary(cdp.profile_stop())
+            window = stream_window(stub, page, cdp, token, rate, seconds, drained_hook=cdp.profile_stop)
+            out[key]["cdp"] = cpu_profile_summary(window.pop("hook"))
             out[key]["cdpWindow"] = {k: window[k] for k in ("latencyMs", "longTasks", "mainThread", "pythonBatches")}
             say(f"profile: {rate:g}/s sampled: {out[key]['cdp']['byCategory']}")
             time.sleep(2)
             page.evaluate(f"__bench.python({json.dumps(PROFILE_ON)})")
-            window = stream_window(stub, page, cdp, token, rate, seconds)
-            out[key]["cprofile"] = page.evaluate(f"__bench.python({json.dumps(PSTATS.format(n=30))})")
+            window = stream_window(stub, page, cdp, token, rate, seconds, drained_hook=lambda: page.evaluate(
+                f"__bench.python({json.dumps(PSTATS.format(n=30))})"))
+            out[key]["cprofile"] = window.pop("hook")
             out[key]["cprofileWindow"] = {k: window[k] for k in ("latencyMs", "pythonBatches")}
             say(f"profile: {rate:g}/s with cProfile: p95 {window['latencyMs']['p95']} ms (inflated by cProfile)")
             time.sleep(2)
             cdp.trace_start()
-            window = stream_window(stub, page, cdp, token, rate, seconds)
-            out[key]["trace"] = trace_summary(cdp.trace_stop(page), window["windowMs"])
+            window = stream_window(stub, page, cdp, token, rate, seconds, drained_hook=lambda: cdp.trace_stop(page))
+            out[key]["trace"] = trace_summary(window.pop("hook"), window["windowMs"])
             out[key]["traceWindow"] = {k: window[k] for k in ("latencyMs", "longTasks", "mainThread")}
             say(f"profile: {rate:g}/s traced: " + ", ".join(
                 f"{k} {v['percentOfWindow']}%" for k, v in list(out[key]["trace"]["inclusive"].items())[:8]))

@@ -25,6 +25,7 @@ from app.filters import PRIORITY_LABELS, STATUS_LABELS
 from app.store import Changes
 from app.timefmt import clock, relative
 from app.web.dom import by_id, clear, el, set_field
+from app.web.runtime import document
 
 TOPICS = ("deliveries", "staff", "zones", "communications")
 FIELDS = (
@@ -102,7 +103,7 @@ class DeliveryDetail:
             self.close_button.focus()
             return
         self.delivery_id = delivery_id
-        self._opener = opener
+        self._opener = opener if opener is not None else document.activeElement  # focus goes back there
         self._messages_drawn = ()
         self.node.setAttribute("data-id", delivery_id)
         self.title.textContent = f"Delivery {delivery_id}"

@@ -1,9 +1,9 @@
 """The sans-I/O client: the one object the browser shell drives. Events in, actions out.
 
-    >>> client = Client("https://h/api", "wss://h/ws", "tok", delays_factory=lambda: [1000])
+    >>> client = Client("https://127.0.0.1/api", "wss://127.0.0.1/ws", "tok", delays_factory=lambda: [1000])
     >>> client.start()
     >>> [a for a in client.actions() if isinstance(a, OpenSocket)]
-    [OpenSocket(url='wss://h/ws')]
+    [OpenSocket(url='wss://127.0.0.1/ws')]
     >>> client.socket_opened()
     >>> client.actions()[0]
     SendText(text='{"type":"auth","token":"tok","resumeFrom":null}')
@@ -43,7 +43,7 @@ rollback), ``staff_member(id)``, ``staff()``, ``zone(id)``, ``zones()``,
 ``Render``, redraw each id it names from these views (an id they no longer
 know was removed), everything on ``reset``; re-read ``compose_status()``
 whenever ``changes.communications`` is not empty. Text is data: put it in
-``textContent``, never in ``innerHTML``.
+``textContent``, never parsed as HTML.
 
 Flow (PROTOCOL.md 3 and 4): start opens the socket; on open, auth with
 ``resumeFrom`` = the last applied seq; a welcome that did not resume (or a

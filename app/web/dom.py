@@ -1,7 +1,7 @@
 """Build DOM elements from Python, safely.
 
 Received text only ever reaches the page through ``textContent`` and
-``setAttribute``: there is no ``innerHTML`` anywhere in the app.
+``setAttribute``: nothing in the app parses received text as HTML.
 
     row = el("tr", {"data-testid": "delivery-row", "data-id": "D-1"},
              el("td", {"data-field": "status", "data-value": "pending"}, text="Pending"))

@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bench.browser import Cdp, chromium, clock_skew_ms, first_page, open_ready
-from bench.stats import median, percentile, summary
+from bench.stats import median, summary
 
 CDP_TIMES = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
 
@@ -414,10 +414,3 @@ def profile_phase(playwright, stub, token: str, profile: Path, url: str, rows: i
             time.sleep(2)
         cdp.detach()
     return out
-
-
-def percent(a, b):
-    return None if a is None or not b else round(100 * a / b, 1)
-
-
-__all__ = ["load_phase", "stream_phase", "soak_phase", "profile_phase", "percentile"]

@@ -1,7 +1,7 @@
 """``python -m bench``: the whole benchmark in one run; prints one table, writes JSON.
 
-    ./dev bench                       # full: 3 loads each, 20 s windows, 10-minute soak (~25 min)
-    ./dev bench --quick               # development: 1 load each, 5 s windows, 1-minute soak (~4 min)
+    ./dev bench                       # full: 3 loads each, 20 s windows, 10-minute soak (~20-30 min)
+    ./dev bench --quick               # development: 1 load each, 5 s windows, 1-minute soak (~8-15 min)
     ./dev bench --only load,stream    # a subset of the phases (load, stream, soak, profile)
     ./dev bench --profile             # also the profiling pass (cProfile + CDP sampling profiler)
 
@@ -260,7 +260,8 @@ def render_table(r: dict) -> str:
         last = soak["samples"][-1]
         since = "minute 1" if first["t"] > 0 else "start"
         g = soak["growthPercent"]
-        label = f"soak {soak['minutes']:g} min at {soak['rate']:g}/s, reconnect every {soak['reconnectEvery']:g} s"
+        label = (f"soak {soak['minutes']:g} min at {soak['rate']:g}/s, {len(soak['drops'])} forced reconnects "
+                 f"(every ≥ {soak['reconnectEvery']:g} s)")
         for key, name, unit in (("jsHeapUsed", "JS heap (after GC)", 1e6), ("wasmBytes", "Pyodide wasm memory", 1e6),
                                 ("proxies", "live proxies", 1), ("pythonObjects", "Python objects (after gc)", 1)):
             a, b = first.get(key), last.get(key)
@@ -269,12 +270,13 @@ def render_table(r: dict) -> str:
             show = (lambda v: "—" if v is None else f"{v / 1e6:.1f} MB") if unit == 1e6 else (
                 lambda v: "—" if v is None else str(v))
             growth = g.get(key)
-            rows.append((f"{label}: {name}, {since} → end", f"{show(a)} → {show(b)} ({'+' if (growth or 0) >= 0 else ''}"
-                         f"{growth}%)", "", "within 10%" if key in ("jsHeapUsed", "wasmBytes", "proxies") else "",
+            rows.append((f"{label}: {name}, {since} → end",
+                         f"{show(a)} → {show(b)} ({'—' if growth is None else f'{growth:+.1f}%'})", "", "within 10%" if key in ("jsHeapUsed", "wasmBytes", "proxies") else "",
                          met(growth is not None and abs(growth) <= 10) if key in ("jsHeapUsed", "wasmBytes", "proxies")
                          else "—"))
         rows.append((f"{label}: event→DOM p50 / p95 / p99, final DOM", tri(soak["latencyMs"])
-                     + f"; {soak['finalDom'].get('percentRight')}% right; sockets opened {last.get('sockets')}",
+                     + f"; {soak['finalDom'].get('percentRight')}% right; sockets opened {last.get('sockets')}, "
+                     f"snapshot resyncs {last.get('resyncs')}",
                      "", "", "—"))
     return "\n".join("| " + " | ".join(str(c) for c in row) + " |" for row in rows)
 
@@ -283,6 +285,8 @@ def markdown(r: dict, table: str) -> str:
     m = r["machine"]
     la = r.get("loadAverage", {})
     loads = ", ".join(f"{k} {v[0]:.2f}" for k, v in la.items())
+    if table.count("\n") < 2:
+        table += "\n\n(no figures in this run's phases; see the JSON" + (", `profile`" if "profile" in r else "") + ")"
     return (f"Run {r['started']} ({r['minutes']} min): `{r['command']}`\n\n"
             f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory']}, {m.get('chromium', '?')} headless, "
             f"{m['os']}. 1-minute load average: {loads}.\n\n{table}\n")

@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.e2e.harness import ROOT
+from tests.e2e.harness import ROOT, stop_process
 
 #: Runs before any script of the page: every CSP violation the page reports is kept.
 CSP_LISTENER = """
@@ -96,13 +96,7 @@ class StaticServer:
         self.url = self.origin + "/"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process(self.proc)
 
 
 def build_dist(out: Path) -> Path:

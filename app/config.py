@@ -23,6 +23,13 @@ DEFAULT_TIMINGS = {
 }
 
 
+#: View sizes, overridable the same way (``?pageRows=20``): how many deliveries
+#: the table lays out before "Show more" (``app/web/panels/deliveries.py``).
+DEFAULT_VIEW = {
+    "pageRows": 300,
+}
+
+
 class ConfigError(ValueError):
     """The configured endpoints cannot be used; the page shows this text."""
 
@@ -33,6 +40,7 @@ class Endpoints:
     ws_url: str
     source: str  # "query", "config.json" or "origin": shown in diagnostics
     timings: dict = field(default_factory=lambda: dict(DEFAULT_TIMINGS))
+    view: dict = field(default_factory=lambda: dict(DEFAULT_VIEW))
 
 
 def _query(page_url: str) -> dict[str, str]:
@@ -63,6 +71,13 @@ def resolve_endpoints(page_url: str, config_json: dict | None) -> Endpoints:
                 timings[name] = max(1, int(query[name]))
             except ValueError as exc:
                 raise ConfigError(f"query parameter {name} must be a whole number of ms") from exc
+    view = dict(DEFAULT_VIEW)
+    for name in DEFAULT_VIEW:
+        if name in query:
+            try:
+                view[name] = max(1, int(query[name]))
+            except ValueError as exc:
+                raise ConfigError(f"query parameter {name} must be a whole number") from exc
     if query.get("api") or query.get("ws"):
         if not (query.get("api") and query.get("ws")):
             raise ConfigError("give both the api and ws query parameters, or neither")
@@ -79,7 +94,7 @@ def resolve_endpoints(page_url: str, config_json: dict | None) -> Endpoints:
         api, ws, source = f"{origin}/api", f"{ws_scheme}://{parts.netloc}/ws", "origin"
     api = api.rstrip("/")
     _check(api, ws, parts.scheme)
-    return Endpoints(api_base=api, ws_url=ws, source=source, timings=timings)
+    return Endpoints(api_base=api, ws_url=ws, source=source, timings=timings, view=view)
 
 
 def token_from_fragment(fragment: str) -> str | None:

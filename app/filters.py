@@ -41,7 +41,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, fields
-from typing import Iterable, Optional
+from functools import lru_cache
+from typing import Callable, Iterable, Optional
 
 from app.eta import is_late, is_open, timestamp
 from app.models import DeliveryStatus, Priority
@@ -162,6 +163,7 @@ def matches(item: Facts, filters: Filters, now_ts: float, words: Optional[tuple[
     return True
 
 
+@lru_cache(maxsize=65536)  # one entry per id: sort_key runs on every update
 def natural(text: str) -> tuple:
     """``D-2`` before ``D-10``: text and number parts alternate, so any two keys compare."""
     parts = _DIGITS.split(text)
@@ -216,6 +218,18 @@ class SortedIds:
 
     def ids(self) -> list[str]:
         return list(self._ids)
+
+    def first(self, count: int, accept: Callable[[str], bool]) -> list[str]:
+        """The first ``count`` ids, in key order, that ``accept``: a list's window on show."""
+        out: list[str] = []
+        if count <= 0:
+            return out
+        for item_id in self._ids:
+            if accept(item_id):
+                out.append(item_id)
+                if len(out) >= count:
+                    break
+        return out
 
     def key(self, item_id: str) -> Optional[tuple]:
         return self._key_of.get(item_id)

@@ -29,9 +29,15 @@
   };
 
   // --- load milestones -------------------------------------------------------
+  // Rows built: the app lays out a window of them and parks the rest, up to
+  // date, in a hidden <tbody> (static/js/rows.mjs); both count.
   const rowCount = () => {
-    const list = document.querySelector("[data-testid=delivery-list]");
-    return list ? list.childElementCount : 0;
+    let n = 0;
+    for (const testid of ["delivery-list", "delivery-parked"]) {
+      const holder = document.querySelector(`[data-testid=${testid}]`);
+      if (holder) n += holder.childElementCount;
+    }
+    return n;
   };
   const watchRows = () => {
     const want = config.expectRows || 0;

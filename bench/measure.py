@@ -41,7 +41,7 @@ def load_phase(playwright, work: Path, pages: dict, repeats: int, rows_wait_s: f
         rows_text = ""
         if rows:
             rows_text = (f", all rows {marks['rowsAt']:.0f} ms" if marks["rowsAt"] is not None else
-                         f", {marks['rowsShown']} of {rows} rows after {marks['pageNow'] / 1000:.0f} s")
+                         f", {marks['rowsBuilt']} of {rows} rows built after {marks['pageNow'] / 1000:.0f} s")
         say(f"load {kind} {mode} #{number + 1}: ready {marks['readyAt']:.0f} ms{rows_text}")
 
     for rep in range(repeats):
@@ -328,14 +328,14 @@ TRACE_NAMES = ("RunTask", "FunctionCall", "EventDispatch", "TimerFire", "FireAni
 
 
 def trace_summary(events: list, window_ms: float) -> dict:
-    """Inclusive ms of the main-thread trace events above, and their % of the window."""
+    """Inclusive ms of the main-thread trace events (those above, and any over 1% of the window)."""
     main = {(e["pid"], e["tid"]) for e in events
             if e.get("ph") == "M" and e.get("name") == "thread_name" and e.get("args", {}).get("name") == "CrRendererMain"}
     totals: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     open_b: dict = {}
     for e in events:
-        if (e.get("pid"), e.get("tid")) not in main or e.get("name") not in TRACE_NAMES:
+        if (e.get("pid"), e.get("tid")) not in main:
             continue
         if e.get("ph") == "X":
             totals[e["name"]] += e.get("dur", 0) / 1000
@@ -347,7 +347,8 @@ def trace_summary(events: list, window_ms: float) -> dict:
             counts[e["name"]] += 1
     return {"events": len(events), "mainThreads": len(main),
             "inclusive": {k: {"ms": round(v), "count": counts[k], "percentOfWindow": round(100 * v / window_ms, 1)}
-                          for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}}
+                          for k, v in sorted(totals.items(), key=lambda kv: -kv[1])
+                          if k in TRACE_NAMES or v >= window_ms / 100}}
 
 
 PROBE_FUNCTIONS = {"onMessage", "onMutations", "look", "timed", "grab", "wall", "rowCount"}

@@ -848,3 +848,28 @@ def test_after_quiescence_the_client_holds_exactly_the_servers_state(steps, ring
     assert [c.wire() for c in client.communications()] == server.comms
     if with_seq:
         assert client.diagnostics()["last_seq"] == server.seq
+
+
+def test_a_batch_of_frames_is_the_same_as_the_frames_one_by_one():
+    one, one_shell, _ = new_client()
+    batch, batch_shell, _ = new_client()
+    frames = [welcome(10), du(11, status="picked_up"), du(12, did="D-2", status="in_transit")]
+    for client, shell in ((one, one_shell), (batch, batch_shell)):
+        client.start()
+        shell.drain()
+        client.socket_opened()
+        shell.socket = "open"
+        shell.drain()
+    for frame in frames:
+        one.socket_message(frame)
+    batch.socket_messages(frames)
+    one_shell.drain()
+    batch_shell.drain()
+    for client, shell in ((one, one_shell), (batch, batch_shell)):
+        shell.answer(shell.request("/snapshot"), 200, snapshot(10, deliveries=[delivery("D-1"), delivery("D-2")]))
+        shell.drain()
+        assert client.ready
+    assert [d.model_dump() for d in one.deliveries()] == [d.model_dump() for d in batch.deliveries()]
+    assert batch.delivery("D-1").status == "picked_up" and batch.delivery("D-2").status == "in_transit"
+    assert one_shell.timers == batch_shell.timers  # the dead-socket timer runs in both (frames after the welcome)
+    assert batch.diagnostics()["received"] == one.diagnostics()["received"] == 3

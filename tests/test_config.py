@@ -55,3 +55,11 @@ def test_token_fragment_is_read_and_then_removed():
     assert token_from_fragment("#view=x") is None
     assert fragment_without_token("#token=abc&view=x") == "#view=x"
     assert fragment_without_token("#token=abc") == ""
+
+
+def test_the_table_window_size_comes_from_the_query_or_defaults():
+    assert resolve_endpoints("http://a.test/", None).view["pageRows"] == 300
+    assert resolve_endpoints("http://a.test/?pageRows=20", None).view["pageRows"] == 20
+    assert resolve_endpoints("http://a.test/?pageRows=0", None).view["pageRows"] == 1
+    with pytest.raises(ConfigError, match="pageRows"):
+        resolve_endpoints("http://a.test/?pageRows=lots", None)

@@ -235,3 +235,15 @@ def test_reset_orders_everything_at_once():
     random.Random(3).shuffle(keys)
     assert ids.reset((f"D-{k}", (k,)) for k in keys) == [f"D-{k}" for k in range(200)]
     assert len(ids) == 200 and "D-5" in ids and ids.key("D-5") == (5,)
+
+
+def test_first_takes_the_window_in_key_order_skipping_what_is_not_accepted():
+    ids = SortedIds()
+    for name, key in (("d", (4,)), ("a", (1,)), ("c", (3,)), ("b", (2,)), ("e", (5,))):
+        ids.place(name, key)
+    assert ids.first(2, lambda i: True) == ["a", "b"]
+    assert ids.first(2, {"b", "d", "e"}.__contains__) == ["b", "d"]
+    assert ids.first(10, {"e", "a"}.__contains__) == ["a", "e"]
+    assert ids.first(0, lambda i: True) == [] and SortedIds().first(3, lambda i: True) == []
+    ids.place("e", (0,))  # moved to the front
+    assert ids.first(2, lambda i: True) == ["e", "a"]

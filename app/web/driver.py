@@ -130,9 +130,7 @@ class Driver:
         """A batch of frames from one animation frame: many inputs, one drain, one render."""
         if self._stopped:
             return
-        message = self.client.socket_message
-        for text in texts:
-            message(text)
+        self.client.socket_messages(texts)
         self._perform(self.client.actions(), in_frame=True)
 
     def socket_gone(self, socket: BrowserSocket, code: int, reason: str) -> None:

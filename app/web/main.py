@@ -108,7 +108,8 @@ class App:
         hub = Hub(on_error=_panel_failed)
         self.driver = Driver(client, hub, self.banner, on_unauthorized=self._unauthorized,
                              on_sync=self._sync_changed, log=_log)
-        ctx = PanelContext(client=client, hub=hub, run=self.driver.feed, prefs=self.prefs)
+        ctx = PanelContext(client=client, hub=hub, run=self.driver.feed, prefs=self.prefs,
+                           page_rows=self.endpoints.view["pageRows"])
         ctx.notes["sockets_opened"] = lambda: self.driver.sockets_opened if self.driver else 0
         by_id("boot-text").textContent = "Loading the day's deliveries…"
         by_id("boot").hidden = False

@@ -1,4 +1,6 @@
-// Expose the bridge to Python as a global, so the app does not depend on
-// PyScript's js_modules loader for its hot path.
+// Expose the bridge and the row writer to Python as globals, so the app does
+// not depend on PyScript's js_modules loader for its hot paths.
 import * as bridge from "./bridge.mjs";
+import * as rows from "./rows.mjs";
 globalThis.dcBridge = bridge;
+globalThis.dcRows = rows;

@@ -75,13 +75,14 @@ from app.web import localtime
 from app.web.dom import el
 from app.web.panels.base import Panel
 from app.web.panels.delivery_detail import DeliveryDetail, staff_label
+from app.web.row_ops import FIRST, LAST, ROW, RowOps, at
 from app.web.runtime import document
 
 PREFS_KEY = "deliveries"
 FIRST_CHUNK = 120
 CHUNK = 500
 TICK_SECONDS = 20
-FLASH_SECONDS = 1.2
+FLASH_CAP = 60  # rows highlighted at once; a burst beyond that is not highlighted (static/js/rows.mjs)
 SEARCH_DELAY = 0.15
 #: The columns after the id: (field, heading, sort key or None); ``pick-*`` hold a row's select.
 COLUMNS = (
@@ -136,27 +137,19 @@ def row_prototype():
 
 
 class Row:
-    """One delivery's ``<tr>`` and the values last drawn in it.
+    """What was last drawn in one delivery's row; the row itself lives in the page.
 
-    It holds one JS proxy, the ``<tr>``: Pyodide gets slower at making proxies
-    the more of them are alive (measured: 25 kept per row made building 3,000
-    rows several times slower, and worse as the table grew), so cells are
-    reached through ``node.cells`` when something must be written, and those
-    proxies die at once.
+    Python keeps no proxy per row: edits are queued on the panel's ``RowOps``
+    and applied in one call per frame (``static/js/rows.mjs``). Pyodide gets
+    slower at making proxies the more are alive, and one call per cell cost
+    about 1 ms per row to build (bench/results/profile.md).
     """
 
-    __slots__ = ("id", "node", "last", "shown", "late", "eta_ts", "open", "local_note", "has_error")
+    __slots__ = ("id", "last", "late", "eta_ts", "open", "local_note", "has_error")
 
-    def __init__(self, delivery_id: str, prototype):
+    def __init__(self, delivery_id: str):
         self.id = delivery_id
-        node = self.node = prototype.cloneNode(True)
-        node.setAttribute("data-id", delivery_id)
-        cells = node.cells
-        cells[C_ID].firstChild.textContent = delivery_id
-        cells[C_PICK_STATUS].firstChild.setAttribute("aria-label", f"Status of {delivery_id}")
-        cells[C_PICK_ASSIGNEE].firstChild.setAttribute("aria-label", f"Assignee of {delivery_id}")
         self.last: dict = {}
-        self.shown = True
         self.late = False
         self.eta_ts = None
         self.open = False
@@ -172,6 +165,7 @@ class DeliveriesPanel(Panel):
 
     def build(self) -> None:
         self.filters = Filters.from_prefs(self.ctx.prefs.get(PREFS_KEY))
+        self._words = self.filters.words()
         self.rows: dict[str, Row] = {}
         self.facts: dict = {}
         self.order = SortedIds()
@@ -183,14 +177,18 @@ class DeliveriesPanel(Panel):
         self._queued: set[str] = set()
         self._zone_names: dict[str, str] = {}
         self._staff_names: dict[str, str] = {}
-        self._flashing: dict[str, float] = {}
         self._chips_drawn: dict[str, str] = {}
         self._handles: dict[str, asyncio.Handle] = {}
         self._day = None
+        self.page = self.ctx.page_rows  # rows laid out at once, and how many more "Show more" adds (_flush)
+        self.limit = self.page
+        self._window: list[str] = []
+        self._more_drawn = ""
         self._prototype = row_prototype()
         self._build_head()
         self._build_toolbar()
         self._build_table()
+        self.ops = RowOps(self.tbody, self.parked, self._prototype, id_cell=C_ID, flash_cap=FLASH_CAP)
         self.detail = DeliveryDetail(self.ctx, self.listen, self._clock)
         self.announcer = el("div", {"class": "sr-only", "aria-live": "polite", "data-testid": "deliveries-announce"})
         self.root.appendChild(self.announcer)
@@ -261,16 +259,22 @@ class DeliveriesPanel(Panel):
                 th = el("th", {"scope": "col", "role": "columnheader", "class": f"col-{field}"}, text=heading)
             heads.append(th)
         self.tbody = el("tbody", {"data-testid": "delivery-list", "role": "rowgroup"})
+        # The rows beyond the window, kept up to date but not laid out (static/js/rows.mjs).
+        self.parked = el("tbody", {"class": "parked", "data-testid": "delivery-parked", "hidden": True})
         table = el("table", {"class": "deliveries", "role": "table", "aria-labelledby": "deliveries-title",
                              "aria-describedby": "delivery-table-help"},
                    el("caption", {"class": "sr-only", "id": "delivery-table-help"},
                       text="Deliveries. Status, Priority and ETA headers sort the table; "
                            "each delivery id opens its details."),
-                   el("thead", {"role": "rowgroup"}, el("tr", {"role": "row"}, *heads)), self.tbody)
+                   el("thead", {"role": "rowgroup"}, el("tr", {"role": "row"}, *heads)), self.tbody, self.parked)
         self.empty = el("div", {"class": "delivery-empty", "data-testid": "delivery-empty", "hidden": True},
                         el("p", None, text="No delivery matches these filters."),
                         el("button", {"type": "button", "data-action": "clear-filters"}, text="Clear filters"))
-        self.root.appendChild(el("div", {"class": "panel-body deliveries-body"}, table, self.empty))
+        self.more_text = el("span", {"class": "more-text"})
+        self.more = el("div", {"class": "delivery-more", "data-testid": "delivery-more", "hidden": True},
+                       self.more_text,
+                       el("button", {"type": "button", "data-action": "show-more"}, text=f"Show {self.page} more"))
+        self.root.appendChild(el("div", {"class": "panel-body deliveries-body"}, table, self.more, self.empty))
 
     def teardown(self) -> None:
         if "search" in self._handles:  # typed but not applied yet: keep it for the next login
@@ -279,6 +283,7 @@ class DeliveriesPanel(Panel):
             handle.cancel()
         self._handles.clear()
         self.detail.teardown()
+        self.ops.close()
         if self.ctx.notes.get("open_delivery") == self.open_detail:
             del self.ctx.notes["open_delivery"]
 
@@ -313,6 +318,7 @@ class DeliveriesPanel(Panel):
             if changes.zones:
                 self._names_changed("zones", changes.zones)
         self._show_counts()
+        self._flush()
 
     def _reset(self, now) -> None:
         now_ts = now[0].timestamp()
@@ -330,7 +336,6 @@ class DeliveriesPanel(Panel):
             row.last.pop("zone", None)
             row.last.pop("staff", None)
             self._draw(row, self.client.delivery(delivery_id), now)
-            self._set_shown(row, delivery_id in self.matched)
         if self.rows:
             self._reorder()
         missing = [i for i in self.facts if i not in self.rows]
@@ -349,34 +354,26 @@ class DeliveriesPanel(Panel):
         self._queued.difference_update(batch)
         self._insert_many(batch, self._clock())
         self._show_counts()
+        self._flush()
         self._schedule_chunk()
 
     def _insert_many(self, ids, now) -> None:
-        """Build rows and put each at its sorted place; runs of rows that go last are appended in one call."""
-        tail: list = []
+        """Build rows and put each at its sorted place."""
         for delivery_id in ids:
             delivery = self.client.delivery(delivery_id)
             if delivery_id in self.rows or delivery is None or delivery_id not in self.facts:
                 continue
-            row = self._new_row(delivery_id, delivery, now)
-            _, next_id = self.order.place(delivery_id, sort_key(self.facts[delivery_id], self.filters))
-            if next_id is None:
-                tail.append(row.node)
-            else:
-                if tail:  # rows placed before this one must be in the document first
-                    self.tbody.append(*tail)
-                    tail = []
-                self.tbody.insertBefore(row.node, self.rows[next_id].node)
-        if tail:
-            self.tbody.append(*tail)
+            self._new_row(delivery_id, delivery, now)
+            self.order.place(delivery_id, sort_key(self.facts[delivery_id], self.filters))
 
     def _new_row(self, delivery_id: str, delivery, now) -> Row:
-        row = Row(delivery_id, self._prototype)
+        row = Row(delivery_id)
         self.rows[delivery_id] = row
+        ops = self.ops
+        ops.new(delivery_id)
+        ops.attr(delivery_id, at(C_PICK_STATUS, FIRST), "aria-label", f"Status of {delivery_id}")
+        ops.attr(delivery_id, at(C_PICK_ASSIGNEE, FIRST), "aria-label", f"Assignee of {delivery_id}")
         self._draw(row, delivery, now)
-        if delivery_id not in self.matched:
-            row.shown = False
-            row.node.hidden = True
         return row
 
     def _upsert(self, delivery_id: str, now, live: bool) -> None:
@@ -394,7 +391,7 @@ class DeliveriesPanel(Panel):
             self.late_ids.add(delivery_id)
         else:
             self.late_ids.discard(delivery_id)
-        shown = matches(new, self.filters, now_ts)
+        shown = matches(new, self.filters, now_ts, self._words)
         if shown:
             self.matched.add(delivery_id)
         else:
@@ -404,20 +401,13 @@ class DeliveriesPanel(Panel):
             if delivery_id in self._queued:
                 return  # its chunk will build it from the latest state
             self._insert_many([delivery_id], now)
-            row = self.rows.get(delivery_id)
-            if row is not None and live:
-                self._flash(row)
+            if live and delivery_id in self.rows:
+                self.ops.flash(delivery_id)
             return
         changed = self._draw(row, delivery, now)
-        self._set_shown(row, shown)
-        moved, next_id = self.order.moved(delivery_id, sort_key(new, self.filters))
-        if moved:
-            if next_id is None:
-                self.tbody.appendChild(row.node)
-            else:
-                self.tbody.insertBefore(row.node, self.rows[next_id].node)
+        self.order.place(delivery_id, sort_key(new, self.filters))
         if live and changed:
-            self._flash(row)
+            self.ops.flash(delivery_id)
 
     def _forget(self, delivery_id: str) -> None:
         old = self.facts.pop(delivery_id, None)
@@ -432,8 +422,7 @@ class DeliveriesPanel(Panel):
         row = self.rows.pop(delivery_id)
         self.order.remove(delivery_id)
         self.timed.discard(delivery_id)
-        self._flashing.pop(delivery_id, None)
-        row.node.remove()
+        self.ops.remove(row.id)
 
     def _tally(self, item, sign: int) -> None:
         if item is None:
@@ -443,11 +432,6 @@ class DeliveriesPanel(Panel):
         counts[item.status] = counts.get(item.status, 0) + sign
         if item.open:
             counts["open"] += sign
-
-    def _set_shown(self, row: Row, shown: bool) -> None:
-        if row.shown != shown:
-            row.shown = shown
-            row.node.hidden = not shown
 
     def _names_changed(self, kind: str, ids) -> None:
         """A staff member's or zone's *name* changed (rare; statuses change often and cost nothing here)."""
@@ -480,98 +464,86 @@ class DeliveriesPanel(Panel):
     # --- drawing one row -------------------------------------------------------------------------
 
     def _draw(self, row: Row, delivery, now) -> bool:
-        """Write what changed; True when a shown value changed (not just pending or a note)."""
-        last, node = row.last, row.node
-        cells = node.cells
+        """Queue what changed; True when a shown value changed (not just pending or a note)."""
+        last, ops, rid = row.last, self.ops, row.id
         changed = False
         status = str(delivery.status)
         if last.get("status") != status:
             label = STATUS_LABELS.get(status, status)
-            cell = cells[C_STATUS]
-            cell.setAttribute("data-value", status)
-            cell.firstChild.textContent = label
-            node.setAttribute("data-status", status)
-            _show_current(cells[C_PICK_STATUS].firstChild, status, label)
+            ops.attr(rid, at(C_STATUS), "data-value", status)
+            ops.text(rid, at(C_STATUS, FIRST), label)
+            ops.attr(rid, ROW, "data-status", status)
+            ops.select(rid, at(C_PICK_STATUS, FIRST), status, label)
             changed = "status" in last
             last["status"] = status
         for name, index in (("customer", C_CUSTOMER), ("address", C_ADDRESS)):
             value = getattr(delivery, name)
             if last.get(name) != value:
-                cell = cells[index]
-                cell.setAttribute("data-value", value)
-                cell.setAttribute("title", value)  # the whole text, where the cell cuts it short
-                cell.textContent = value
+                ops.attr(rid, at(index), "data-value", value)
+                ops.attr(rid, at(index), "title", value)  # the whole text, where the cell cuts it short
+                ops.text(rid, at(index), value)
                 changed = changed or name in last
                 last[name] = value
         zone = (delivery.zoneId, self._zone_names.get(delivery.zoneId))
         if last.get("zone") != zone:
-            _name_and_id(cells[C_ZONE], zone[0], zone[1])
+            _name_and_id(ops, rid, C_ZONE, zone[0], zone[1])
             changed = changed or "zone" in last
             last["zone"] = zone
         staff_id = delivery.assignedTo
         staff = (staff_id, self._staff_names.get(staff_id) if staff_id else None)
         if last.get("staff") != staff:
-            _name_and_id(cells[C_ASSIGNEE], staff_id, staff[1], none_text="Unassigned")
-            _show_current(cells[C_PICK_ASSIGNEE].firstChild, staff_id or "", staff_label(self.client, staff_id))
+            _name_and_id(ops, rid, C_ASSIGNEE, staff_id, staff[1], none_text="Unassigned")
+            ops.select(rid, at(C_PICK_ASSIGNEE, FIRST), staff_id or "", staff_label(self.client, staff_id))
             changed = changed or "staff" in last
             last["staff"] = staff
         priority = str(delivery.priority)
         if last.get("priority") != priority:
-            cell = cells[C_PRIORITY]
-            cell.setAttribute("data-value", priority)
-            cell.firstChild.textContent = PRIORITY_LABELS.get(priority, priority)
+            ops.attr(rid, at(C_PRIORITY), "data-value", priority)
+            ops.text(rid, at(C_PRIORITY, FIRST), PRIORITY_LABELS.get(priority, priority))
             changed = changed or "priority" in last
             last["priority"] = priority
         open_ = status not in ("delivered", "failed", "cancelled")
         if last.get("eta") != (delivery.eta, open_):
             changed = changed or ("eta" in last and last["eta"][0] != delivery.eta)
-            self._draw_eta(row, cells[C_ETA], delivery.eta, open_, now)
+            self._draw_eta(row, delivery.eta, open_, now)
             last["eta"] = (delivery.eta, open_)
         self._draw_state(row)
         return changed
 
-    def _draw_eta(self, row: Row, cell, eta, open_: bool, now) -> None:
+    def _draw_eta(self, row: Row, eta, open_: bool, now) -> None:
         moment, offset = now
         text = eta_text(eta, open_=open_, now=moment, offset_minutes=offset)
-        cell.setAttribute("data-value", "" if eta is None else eta)
-        cell.firstChild.textContent = text.time or "—"
-        if text.title:
-            cell.setAttribute("title", text.title)
-        else:
-            cell.removeAttribute("title")
+        ops, rid = self.ops, row.id
+        ops.attr(rid, at(C_ETA), "data-value", "" if eta is None else eta)
+        ops.text(rid, at(C_ETA, FIRST), text.time or "—")
+        ops.attr(rid, at(C_ETA), "title", text.title or None)
         row.eta_ts = None if not text.title else timestamp(eta)
         row.open = open_
         if open_ and row.eta_ts is not None:
             self.timed.add(row.id)
         else:
             self.timed.discard(row.id)
-        self._write_relative(row, text.relative, text.late, cell)
+        self._write_relative(row, text.relative, text.late)
 
-    def _write_relative(self, row: Row, relative: str, late: bool, cell=None) -> None:
+    def _write_relative(self, row: Row, relative: str, late: bool) -> None:
         last = row.last
         if last.get("_rel") == relative and row.late == late and "_late" in last:
             return
-        rel = (cell or row.node.cells[C_ETA]).lastChild
+        ops, rid = self.ops, row.id
         if last.get("_rel") != relative:
-            rel.textContent = relative
+            ops.text(rid, at(C_ETA, LAST), relative)
             last["_rel"] = relative
         if row.late != late or "_late" not in last:
             row.late = late
             last["_late"] = late
-            rel.className = "eta-rel late" if late else "eta-rel"
-            if late:
-                row.node.setAttribute("data-late", "true")
-            else:
-                row.node.removeAttribute("data-late")
+            ops.class_name(rid, at(C_ETA, LAST), "eta-rel late" if late else "eta-rel")
+            ops.attr(rid, ROW, "data-late", "true" if late else None)
 
     def _draw_state(self, row: Row) -> None:
         status = self.client.row_status(row.id)
         pending = bool(status.pending)
         if row.last.get("_pending", False) != pending:
-            if pending:
-                row.node.setAttribute("data-pending", "true")
-            else:
-                row.node.removeAttribute("data-pending")
+            self.ops.attr(row.id, ROW, "data-pending", "true" if pending else None)
             row.last["_pending"] = pending
         error = status.error
         if error is not None:
@@ -588,7 +560,12 @@ class DeliveriesPanel(Panel):
                 self._announce(f"{row.id}: {note[1]}")
 
     def _write_note(self, row: Row, note) -> None:
-        node = row.node
+        """Rare (a refusal or a rollback): written on the row's element directly, after the queued edits."""
+        if note is None and not row.has_error:
+            return
+        node = self.ops.node(row.id)
+        if not node:
+            return
         if note is None:
             if row.has_error:
                 node.querySelector("[data-testid=row-error]").hidden = True
@@ -611,24 +588,6 @@ class DeliveriesPanel(Panel):
         retry.hidden = not retryable
         retry.setAttribute("data-command", command_id)
         box.querySelector("[data-action=dismiss-error]").setAttribute("data-command", command_id)
-
-    def _flash(self, row: Row) -> None:
-        if row.id not in self._flashing:
-            row.node.classList.add("flash")
-        self._flashing[row.id] = time.monotonic() + FLASH_SECONDS
-        if "flash" not in self._handles:
-            self._later("flash", FLASH_SECONDS, self._unflash)
-
-    def _unflash(self) -> None:
-        now = time.monotonic()
-        for delivery_id, until in list(self._flashing.items()):
-            if until <= now + 0.05:
-                del self._flashing[delivery_id]
-                row = self.rows.get(delivery_id)
-                if row is not None:
-                    row.node.classList.remove("flash")
-        if self._flashing:
-            self._later("flash", max(0.1, min(self._flashing.values()) - now), self._unflash)
 
     def _tick(self) -> None:
         """The clock moved: relative ETAs, late flags and the late count; nothing else."""
@@ -656,6 +615,7 @@ class DeliveriesPanel(Panel):
                 for delivery_id in flipped:
                     self._rematch(delivery_id, now_ts)
         self._show_counts()
+        self._flush()
         self._later("tick", TICK_SECONDS, self._tick)
 
     def _rematch(self, delivery_id: str, now_ts: float) -> None:
@@ -664,9 +624,6 @@ class DeliveriesPanel(Panel):
             self.matched.add(delivery_id)
         else:
             self.matched.discard(delivery_id)
-        row = self.rows.get(delivery_id)
-        if row is not None:
-            self._set_shown(row, shown)
 
     # --- counts, filters and sort ---------------------------------------------------------------
 
@@ -687,46 +644,52 @@ class DeliveriesPanel(Panel):
         self.empty.hidden = not (total and not shown)
 
     def set_filters(self, new: Filters) -> None:
-        """Apply a new view: filters toggle ``hidden``, a new sort reorders once; kept in ``ctx.prefs``."""
+        """Apply a new view: filters and sort pick the window (``_flush``); kept in ``ctx.prefs``."""
         old, self.filters = self.filters, new
+        self._words = new.words()
         self.ctx.prefs[PREFS_KEY] = new.as_prefs()
         self._sync_controls()
         if (old.sort, old.descending) != (new.sort, new.descending):
             self._reorder()
         if (old.status, old.zone, old.assignee, old.priority, old.words()) != (
                 new.status, new.zone, new.assignee, new.priority, new.words()):
+            self.limit = self.page
             self._apply_filters()
             self._announce(f"{len(self.matched)} of {self.counts['all']} deliveries shown")
         self._show_counts()
+        self._flush()
 
     def _apply_filters(self) -> None:
         now_ts = time.time()
         filters, words = self.filters, self.filters.words()
-        matched = set()
-        rows = self.rows
-        for delivery_id, item in self.facts.items():
-            shown = matches(item, filters, now_ts, words)
-            if shown:
-                matched.add(delivery_id)
-            row = rows.get(delivery_id)
-            if row is not None and row.shown != shown:
-                row.shown = shown
-                row.node.hidden = not shown
-        self.matched = matched
+        self.matched = {i for i, item in self.facts.items() if matches(item, filters, now_ts, words)}
+        matched = self.matched
         if self._queue:  # build what is now shown first
             self._queue.sort(key=lambda i: i not in matched)
 
     def _reorder(self) -> None:
-        """A new sort (or a reset): every built row to its place, in one pass.
+        """A new sort (or a reset): the order the window is taken from (``_flush``)."""
+        self.order.reset((i, sort_key(self.facts[i], self.filters)) for i in self.rows)
 
-        Rows move in calls of thousands each (``append(*rows)``): one call per
-        row cost about 2 s for 10,000 on the test machine, batched about 0.6 s.
-        Taking the list out of the document meanwhile did not help (measured).
+    def _flush(self) -> None:
+        """Send the queued row edits, with the window: the first ``limit`` matching rows in order.
+
+        Only these are laid out; the rest stay parked, up to date. The window is
+        found from the sorted ids each time (a few hundred steps unless a filter
+        matches few), so no change to the order or the filters can leave it stale.
         """
-        ordered = self.order.reset((i, sort_key(self.facts[i], self.filters)) for i in self.rows)
-        rows, tbody = self.rows, self.tbody
-        for start in range(0, len(ordered), 5000):
-            tbody.append(*(rows[i].node for i in ordered[start:start + 5000]))
+        matched = self.matched
+        window = self.order.first(self.limit, matched.__contains__)
+        if window != self._window:
+            self._window = window
+            self.ops.window(window)
+        more = len(window) < len(matched)
+        text = f"Showing the first {len(window)} of {len(matched)}." if more else ""
+        if text != self._more_drawn:
+            self._more_drawn = text
+            self.more_text.textContent = text
+            self.more.hidden = not more
+        self.ops.flush()
 
     def _sync_controls(self) -> None:
         f = self.filters
@@ -793,7 +756,10 @@ class DeliveriesPanel(Panel):
             return
         action = button.getAttribute("data-action")
         f = self.filters
-        if action == "open-details":
+        if action == "show-more":
+            self.limit += self.page
+            self._flush()
+        elif action == "open-details":
             row_node = button.closest("[data-testid=delivery-row]")
             if row_node:
                 self.open_detail(str(row_node.getAttribute("data-id")), button)
@@ -821,8 +787,11 @@ class DeliveriesPanel(Panel):
             elif command_id:
                 result = self.ctx.run(lambda client: client.retry(command_id))
             self._after_command(row, result)
+            self._flush()
             if action == "dismiss-error":
-                row.node.cells[C_PICK_STATUS].firstChild.focus()
+                node = self.ops.node(row.id)
+                if node:
+                    node.cells[C_PICK_STATUS].firstChild.focus()
 
     def _changed(self, event) -> None:
         target = event.target
@@ -869,6 +838,7 @@ class DeliveriesPanel(Panel):
             row.last.pop("status", None)
             row.last.pop("staff", None)
             self._draw(row, delivery, self._clock())
+        self._flush()
 
     def _fill_select(self, event) -> None:
         target = event.target
@@ -906,23 +876,25 @@ def _select(key: str, options) -> object:
     return select
 
 
-def _name_and_id(cell, raw, name, none_text: str = "") -> None:
+def _name_and_id(ops: RowOps, row_id: str, index: int, raw, name, none_text: str = "") -> None:
     """A cell showing ``Name (ID)``: the name, the id beside it in a quieter style; ``none_text`` for null."""
-    cell.setAttribute("data-value", "" if raw is None else raw)
+    ops.attr(row_id, at(index), "data-value", "" if raw is None else raw)
     if raw is None:
         main, sub = none_text, ""
     elif name is None:
         main, sub = raw, ""
     else:
         main, sub = name, f" ({raw})"
-    cell.firstChild.textContent = main
-    cell.lastChild.textContent = sub
-    cell.className = "none" if raw is None else ""
-    cell.setAttribute("title", main + sub)
+    ops.text(row_id, at(index, FIRST), main)
+    ops.text(row_id, at(index, LAST), sub)
+    ops.class_name(row_id, at(index), "none" if raw is None else "")
+    ops.attr(row_id, at(index), "title", main + sub)
 
 
 def _show_current(select, value: str, label: str) -> None:
-    """Show ``value`` in a row's select: pick it among filled options, else hold just that one option."""
+    """Show ``value`` in a filter's select: pick it among filled options, else hold just that one option.
+
+    (A row's select does the same in ``static/js/rows.mjs``.)"""
     if select.getAttribute("data-filled") == "true":
         select.value = value
         if str(select.value) == value:

@@ -1,0 +1,110 @@
+"""Row edits queued in Python and applied by ``static/js/rows.mjs`` in one call.
+
+A panel with thousands of rows decides in Python what each row shows, but
+writing it cell by cell costs one Pyodide call per attribute or text (about
+twenty per delivery row: seconds for 10,000 rows, and most of a frame during
+a burst of live updates). Here the edits are queued as small tuples and sent
+as one JSON string per ``flush``; the page applies them with
+``textContent``/``setAttribute`` only.
+
+    ops = RowOps(tbody, parked_tbody, prototype, id_cell=0)
+    ops.new("D-1")                         # made parked (hidden)
+    ops.text("D-1", at(3), "Ada")          # cell 3's text
+    ops.attr("D-1", ROW, "data-status", "pending")
+    ops.window(["D-1", ...])               # exactly these rows shown, in this order
+    ops.flush()                            # one call; also done on the next frame if forgotten
+
+Only the window is laid out; the other rows wait, up to date, in a hidden
+``<tbody>``: with 10,000 rows in the shown one, any move cost ~100 ms of
+layout (measured; see ``static/js/rows.mjs``).
+
+Python keeps no proxy per row: ``node(id)`` fetches one for the rare direct
+access (focus, the error box), flushing first so the page is up to date.
+"""
+
+from __future__ import annotations
+
+import json
+
+from app.web.runtime import ProxyOwner, js
+
+ROW = -1
+CELL, FIRST, LAST = 0, 1, 2
+
+
+def at(cell: int, part: int = CELL) -> int:
+    """A target inside a row: a cell, or its first or last child."""
+    return cell * 4 + part
+
+
+class RowOps:
+    def __init__(self, body, parked, prototype, *, id_cell: int, flash_cap: int = 60):
+        self.table = js.dcRows.rowTable(body, parked, prototype, id_cell, flash_cap)
+        self.ops: list[tuple] = []
+        self._owner = ProxyOwner("row-ops")
+        self._later = self._owner.proxy(self._frame)
+        self._scheduled = False
+        self._closed = False
+
+    # --- queueing -------------------------------------------------------------------------
+
+    def _add(self, op: tuple) -> None:
+        self.ops.append(op)
+        if not self._scheduled:  # a safety net: every entry point flushes, this catches the one that forgot
+            self._scheduled = True
+            js.dcBridge.nextFrame(self._later)
+
+    def new(self, row_id: str) -> None:
+        self._add(("n", row_id))
+
+    def window(self, row_ids: list[str]) -> None:
+        self._add(("w", row_ids))
+
+    def remove(self, row_id: str) -> None:
+        self._add(("x", row_id))
+
+    def text(self, row_id: str, target: int, text: str) -> None:
+        self._add(("t", row_id, target, text))
+
+    def attr(self, row_id: str, target: int, name: str, value: str | None) -> None:
+        """``setAttribute``; ``None`` removes the attribute."""
+        self._add(("a", row_id, target, name, value))
+
+    def class_name(self, row_id: str, target: int, value: str) -> None:
+        self._add(("c", row_id, target, value))
+
+    def select(self, row_id: str, target: int, value: str, label: str) -> None:
+        self._add(("s", row_id, target, value, label))
+
+    def flash(self, row_id: str) -> None:
+        self._add(("f", row_id))
+
+    # --- applying ------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        if self.ops and not self._closed:
+            ops, self.ops = self.ops, []
+            self.table.apply(json.dumps(ops, separators=(",", ":")))
+
+    def node(self, row_id: str):
+        """The row's element (or a falsy JS null), after every queued edit."""
+        self.flush()
+        return self.table.node(row_id)
+
+    def _frame(self, *args) -> None:
+        self._scheduled = False
+        if self._closed:
+            self._owner.destroy()  # close() kept the proxy alive for this last call
+            return
+        self.flush()
+
+    def close(self) -> None:
+        """Drop queued edits and the rows' registry; free the proxy (after a pending frame call)."""
+        self._closed = True
+        self.ops = []
+        self.table.clear()
+        if not self._scheduled:
+            self._owner.destroy()
+
+
+__all__ = ["RowOps", "ROW", "CELL", "FIRST", "LAST", "at"]

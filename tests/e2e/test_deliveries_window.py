@@ -1,0 +1,97 @@
+"""The deliveries table lays out a window of rows; the others are parked, hidden and kept current.
+
+With ``?pageRows=20`` the default world (300 deliveries) shows the first 20
+in sort order in ``[data-testid=delivery-list]``, parks the rest in
+``[data-testid=delivery-parked]``, and "Show more" adds 20 at a time. At
+10,000 rows this is what keeps a live update cheap (static/js/rows.mjs).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.e2e.conftest import log_in, open_app
+from tests.e2e.harness import wait_until
+from tests.e2e.panels import emit, settled, wait_attr
+
+pytestmark = pytest.mark.e2e
+
+SHOWN = "[data-testid=delivery-list] [data-testid=delivery-row]"
+PARKED = "[data-testid=delivery-parked] [data-testid=delivery-row]"
+FINAL = {"delivered", "failed", "cancelled"}
+ROWS_JS = """(sel) => [...document.querySelectorAll(sel)].map(row => ({
+    id: row.dataset.id, status: row.dataset.status, hidden: row.hidden,
+    eta: row.querySelector('[data-field=eta]').getAttribute('data-value')}))"""
+
+
+def rows(page, selector: str) -> list[dict]:
+    return page.evaluate(ROWS_JS, selector)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def eta_order_holds(shown: list[dict], parked: list[dict]) -> bool:
+    """Open rows first by ETA, then closed ones: the shown rows are a prefix of that order."""
+    def key(row):
+        eta = datetime.fromisoformat(row["eta"].replace("Z", "+00:00")).timestamp() if row["eta"] else float("inf")
+        return (row["status"] in FINAL, row["eta"] == "", eta)
+    keys = [key(r) for r in shown]
+    if keys != sorted(keys):
+        return False
+    return not parked or not shown or min(key(r) for r in parked) >= keys[-1]
+
+
+def test_a_window_of_rows_in_order_the_rest_parked_and_current_and_show_more(page, stub):
+    stub.control("rate", {"eventsPerSecond": 0})
+    try:
+        open_app(page, stub, query="pageRows=20")
+        log_in(page)
+        world = settled(page, stub)
+        total = len(world["deliveries"])
+        wait_until(lambda: len(rows(page, SHOWN)) == 20 and len(rows(page, PARKED)) == total - 20,
+                   timeout=30, message="20 rows shown, the rest parked")
+        shown, parked = rows(page, SHOWN), rows(page, PARKED)
+        assert not any(r["hidden"] for r in shown) and all(r["hidden"] for r in parked)
+        assert eta_order_holds(shown, parked)
+        more = page.locator("[data-testid=delivery-more]")
+        assert more.is_visible() and f"first 20 of {total}" in more.text_content()
+
+        # A parked row is kept current, and stays parked when its new place is past the window.
+        now = datetime.now(timezone.utc)
+        by_id = {d["id"]: d for d in world["deliveries"]}
+        parked_open = [r["id"] for r in parked if by_id[r["id"]]["status"] not in FINAL]
+        late_comer, far_one = parked_open[0], parked_open[-1]
+        far = iso(now + timedelta(days=3))
+        emit(stub, {"type": "delivery_update", "deliveryId": far_one, "changes": {"eta": far}})
+        wait_attr(page, f"[data-testid=delivery-row][data-id='{far_one}'] [data-field=eta]", "data-value", far)
+        assert far_one in {r["id"] for r in rows(page, PARKED)}
+
+        # A parked row whose ETA is now the earliest comes in at the top; the last shown one leaves.
+        last_shown = rows(page, SHOWN)[-1]["id"]
+        emit(stub, {"type": "delivery_update", "deliveryId": late_comer,
+                    "changes": {"eta": iso(now - timedelta(days=2))}})
+        wait_until(lambda: rows(page, SHOWN)[0]["id"] == late_comer, timeout=10, message="the row moved in on top")
+        shown, parked = rows(page, SHOWN), rows(page, PARKED)
+        assert len(shown) == 20 and last_shown in {r["id"] for r in parked}
+        assert eta_order_holds(shown, parked)
+
+        # Show more: 20 more, in order.
+        more.locator("button[data-action=show-more]").click()
+        wait_until(lambda: len(rows(page, SHOWN)) == 40, timeout=10, message="40 rows after Show more")
+        assert eta_order_holds(rows(page, SHOWN), rows(page, PARKED))
+        assert f"first 40 of {total}" in more.text_content()
+
+        # A filter starts again from one window of its matches.
+        select = page.locator("[data-testid=filter-status]")
+        select.focus()
+        select.select_option("pending")
+        pending = sum(1 for d in settled(page, stub)["deliveries"] if d["status"] == "pending")
+        wait_until(lambda: len(rows(page, SHOWN)) == min(20, pending), timeout=10, message="one window of matches")
+        assert {r["status"] for r in rows(page, SHOWN)} == {"pending"}
+        assert not [m for m in page.console_messages_seen if "pageerror" in m or "panels/deliver" in m]
+    finally:
+        stub.control("rate", {"eventsPerSecond": 4})

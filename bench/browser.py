@@ -70,12 +70,12 @@ def open_ready(page, url: str, *, rows: int = 0, timeout_s: float = 180.0, rows_
             const entry = performance.getEntriesByType("resource").find((e) => e.name.includes(part));
             return entry ? {start: entry.startTime, end: entry.responseEnd, bytes: entry.transferSize} : null;
         };
-        const count = (testid) => {
-            const holder = document.querySelector(`[data-testid=${testid}]`);
-            return holder ? holder.childElementCount : 0;
-        };
+        const list = document.querySelector("[data-testid=delivery-list]");
+        const shown = list ? list.childElementCount : 0;
+        const tables = globalThis.dcRows && globalThis.dcRows.tables ? [...globalThis.dcRows.tables] : [];
+        const parked = tables.reduce((n, table) => n + table.parked.childElementCount, 0);
         return {readyAt: B.readyAt, rowsAt: B.rowsAt, socketAt: B.socketAt, errorAt: B.errorAt,
-                rowsShown: count("delivery-list"), rowsBuilt: count("delivery-list") + count("delivery-parked"),
+                rowsShown: shown, rowsBuilt: shown + parked,
                 pageNow: performance.now(),
                 wasm: pick("pyodide.asm.wasm"), stdlib: pick("python_stdlib.zip"),
                 pydanticCore: pick("pydantic_core"), mainPy: pick("app/web/main.py"),

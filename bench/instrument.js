@@ -29,14 +29,17 @@
   };
 
   // --- load milestones -------------------------------------------------------
-  // Rows built: the app lays out a window of them and parks the rest, up to
-  // date, in a hidden <tbody> (static/js/rows.mjs); both count.
+  // Rows built: the app shows a window of them and parks the rest, up to
+  // date, in a <tbody> outside the document (static/js/rows.mjs,
+  // dcRows.tables); both count, and the probe below watches both.
+  const parkedHolders = () => {
+    const tables = globalThis.dcRows && globalThis.dcRows.tables;
+    return tables ? [...tables].map((table) => table.parked) : [];
+  };
   const rowCount = () => {
-    let n = 0;
-    for (const testid of ["delivery-list", "delivery-parked"]) {
-      const holder = document.querySelector(`[data-testid=${testid}]`);
-      if (holder) n += holder.childElementCount;
-    }
+    const list = document.querySelector("[data-testid=delivery-list]");
+    let n = list ? list.childElementCount : 0;
+    for (const holder of parkedHolders()) n += holder.childElementCount;
     return n;
   };
   const watchRows = () => {
@@ -109,7 +112,18 @@
       if (!list.length) B.pending.delete(id);
     }
   };
-  new MutationObserver(onMutations).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-value"] });
+  const watcher = new MutationObserver(onMutations);
+  watcher.observe(document, { subtree: true, attributes: true, attributeFilter: ["data-value"] });
+  const watched = new WeakSet();
+  const watchParked = () => {  // the app's parked rows live outside the document: watch them too
+    for (const holder of parkedHolders()) {
+      if (!watched.has(holder)) {
+        watched.add(holder);
+        watcher.observe(holder, { subtree: true, attributes: true, attributeFilter: ["data-value"] });
+      }
+    }
+  };
+  setInterval(watchParked, 50);
 
   // --- wasm memory -----------------------------------------------------------
   const grab = (result) => {
@@ -225,7 +239,9 @@
   };
   B.rows = () => {
     const out = {};
-    for (const row of document.querySelectorAll("[data-testid=delivery-row]")) {
+    const all = [...document.querySelectorAll("[data-testid=delivery-row]")];
+    for (const holder of parkedHolders()) all.push(...holder.querySelectorAll("[data-testid=delivery-row]"));
+    for (const row of all) {
       const value = (field) => {
         const cell = row.querySelector(`[data-field=${field}]`);
         return cell ? cell.getAttribute("data-value") : null;

@@ -8,15 +8,16 @@ as one JSON string per ``flush``; the page applies them with
 ``textContent``/``setAttribute`` only.
 
     ops = RowOps(tbody, parked_tbody, prototype, id_cell=0)
-    ops.new("D-1")                         # made parked (hidden)
+    ops.new("D-1")                         # made parked (outside the document)
     ops.text("D-1", at(3), "Ada")          # cell 3's text
     ops.attr("D-1", ROW, "data-status", "pending")
     ops.window(["D-1", ...])               # exactly these rows shown, in this order
     ops.flush()                            # one call; also done on the next frame if forgotten
 
-Only the window is laid out; the other rows wait, up to date, in a hidden
-``<tbody>``: with 10,000 rows in the shown one, any move cost ~100 ms of
-layout (measured; see ``static/js/rows.mjs``).
+Only the window is in the document; the other rows wait, up to date, in a
+``<tbody>`` outside it, so that neither layout nor Chrome's autofill (which
+re-reads every form control in the page) pays for 10,000 rows (measured:
+``static/js/rows.mjs``).
 
 Python keeps no proxy per row: ``node(id)`` fetches one for the rare direct
 access (focus, the error box), flushing first so the page is up to date.
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import json
 
-from app.web.runtime import ProxyOwner, js
+from app.web.runtime import ProxyOwner, js, to_js
 
 ROW = -1
 CELL, FIRST, LAST = 0, 1, 2
@@ -38,8 +39,12 @@ def at(cell: int, part: int = CELL) -> int:
 
 
 class RowOps:
-    def __init__(self, body, parked, prototype, *, id_cell: int, flash_cap: int = 60):
-        self.table = js.dcRows.rowTable(body, parked, prototype, id_cell, flash_cap)
+    def __init__(self, body, parked, prototype, *, id_cell: int, control_cells=(), flash_cap: int = 60):
+        """``control_cells``: cells whose first child is a form control kept out of the page while parked.
+
+        ``id_cell``'s first child shows the row's id (and must be one of them if it is a control).
+        """
+        self.table = js.dcRows.rowTable(body, parked, prototype, id_cell, to_js(list(control_cells)), flash_cap)
         self.ops: list[tuple] = []
         self._owner = ProxyOwner("row-ops")
         self._later = self._owner.proxy(self._frame)

@@ -1,5 +1,6 @@
 // Start PyScript so that the page runs under a Content-Security-Policy without
-// 'unsafe-eval' (docs/HOSTING.md). index.html loads this module instead of
+// 'unsafe-eval' (docs/HOSTING.md), and without PyScript watching every DOM
+// mutation (pyscript-observer.mjs). index.html loads this module instead of
 // PyScript's core.js; importing core.js here runs it exactly as before.
 //
 // PyScript 0.7.31 builds each worker hook ("hooks.worker.onReady" and the
@@ -11,6 +12,8 @@
 // Pyodide itself needs no eval: only 'wasm-unsafe-eval' to compile its wasm.
 // If the app ever uses <script type="py" worker>, remove this and allow
 // 'unsafe-eval' in the policy.
+import { quiet } from "./pyscript-observer.mjs";  // first: it must see PyScript's observer made
 import { hooks } from "../vendor/pyscript/dist/core.js";
 
+quiet();
 for (const set of Object.values(hooks.worker)) set.clear();

@@ -4,13 +4,26 @@
 // and a delivery row needs about twenty, so 10,000 rows cost seconds that way
 // and a few tens of milliseconds this way (bench/results/profile.md).
 //
-// Only a window of rows is laid out: the first few hundred in the panel's
-// order, in the list's <tbody>. Every other row is kept, up to date, in a
-// second <tbody> that is `hidden` (parked). Measured in Chromium on the
-// 2-core test machine: with 10,000 rows in one <tbody>, moving or hiding any
-// shown row cost about 100 ms of style and layout, even with 9,700 of them
-// `hidden`; with 300 rows in it, about 10 ms. Edits to parked rows cost
-// next to nothing.
+// Only a window of rows is in the document: the first few hundred in the
+// panel's order, in the list's <tbody>. Every other row is kept, up to date,
+// in a second <tbody> that is not in the document (parked). Measured in
+// Chromium on the 2-core test machine: with 10,000 rows in one <tbody>,
+// moving or hiding any shown row cost about 100 ms of style and layout, even
+// with 9,700 of them `hidden`; with 300 rows in it, about 10 ms. And while
+// the parked rows were in the document (hidden), Chrome's autofill, which
+// re-reads the page a moment after form controls come or go, spent 200-400
+// ms per look walking them, several times a second (a trace's
+// ExtractFormsAndNotifyPasswordAutofillAgent tasks). Edits to parked rows
+// cost next to nothing. `tables` lists the live tables, so tools (the
+// benchmark's probe, the tests) can find the parked rows.
+//
+// A row's form controls (its id <button> and two <select>s) are in the
+// document only while the row is shown. Chrome's autofill re-reads every
+// form control in the page a moment after controls come or go; with three
+// per row and 10,000 rows that took 200-400 ms each time, several times a
+// second during a stream of updates (measured in a trace:
+// ExtractFormsAndNotifyPasswordAutofillAgent). A parked row keeps its
+// controls aside, up to date, and gets them back when it is shown again.
 //
 // Text only ever goes in through textContent and setAttribute: no operation
 // parses HTML. The operations (see app/web/row_ops.py, which writes them):
@@ -29,16 +42,25 @@
 
 const FLASH_MS = 1200;
 
+export const tables = new Set();
+
 export class RowTable {
-  constructor(body, parked, prototype, idCell, flashCap) {
+  constructor(body, parked, prototype, idCell, controlCells, flashCap) {
     this.body = body;
     this.parked = parked;
-    this.prototype = prototype;
+    this.prototype = prototype.cloneNode(true);
     this.idCell = idCell;
+    // [cell index, a control to clone]: each cell's first child, taken out of the row prototype (see above).
+    this.controls = controlCells.map((index) => {
+      const control = this.prototype.cells[index].firstElementChild;
+      control.remove();
+      return [index, control];
+    });
     this.flashCap = flashCap;
     this.rows = new Map();
     this.flashing = new Map();
     this.flashTimer = 0;
+    tables.add(this);
   }
 
   node(id) { return this.rows.get(id) || null; }
@@ -56,7 +78,7 @@ export class RowTable {
       if (!tr) continue;
       if (kind === "x") { tr.remove(); rows.delete(op[1]); this.flashing.delete(op[1]); continue; }
       if (kind === "f") { flashes.push(op[1]); continue; }
-      const node = target(tr, op[2]);
+      const node = this.target(tr, op[2]);
       if (!node) continue;
       switch (kind) {
         case "t": node.textContent = op[3]; break;
@@ -81,7 +103,8 @@ export class RowTable {
     const tr = this.prototype.cloneNode(true);
     tr.setAttribute("data-id", id);
     tr.hidden = true;
-    tr.cells[this.idCell].firstChild.textContent = id;
+    tr.dcControls = this.controls.map(([, control]) => control.cloneNode(true));
+    this.target(tr, this.idCell * 4 + 1).textContent = id;
     this.rows.set(id, tr);
     this.parked.appendChild(tr);
   }
@@ -101,6 +124,7 @@ export class RowTable {
     for (const tr of Array.from(body.children)) {
       if (!wanted.has(tr)) {
         tr.hidden = true;
+        for (const control of tr.dcControls) control.remove();
         this.parked.appendChild(tr);
         this.flashing.delete(tr.getAttribute("data-id"));
         tr.classList.remove("flash");
@@ -114,6 +138,7 @@ export class RowTable {
     for (let k = want.length - 1; k >= 0; k--) {
       const tr = want[k];
       if (!keep.has(k)) {
+        if (tr.parentNode !== body) this.controls.forEach(([index], n) => tr.cells[index].prepend(tr.dcControls[n]));
         body.insertBefore(tr, next);
         tr.hidden = false;
       }
@@ -157,6 +182,20 @@ export class RowTable {
     this.flashing.clear();
     for (const tr of this.rows.values()) tr.remove();
     this.rows.clear();
+    tables.delete(this);
+  }
+
+  target(tr, code) {
+    if (code < 0) return tr;
+    const index = code >> 2;
+    const part = code & 3;
+    if (part === 1) {  // a control cell's first child is its control, in the row or set aside
+      const n = this.controls.findIndex(([i]) => i === index);
+      if (n >= 0) return tr.dcControls[n];
+    }
+    const cell = tr.cells[index];
+    if (!cell) return null;
+    return part === 1 ? cell.firstChild : part === 2 ? cell.lastChild : cell;
   }
 }
 
@@ -181,13 +220,6 @@ export function increasingRun(values) {
   return keep;
 }
 
-function target(tr, code) {
-  if (code < 0) return tr;
-  const cell = tr.cells[code >> 2];
-  if (!cell) return null;
-  const part = code & 3;
-  return part === 1 ? cell.firstChild : part === 2 ? cell.lastChild : cell;
-}
 
 // A row's <select> holds just its current option until the user reaches it
 // (then Python fills every option and marks it data-filled): show `value`
@@ -205,6 +237,6 @@ function showCurrent(select, value, label) {
   select.value = value;
 }
 
-export function rowTable(body, parked, prototype, idCell, flashCap) {
-  return new RowTable(body, parked, prototype, idCell, flashCap);
+export function rowTable(body, parked, prototype, idCell, controlCells, flashCap) {
+  return new RowTable(body, parked, prototype, idCell, controlCells, flashCap);
 }

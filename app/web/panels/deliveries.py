@@ -188,7 +188,8 @@ class DeliveriesPanel(Panel):
         self._build_head()
         self._build_toolbar()
         self._build_table()
-        self.ops = RowOps(self.tbody, self.parked, self._prototype, id_cell=C_ID, flash_cap=FLASH_CAP)
+        self.ops = RowOps(self.tbody, self.parked, self._prototype, id_cell=C_ID,
+                          control_cells=(C_ID, C_PICK_STATUS, C_PICK_ASSIGNEE), flash_cap=FLASH_CAP)
         self.detail = DeliveryDetail(self.ctx, self.listen, self._clock)
         self.announcer = el("div", {"class": "sr-only", "aria-live": "polite", "data-testid": "deliveries-announce"})
         self.root.appendChild(self.announcer)
@@ -259,14 +260,14 @@ class DeliveriesPanel(Panel):
                 th = el("th", {"scope": "col", "role": "columnheader", "class": f"col-{field}"}, text=heading)
             heads.append(th)
         self.tbody = el("tbody", {"data-testid": "delivery-list", "role": "rowgroup"})
-        # The rows beyond the window, kept up to date but not laid out (static/js/rows.mjs).
-        self.parked = el("tbody", {"class": "parked", "data-testid": "delivery-parked", "hidden": True})
+        # The rows beyond the window, kept up to date outside the document (static/js/rows.mjs).
+        self.parked = el("tbody", {"class": "parked", "data-testid": "delivery-parked"})
         table = el("table", {"class": "deliveries", "role": "table", "aria-labelledby": "deliveries-title",
                              "aria-describedby": "delivery-table-help"},
                    el("caption", {"class": "sr-only", "id": "delivery-table-help"},
                       text="Deliveries. Status, Priority and ETA headers sort the table; "
                            "each delivery id opens its details."),
-                   el("thead", {"role": "rowgroup"}, el("tr", {"role": "row"}, *heads)), self.tbody, self.parked)
+                   el("thead", {"role": "rowgroup"}, el("tr", {"role": "row"}, *heads)), self.tbody)
         self.empty = el("div", {"class": "delivery-empty", "data-testid": "delivery-empty", "hidden": True},
                         el("p", None, text="No delivery matches these filters."),
                         el("button", {"type": "button", "data-action": "clear-filters"}, text="Clear filters"))

@@ -60,24 +60,24 @@ def _check(api: str, ws: str, page_scheme: str) -> None:
         )
 
 
+def _whole_numbers(query: dict[str, str], defaults: dict, what: str) -> dict:
+    """``defaults`` with the positive whole numbers the query gives for their names."""
+    out = dict(defaults)
+    for name in defaults:
+        if name in query:
+            try:
+                out[name] = max(1, int(query[name]))
+            except ValueError as exc:
+                raise ConfigError(f"query parameter {name} must be {what}") from exc
+    return out
+
+
 def resolve_endpoints(page_url: str, config_json: dict | None) -> Endpoints:
     """First hit wins: query ``api``/``ws``, then ``static/config.json``, then the page origin."""
     parts = urlsplit(page_url)
     query = _query(page_url)
-    timings = dict(DEFAULT_TIMINGS)
-    for name in DEFAULT_TIMINGS:
-        if name in query:
-            try:
-                timings[name] = max(1, int(query[name]))
-            except ValueError as exc:
-                raise ConfigError(f"query parameter {name} must be a whole number of ms") from exc
-    view = dict(DEFAULT_VIEW)
-    for name in DEFAULT_VIEW:
-        if name in query:
-            try:
-                view[name] = max(1, int(query[name]))
-            except ValueError as exc:
-                raise ConfigError(f"query parameter {name} must be a whole number") from exc
+    timings = _whole_numbers(query, DEFAULT_TIMINGS, "a whole number of ms")
+    view = _whole_numbers(query, DEFAULT_VIEW, "a whole number")
     if query.get("api") or query.get("ws"):
         if not (query.get("api") and query.get("ws")):
             raise ConfigError("give both the api and ws query parameters, or neither")

@@ -14,29 +14,36 @@ null) and whose text is for people: labels, local times ("14:05 in 12 min",
 (``delivery_detail.py``).
 
 Speed, for 10,000 deliveries (the rules that keep it fast; figures measured
-in headless Chromium on the shared 2-core test machine, under load):
+in headless Chromium on the shared 2-core test machine, bench/README.md):
 
-1. A reset (snapshot) builds rows in chunks: the first screenful at once,
-   the rest 500 per event-loop turn, rows that pass the filters first. A row
-   is a clone of one prototype ``<tr>`` filled in place, and keeps a single
-   JS proxy (its ``<tr>``): Pyodide makes proxies slower the more are alive,
-   and 25 per row made the build grow from 1 s to 8 s per 500 rows.
-2. An update touches only the rows named in ``changes.deliveries`` (and,
+1. Python decides what each row shows; the page is written through
+   ``RowOps`` (``app/web/row_ops.py``, ``static/js/rows.mjs``): edits are
+   queued and applied in one call per frame, and Python holds no proxy per
+   row. One Pyodide call per cell cost about 1 ms per row.
+2. Only a window is in the document: the first ``page`` (``?pageRows=``,
+   300) matching rows in sort order, in ``[data-testid=delivery-list]``;
+   "Show more" ([data-testid=delivery-more]) adds a page. The other rows are
+   parked outside the document, kept up to date, with their form controls
+   set aside. With all 10,000 rows in the page, any move of a shown row cost
+   ~100 ms of layout and Chrome's autofill walked every row several times a
+   second (200-400 ms each): a stream of 200 events/s had p95 1.6 s; windowed,
+   87 ms.
+3. A reset (snapshot) builds rows in chunks: the first ``FIRST_CHUNK`` (those
+   that pass the filters first) at once, the rest ``CHUNK`` per event-loop turn.
+4. An update touches only the rows named in ``changes.deliveries`` (and,
    rarely, the rows of a staff member or zone whose *name* changed), and
    within a row only the cells whose value changed.
-3. Filters and search never rebuild: they toggle ``hidden`` on the rows
-   whose visibility changed (``app.filters.matches`` over cached ``Facts``).
-4. Order: rows stay in ``SortedIds`` order. A live change moves one row, and
-   only when its neighbours change; a sort the user picks is one reorder,
-   moving rows thousands per call (``append(*rows)``).
-5. The ``<table>`` is laid out as CSS grid rows (``deliveries.css``; ARIA
-   roles keep the table semantics): in table layout one changed cell cost a
-   whole-table layout, 650 ms a frame at 10,000 rows; as grid rows with
-   ``content-visibility: auto`` (which table rows cannot have), 20-30 ms
-   (a whole frame, with style and visibility checks, about 100 ms while 50
-   updates a second streamed in on the loaded machine).
-6. A clock tick (every ``TICK_SECONDS``) rewrites only the relative ETA
+5. Filters, search and sort never rebuild: they change the set of matching
+   ids (``app.filters.matches`` over cached ``Facts``) or the ``SortedIds``
+   order, and ``_flush`` moves the window (``SortedIds.first``); the page
+   moves only the rows whose place changed.
+6. Shown rows are CSS grid rows (``deliveries.css``; ARIA roles keep the
+   table semantics) with ``content-visibility: auto``: table layout re-laid
+   out the whole table for one changed cell.
+7. A clock tick (every ``TICK_SECONDS``) rewrites only the relative ETA
    texts that changed ("in 12 min" -> "in 11 min") and the late flags.
+8. A live change flashes its row only while it is shown, and at most
+   ``FLASH_CAP`` rows at once.
 
 Actions (PROTOCOL.md 6): ``select[data-action=set-status]`` and
 ``select[data-action=assign]`` in each row hold only their current option

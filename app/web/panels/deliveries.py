@@ -639,7 +639,8 @@ class DeliveriesPanel(Panel):
         counts = dict(self.counts, late=len(self.late_ids))
         total, shown = counts["all"], len(self.matched)
         text = f"{total} deliveries" if shown == total else f"{shown} of {total} shown"
-        if self.count_text.textContent != text:
+        if self._chips_drawn.get("_count") != text:  # remembered here: reading the page costs a call a frame
+            self._chips_drawn["_count"] = text
             self.count_text.textContent = text
             self.count_text.setAttribute("data-shown", str(shown))
             self.count_text.setAttribute("data-total", str(total))
@@ -649,7 +650,10 @@ class DeliveriesPanel(Panel):
                 self._chips_drawn[key] = value
                 chip.querySelector(".chip-count").textContent = value
                 chip.setAttribute("data-count", value)
-        self.empty.hidden = not (total and not shown)
+        empty = bool(total and not shown)
+        if self._chips_drawn.get("_empty") != empty:
+            self._chips_drawn["_empty"] = empty
+            self.empty.hidden = not empty
 
     def set_filters(self, new: Filters) -> None:
         """Apply a new view: filters and sort pick the window (``_flush``); kept in ``ctx.prefs``."""

@@ -198,11 +198,11 @@ def count(items: Iterable[Facts], now_ts: float) -> dict[str, int]:
 
 
 class SortedIds:
-    """Ids kept in key order, to move one row at a time in the DOM.
+    """Ids kept in key order: the deliveries table takes its window from here (``first``).
 
-    ``place(id, key)`` inserts or moves ``id`` and answers ``(index, next_id)``:
-    the row goes before ``next_id``'s row (``None``: at the end). Keys must be
-    unique (``sort_key`` ends in the id). Cost: a bisect and a list move.
+    ``place(id, key)`` inserts or moves ``id`` and answers ``(index, next_id)``
+    (``next_id`` None at the end). Keys must be unique (``sort_key`` ends in
+    the id). Cost: a bisect and a list move.
     """
 
     def __init__(self) -> None:
@@ -247,18 +247,6 @@ class SortedIds:
         self._key_of[item_id] = key
         return index, self._next(index)
 
-    def moved(self, item_id: str, key: tuple) -> tuple[bool, Optional[str]]:
-        """Like ``place`` for an id already held: whether its neighbours changed, and its next id."""
-        old = self._key_of.get(item_id)
-        if old is None:
-            return True, self.place(item_id, key)[1]
-        if old == key:
-            return False, None
-        old_index = bisect_left(self._keys, old)
-        before, after = self._prev(old_index), self._next(old_index)
-        index, next_id = self.place(item_id, key)
-        return (self._prev(index), next_id) != (before, after), next_id
-
     def remove(self, item_id: str) -> None:
         key = self._key_of.pop(item_id, None)
         if key is None:
@@ -277,6 +265,3 @@ class SortedIds:
 
     def _next(self, index: int) -> Optional[str]:
         return self._ids[index + 1] if index + 1 < len(self._ids) else None
-
-    def _prev(self, index: int) -> Optional[str]:
-        return self._ids[index - 1] if index > 0 else None

@@ -26,8 +26,8 @@ in headless Chromium on the shared 2-core test machine, bench/README.md):
    parked outside the document, kept up to date, with their form controls
    set aside. With all 10,000 rows in the page, any move of a shown row cost
    ~100 ms of layout and Chrome's autofill walked every row several times a
-   second (200-400 ms each): a stream of 200 events/s had p95 1.6 s; windowed,
-   87 ms.
+   second (200-400 ms each): a stream of 200 events/s had p95 2.5 s; windowed,
+   0.11 s (bench/README.md, full runs of 02:36 and 04:30).
 3. A reset (snapshot) builds rows in chunks: the first ``FIRST_CHUNK`` (those
    that pass the filters first) at once, the rest ``CHUNK`` per event-loop turn.
 4. An update touches only the rows named in ``changes.deliveries`` (and,

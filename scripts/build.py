@@ -316,10 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         info = build(args.out)
-    except BuildError as exc:
-        print(f"build: error: {exc}", file=sys.stderr)
-        return 1
-    except vendor.VendorError as exc:
+    except (BuildError, vendor.VendorError) as exc:
         print(f"build: error: {exc}", file=sys.stderr)
         return 1
     size = sum(entry["bytes"] for entry in info["files"].values())

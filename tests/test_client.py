@@ -143,13 +143,30 @@ def new_client(**kw) -> tuple[Client, Shell, Clock]:
     return client, Shell(client), clock
 
 
-def connect(client: Client, shell: Shell, resumed=False, seq=10) -> None:
+def open_socket(client: Client, shell: Shell) -> None:
+    """Start: the socket opens and the auth frame goes out; no welcome yet."""
     client.start()
     shell.drain()
     client.socket_opened()
     shell.socket = "open"
     shell.drain()
+
+
+def connect(client: Client, shell: Shell, resumed=False, seq=10) -> None:
+    open_socket(client, shell)
     client.socket_message(welcome(seq, resumed))
+    shell.drain()
+
+
+def reopen(client: Client, shell: Shell) -> None:
+    """The socket drops, the retry timer fires, a new socket opens and authenticates; no welcome yet."""
+    client.socket_closed(1006, "")
+    shell.socket = None
+    shell.drain()
+    shell.fire("retry")
+    shell.drain()
+    client.socket_opened()
+    shell.socket = "open"
     shell.drain()
 
 
@@ -239,13 +256,7 @@ def test_reconnect_resumes_from_the_last_applied_seq_without_a_snapshot():
 
 def test_welcome_resumed_but_with_a_seq_that_went_backwards_resyncs():
     client, shell, _ = ready_client()
-    client.socket_closed(1006, "")
-    shell.socket = None
-    shell.drain()
-    shell.fire("retry")
-    shell.drain()
-    client.socket_opened()
-    shell.socket = "open"
+    reopen(client, shell)
     client.socket_message(welcome(3, resumed=True))  # the server restarted and lost its history
     shell.drain()
     assert shell.request("/snapshot")
@@ -277,13 +288,7 @@ def test_a_new_welcome_supersedes_an_older_snapshot_request():
     client, shell, _ = new_client()
     connect(client, shell)
     old = shell.request("/snapshot")
-    client.socket_closed(1006, "")
-    shell.socket = None
-    shell.drain()
-    shell.fire("retry")
-    shell.drain()
-    client.socket_opened()
-    shell.socket = "open"
+    reopen(client, shell)
     client.socket_message(welcome(20))
     shell.drain()
     new = [r for r in shell.http.values() if r.id != old.id][0]
@@ -420,14 +425,7 @@ def test_a_silent_socket_is_closed_and_reopened():
 def test_events_before_the_welcome_are_dropped_and_the_handshake_still_times_out():
     # A server that lost the welcome (the stub's silence fault), then sends live events.
     client, shell, clock = ready_client()
-    client.socket_closed(1006, "")
-    shell.socket = None
-    shell.drain()
-    shell.fire("retry")
-    shell.drain()
-    client.socket_opened()
-    shell.socket = "open"
-    shell.drain()
+    reopen(client, shell)
     clock.now = 20_000
     client.socket_message(su(14))  # seq 11-13 were never seen: applying it would be a gap
     shell.drain()
@@ -485,14 +483,7 @@ def test_backend_without_seq_reloads_the_snapshot_after_every_reconnect():
     client.socket_message(json.dumps({"type": "staff_status_update", "staffId": "S-1", "status": "on_break"}))
     shell.drain()
     assert client.staff_member("S-1").status == "on_break" and client.diagnostics()["last_seq"] is None
-    client.socket_closed(1006, "")
-    shell.socket = None
-    shell.drain()
-    shell.fire("retry")
-    shell.drain()
-    client.socket_opened()
-    shell.socket = "open"
-    shell.drain()
+    reopen(client, shell)
     assert shell.sent[-1]["resumeFrom"] is None
     client.socket_message(json.dumps({"type": "welcome", "resumed": False}))
     shell.drain()
@@ -855,11 +846,7 @@ def test_a_batch_of_frames_is_the_same_as_the_frames_one_by_one():
     batch, batch_shell, _ = new_client()
     frames = [welcome(10), du(11, status="picked_up"), du(12, did="D-2", status="in_transit")]
     for client, shell in ((one, one_shell), (batch, batch_shell)):
-        client.start()
-        shell.drain()
-        client.socket_opened()
-        shell.socket = "open"
-        shell.drain()
+        open_socket(client, shell)
     for frame in frames:
         one.socket_message(frame)
     batch.socket_messages(frames)

@@ -54,6 +54,16 @@ class Recorder:
         return page.evaluate("window.__cspViolations || []")
 
 
+def sign_in_live(page, url: str, login_timeout_ms: float) -> int:
+    """Open ``url``, sign in through the form as demo/demo, then ``wait_ready_with_live_rows``."""
+    page.goto(url)
+    page.wait_for_selector("html[data-app-state=login]", timeout=login_timeout_ms)
+    page.fill("form[data-testid=login] [name=username]", "demo")
+    page.fill("form[data-testid=login] [name=password]", "demo")
+    page.click("form[data-testid=login] [type=submit]")
+    return wait_ready_with_live_rows(page)
+
+
 def wait_ready_with_live_rows(page, timeout_s: float = 30.0) -> int:
     """After login: html[data-app-state=ready], rows on screen, and live events applied on top."""
     page.wait_for_selector("html[data-app-state=ready]", timeout=timeout_s * 1000)

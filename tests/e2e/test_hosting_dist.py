@@ -18,7 +18,7 @@ import pytest
 
 from server_stub.security import content_security_policy
 from tests.e2e.harness import Stub
-from tests.e2e.hosting import Recorder, StaticServer, build_dist, wait_ready_with_live_rows
+from tests.e2e.hosting import Recorder, StaticServer, build_dist, sign_in_live
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +40,7 @@ def hosted(tmp_path_factory, browser_context):
 
         page = browser_context.new_page()
         recorder = Recorder(page)
-        page.goto(static.url)
-        page.wait_for_selector("html[data-app-state=login]", timeout=60_000)
-        page.fill("form[data-testid=login] [name=username]", "demo")
-        page.fill("form[data-testid=login] [name=password]", "demo")
-        page.click("form[data-testid=login] [type=submit]")
-        rows = wait_ready_with_live_rows(page)
+        rows = sign_in_live(page, static.url, login_timeout_ms=60_000)
         yield {
             "page": page, "recorder": recorder, "rows": rows, "static": static, "stub": stub,
             "token": page.evaluate("sessionStorage.getItem('dc.token')"),

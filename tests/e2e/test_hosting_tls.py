@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.e2e.harness import CHROMIUM_ARGS, Stub, chromium_path
-from tests.e2e.hosting import Recorder, self_signed_cert, wait_ready_with_live_rows
+from tests.e2e.hosting import Recorder, self_signed_cert, sign_in_live
 
 BROWSER_TIMEOUT_S = 170
 
@@ -65,12 +65,7 @@ def tls_runs(tmp_path_factory):
     def scenarios(context):
         page = context.new_page()
         secure = Recorder(page)
-        page.goto(stub.url)
-        page.wait_for_selector("html[data-app-state=login]", timeout=90_000)
-        page.fill("form[data-testid=login] [name=username]", "demo")
-        page.fill("form[data-testid=login] [name=password]", "demo")
-        page.click("form[data-testid=login] [type=submit]")
-        rows = wait_ready_with_live_rows(page)
+        rows = sign_in_live(page, stub.url, login_timeout_ms=90_000)
         secure_result = {"recorder": secure, "rows": rows, "violations": Recorder.csp_violations(page),
                          "state": page.get_attribute("[data-testid=connection-status]", "data-state")}
         page.close()

@@ -18,6 +18,7 @@ import websockets
 from websockets.asyncio.client import connect
 
 from server_stub.__main__ import announce, parse_args
+from tests.e2e.harness import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 15.0
@@ -50,12 +51,7 @@ def server():
         assert lines.get(timeout=5).strip() == 'demo login: user "demo", password "demo"'
         yield found.group(1)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc)
 
 
 def test_a_real_server_answers_http_and_websocket(server):

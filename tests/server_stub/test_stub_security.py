@@ -21,6 +21,7 @@ from server_stub.__main__ import parse_args
 from server_stub.security import content_security_policy, normalize_origin
 from server_stub.settings import Settings
 from server_stub.testing import hello, login, make_client
+from tests.e2e.harness import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTED = "http://127.0.0.1:8080"  # where the built app is served from in these tests
@@ -227,15 +228,6 @@ def run_stub(*flags: str):
             return proc, found.group(1), seen
 
 
-def stop(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
 def test_a_real_server_answers_a_foreign_origins_socket_with_http_403():
     proc, url, lines = run_stub("--allow-origin", HOSTED)
     ws_url = url.replace("http://", "ws://") + "ws"
@@ -252,7 +244,7 @@ def test_a_real_server_answers_a_foreign_origins_socket_with_http_403():
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 204 and answer.headers["Access-Control-Allow-Origin"] == HOSTED
     finally:
-        stop(proc)
+        stop_process(proc)
     assert any(f"pages allowed from: {HOSTED}" in line for line in lines)
     assert any(f"refused a WebSocket: origin {EVIL}" in line for line in lines)
 
@@ -279,4 +271,4 @@ def test_with_a_certificate_the_stub_serves_https_and_wss(tmp_path):
         with pytest.raises(OSError):  # plain http on the TLS port gets nowhere
             urllib.request.urlopen(url.replace("https://", "http://") + "api/snapshot", timeout=10)
     finally:
-        stop(proc)
+        stop_process(proc)

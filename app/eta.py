@@ -23,13 +23,18 @@ Rules:
 3. The clock time is ``timefmt.clock``'s (``14:05`` today, ``Yesterday
    14:05``, ``27 Nov 09:30``); ``title`` is the whole date for a tooltip.
 4. Missing or unparseable input gives empty text and never raises.
+
+Speed: a live ETA change reaches the parse four times (the row's facts, its
+text, its title, its timestamp), so parsed texts and the clock and title
+words of each (text, offset, local day) are cached; a cache miss is the only
+parse.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from functools import lru_cache
+from typing import NamedTuple, Optional
 
 from app.timefmt import MONTHS, clock, parse_iso
 
@@ -37,8 +42,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CLOSED = frozenset({"delivered", "failed", "cancelled"})
 
 
-@dataclass(frozen=True)
-class EtaText:
+class EtaText(NamedTuple):
     """What an ETA cell shows: ``time`` (local clock), ``relative``, ``late``, and a full ``title``."""
 
     time: str
@@ -54,10 +58,26 @@ def is_open(status: str) -> bool:
     return str(status) not in CLOSED
 
 
+CACHED = 4096  # texts; a burst of live changes reads each new ETA a few times within one frame
+
+
+@lru_cache(maxsize=CACHED)
+def _parsed(text: str) -> Optional[tuple[datetime, float]]:
+    moment = parse_iso(text)
+    return None if moment is None else (moment, moment.timestamp())
+
+
+def _moment(text) -> Optional[tuple[datetime, float]]:
+    if isinstance(text, str):
+        return _parsed(text)
+    moment = parse_iso(text)
+    return None if moment is None else (moment, moment.timestamp())
+
+
 def timestamp(text: Optional[str]) -> Optional[float]:
     """Seconds since the epoch (for sorting and lateness); None if missing or not a time."""
-    moment = parse_iso(text)
-    return None if moment is None else moment.timestamp()
+    found = _moment(text)
+    return None if found is None else found[1]
 
 
 def is_late(eta_ts: Optional[float], open_: bool, now_ts: float) -> bool:
@@ -100,9 +120,22 @@ def relative(seconds_until: float, open_: bool = True) -> str:
 
 def eta_text(text: Optional[str], *, open_: bool, now: datetime, offset_minutes: int = 0) -> EtaText:
     """Everything an ETA cell shows (rules 1-4)."""
-    moment = parse_iso(text)
-    if moment is None:
+    found = _moment(text)
+    if found is None:
         return NO_ETA
-    seconds = (moment - now).total_seconds()
-    return EtaText(time=clock(moment, now, offset_minutes), relative=relative(seconds, open_),
-                   late=open_ and seconds < 0, title=full(moment, offset_minutes))
+    moment, ts = found
+    now_ts = now.timestamp()
+    seconds = ts - now_ts
+    if isinstance(text, str):
+        time, title = _words(text, offset_minutes, int((now_ts + offset_minutes * 60) // 86400))
+    else:
+        time, title = clock(moment, now, offset_minutes), full(moment, offset_minutes)
+    return EtaText(time=time, relative=relative(seconds, open_), late=open_ and seconds < 0, title=title)
+
+
+@lru_cache(maxsize=CACHED)
+def _words(text: str, offset_minutes: int, day: int) -> tuple[str, str]:
+    """The clock time and the title of a parseable ``text`` seen on local ``day`` (days since 1970)."""
+    moment = _parsed(text)[0]
+    midnight = datetime.fromtimestamp(day * 86400 - offset_minutes * 60, timezone.utc)  # local midnight
+    return clock(moment, midnight, offset_minutes), full(moment, offset_minutes)

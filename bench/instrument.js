@@ -6,7 +6,10 @@
 //   - every WebSocket frame (a listener added before the page's own), keeping
 //     each delivery_update's ts and receive time by (deliveryId, eta);
 //   - every data-value change of a row's [data-field=eta] cell (MutationObserver):
-//     the events it shows, or shows a newer state of, are done at that moment;
+//     the events it shows, or shows a newer state of, are done at that moment
+//     (kept apart when the row was in [data-testid=delivery-list] as the event
+//     arrived: the app's parked rows, outside the document, are drawn in the
+//     background or when they come into the list);
 //   - long tasks (PerformanceObserver "longtask");
 //   - the wasm memories instantiated (WebAssembly.instantiate*), for their size;
 //   - on the app only, the bridge (window.dcBridge): the time of each Python
@@ -21,6 +24,7 @@
     recording: false, t0: null,
     pending: new Map(),          // deliveryId -> [[eta, tsWall, rxWall], ...] oldest first
     lat: null, net: null,        // per event: ts -> DOM, ts -> receive (wall ms); Series, below
+    latShown: null,              // ts -> DOM of the events whose row was in the page when they arrived
     received: 0, etaEvents: 0, superseded: 0, strayMutations: 0,
     batches: null,               // flat [start, ms, frames] of Python batch calls
     frames: null,                // flat [start, ms] of nextFrame callbacks (chunks, renders)
@@ -49,7 +53,7 @@
       return out;
     }
   }
-  B.lat = new Series(); B.net = new Series(); B.batches = new Series(); B.frames = new Series();
+  B.lat = new Series(); B.net = new Series(); B.latShown = new Series(); B.batches = new Series(); B.frames = new Series();
 
   // --- load milestones -------------------------------------------------------
   // Rows built: the app shows a window of them and parks the rest, up to
@@ -101,8 +105,30 @@
     const ts = typeof message.ts === "string" ? Date.parse(message.ts) : NaN;
     let list = B.pending.get(message.deliveryId);
     if (!list) B.pending.set(message.deliveryId, list = []);
-    list.push([message.changes.eta === null ? "" : String(message.changes.eta), Number.isNaN(ts) ? rx : ts, rx]);
+    const shown = listWatched === null || inList.has(message.deliveryId);
+    list.push([message.changes.eta === null ? "" : String(message.changes.eta), Number.isNaN(ts) ? rx : ts, rx, shown]);
   };
+
+  // The ids of the rows in [data-testid=delivery-list] now (a row moved within it stays).
+  const inList = new Set();
+  let listWatched = null;
+  const listObserver = new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) if (node.nodeType === 1 && node.dataset.id) inList.add(node.dataset.id);
+      for (const node of record.removedNodes) {
+        if (node.nodeType === 1 && node.dataset.id && !node.isConnected) inList.delete(node.dataset.id);
+      }
+    }
+  });
+  setInterval(() => {
+    const list = document.querySelector("[data-testid=delivery-list]");
+    if (!list || list === listWatched) return;
+    listWatched = list;
+    listObserver.disconnect();
+    inList.clear();
+    for (const row of list.children) if (row.dataset.id) inList.add(row.dataset.id);
+    listObserver.observe(list, { childList: true });
+  }, 50);
   const NativeSocket = window.WebSocket;
   class BenchSocket extends NativeSocket {
     constructor(url, protocols) {
@@ -129,7 +155,10 @@
       let k = -1;
       if (list) for (let i = list.length - 1; i >= 0; i--) if (list[i][0] === value) { k = i; break; }
       if (k < 0) { B.strayMutations++; continue; }
-      for (let i = 0; i <= k; i++) { B.lat.push(t - list[i][1]); B.net.push(list[i][2] - list[i][1]); }
+      for (let i = 0; i <= k; i++) {
+        B.lat.push(t - list[i][1]); B.net.push(list[i][2] - list[i][1]);
+        if (list[i][3]) B.latShown.push(t - list[i][1]);
+      }
       B.superseded += k;
       list.splice(0, k + 1);
       if (!list.length) B.pending.delete(id);
@@ -236,7 +265,7 @@
   };
   B.start = () => {
     B.pending.clear();
-    B.lat = new Series(); B.net = new Series(); B.batches = new Series(); B.frames = new Series();
+    B.lat = new Series(); B.net = new Series(); B.latShown = new Series(); B.batches = new Series(); B.frames = new Series();
     B.received = 0; B.etaEvents = 0; B.superseded = 0; B.strayMutations = 0;
     B.t0 = performance.now();
     B.recording = true;
@@ -257,7 +286,8 @@
     return {
       t0: B.t0, t1, longMs, longCount, received: B.received, etaEvents: B.etaEvents,
       superseded: B.superseded, strayMutations: B.strayMutations, unshown,
-      lat: round(B.lat.toArray()), net: round(B.net.toArray()), batches: round(B.batches.toArray()),
+      lat: round(B.lat.toArray()), net: round(B.net.toArray()), latShown: round(B.latShown.toArray()),
+      batches: round(B.batches.toArray()),
       frames: round(B.frames.toArray()),
     };
   };
@@ -274,6 +304,8 @@
     }
     return out;
   };
+  // The app draws parked rows in the background (deliveries.py _catch_up); true once none waits.
+  B.caughtUp = () => parkedHolders().every((holder) => holder.getAttribute("data-caught-up") !== "false");
   B.memory = () => ({
     wasmBytes: B.wasmBytes(),
     heapU8: B.py && B.py._module && B.py._module.HEAPU8 ? B.py._module.HEAPU8.length : null,

@@ -92,6 +92,16 @@ def wait_page_seq(page, seq: int, timeout_s: float) -> bool:
     return False
 
 
+def wait_caught_up(page, timeout_s: float) -> float | None:
+    """Seconds until the app's parked rows are all drawn (deliveries.py ``_catch_up``); None if not in time."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        if page.evaluate("__bench.caughtUp()"):
+            return round(time.monotonic() - start, 2)
+        time.sleep(0.1)
+    return None
+
+
 def dom_check(stub, page, token: str) -> dict:
     """Every delivery of the server's snapshot against its row's data-values."""
     status, snapshot = stub.api("GET", "snapshot", token=token)
@@ -146,10 +156,12 @@ def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float,
     after = stub.stats()
     metrics1 = cdp.metrics()
     diag1 = page.evaluate("__bench.diagnostics()")
+    caught_up_s = wait_caught_up(page, 120)
     dom = dom_check(stub, page, token)
     window_ms = probe["t1"] - probe["t0"]
     events = seq_end - before["seq"]
-    lat = [x - skew for x in probe["lat"]]
+    lat = [x - skew for x in probe["latShown"]]  # events for rows in the page as they arrived: what a coordinator sees
+    lat_all = [x - skew for x in probe["lat"]]
     in_page = [total - net for total, net in zip(probe["lat"], probe["net"])]
     result = {
         "rate": rate, "seconds": seconds, "events": events,
@@ -159,10 +171,13 @@ def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float,
         "newConnections": after["totalConnections"] - before["totalConnections"],
         "drained": drained, "drainSeconds": round(drain_s, 2), "windowMs": round(window_ms),
         "latencyMs": summary(lat),
+        # every event, parked rows included: drawn as they come into the page, or in the background
+        "latencyWithParkedMs": summary(lat_all), "eventsInPage": len(lat),
+        "caughtUpSeconds": caught_up_s,  # after the drain, until the last parked row was drawn
         # ts -> the page's WebSocket message event (server send, network, and the wait for the main thread)
         "toMessageEventMs": summary(x - skew for x in probe["net"]),
         "messageToDomMs": summary(in_page),  # that message event -> its row's eta data-value changed
-        "shown": len(lat), "superseded": probe["superseded"], "unshown": probe["unshown"],
+        "shown": len(lat_all), "superseded": probe["superseded"], "unshown": probe["unshown"],
         "strayMutations": probe["strayMutations"], "received": probe["received"],
         "longTasks": {"count": probe["longCount"], "ms": round(probe["longMs"]),
                       "percentOfWindow": round(100 * probe["longMs"] / window_ms, 2) if window_ms else None},
@@ -263,6 +278,7 @@ def soak_phase(playwright, stub, token: str, profile: Path, url: str, rows: int,
         if not samples or samples[-1]["t"] < seconds - 1:
             samples.append(soak_sample(stub, page, cdp, time.monotonic() - started))
         probe = page.evaluate("__bench.stop()")
+        caught_up_s = wait_caught_up(page, 120)
         dom = dom_check(stub, page, token)
         cdp.detach()
     # "minute 1" is the sample one minute in; a soak of a minute or less compares with the start.
@@ -275,8 +291,9 @@ def soak_phase(playwright, stub, token: str, profile: Path, url: str, rows: int,
 
     return {
         "minutes": minutes, "rate": rate, "reconnectEvery": reconnect_every, "drops": drops, "drained": drained,
-        "comparedSample": first["t"], "samples": samples, "latencyMs": summary(x - skew for x in probe["lat"]), "unshown": probe["unshown"],
-        "finalDom": dom,
+        "comparedSample": first["t"], "samples": samples, "latencyMs": summary(x - skew for x in probe["latShown"]),
+        "latencyWithParkedMs": summary(x - skew for x in probe["lat"]), "unshown": probe["unshown"],
+        "caughtUpSeconds": caught_up_s, "finalDom": dom,
         "growthPercent": {key: growth(key) for key in ("jsHeapUsed", "wasmBytes", "proxies", "pythonObjects",
                                                        "pythonBlocks", "domNodes", "listeners")},
     }

@@ -243,8 +243,13 @@ def render_table(r: dict) -> str:
                 target, ok = "p95 ≤ 2× ref p95", None if ap95 is None or rp95 is None else ap95 <= 2 * rp95
             else:
                 target, ok = "", None
-            rows.append((f"{rate} event→DOM p50 / p95 / p99 ({a['achievedRate']:.0f}/s sent)", tri(a["latencyMs"]),
-                         f"reference {tri(b.get('latencyMs'))}", target, met(ok)))
+            rows.append((f"{rate} event→DOM p50 / p95 / p99, rows in the page as the event arrived "
+                          f"({a['achievedRate']:.0f}/s sent)",
+                         tri(a["latencyMs"]), f"reference {tri(b.get('latencyMs'))}", target, met(ok)))
+            if a.get("latencyWithParkedMs"):
+                rows.append((f"{rate} event→DOM with parked rows (drawn in the background), "
+                             f"caught up {a.get('caughtUpSeconds')} s after the drain",
+                             tri(a["latencyWithParkedMs"]), "", "", "—"))
             dom_a, dom_b = a["finalDom"].get("percentRight"), (b.get("finalDom") or {}).get("percentRight")
             rows.append((f"{rate} final DOM right (status, assignedTo, eta)", f"{dom_a}%",
                          f"reference {dom_b}%", "100%" if key in ("1000", "5000") else "",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.config import ConfigError, fragment_without_token, resolve_endpoints, token_from_fragment
+from app.config import DEFAULT_VIEW, ConfigError, fragment_without_token, resolve_endpoints, token_from_fragment
 
 
 def test_defaults_come_from_the_page_origin():
@@ -58,7 +58,7 @@ def test_token_fragment_is_read_and_then_removed():
 
 
 def test_the_table_window_size_comes_from_the_query_or_defaults():
-    assert resolve_endpoints("http://a.test/", None).view["pageRows"] == 300
+    assert resolve_endpoints("http://a.test/", None).view["pageRows"] == DEFAULT_VIEW["pageRows"] == 100
     assert resolve_endpoints("http://a.test/?pageRows=20", None).view["pageRows"] == 20
     assert resolve_endpoints("http://a.test/?pageRows=0", None).view["pageRows"] == 1
     with pytest.raises(ConfigError, match="pageRows"):

@@ -4,6 +4,8 @@ import doctest
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import app.eta as eta
 from app.eta import NO_ETA, duration, eta_text, is_late, is_open, relative, timestamp
@@ -92,3 +94,22 @@ def test_is_late_on_timestamps_matches_the_text():
 ])
 def test_open_statuses(status, open_):
     assert is_open(status) is open_
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-3 * 86400, 3 * 86400), st.integers(0, 86400 * 2), st.sampled_from([0, 60, -300, 330, 840, -720]),
+       st.booleans())
+def test_cached_words_match_a_fresh_computation(eta_offset_s, now_s, offset, open_):
+    """The string path (cached parse and words) reads the same as the datetime path, which computes afresh."""
+    now = datetime(2026, 11, 26, tzinfo=timezone.utc) + timedelta(seconds=now_s)
+    moment = now + timedelta(seconds=eta_offset_s)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    fresh = eta_text(moment.replace(microsecond=0), open_=open_, now=now, offset_minutes=offset)
+    assert eta_text(text, open_=open_, now=now, offset_minutes=offset) == fresh
+    assert eta_text(text, open_=open_, now=now, offset_minutes=offset) == fresh  # now from the cache
+    assert timestamp(text) == moment.replace(microsecond=0).timestamp()
+
+
+def test_unparseable_text_is_cached_as_nothing():
+    assert eta_text("soon", open_=True, now=NOW) == NO_ETA and timestamp("soon") is None
+    assert eta_text("soon", open_=True, now=NOW) == NO_ETA

@@ -46,9 +46,21 @@ def page(browser_context):
     tab.close()
 
 
+#: The default world's 300 deliveries all in the page, so that a test can find any row by id (the
+#: app's default window is 100 rows; the window itself is tested in test_deliveries_window.py).
+ALL_ROWS = "pageRows=300"
+
+
+def with_all_rows(query: str) -> str:
+    """``query`` with ``ALL_ROWS`` unless it sets ``pageRows`` itself."""
+    if "pageRows=" in query:
+        return query
+    return f"{query}&{ALL_ROWS}" if query else ALL_ROWS
+
+
 def open_app(page, stub: Stub, query: str = "", fragment: str = ""):
-    """Navigate to the app and wait until it has left ``loading``."""
-    page.goto(stub.url + (f"?{query}" if query else "") + fragment)
+    """Navigate to the app (every row of the default world in the page) and wait until it has left ``loading``."""
+    page.goto(f"{stub.url}?{with_all_rows(query)}{fragment}")
     page.wait_for_selector("html:not([data-app-state=loading])", timeout=60_000)
     return page
 

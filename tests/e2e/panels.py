@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, with_all_rows
 from tests.e2e.harness import Stub
 
 RATE = 4  # the conftest stub's simulation rate, restored after each module
@@ -84,7 +84,7 @@ def logged_in_tab(browser_context, stub: Stub, query: str = ""):
     tab.console_messages_seen = []
     tab.on("console", lambda message: tab.console_messages_seen.append(f"{message.type}: {message.text}"))
     tab.on("pageerror", lambda error: tab.console_messages_seen.append(f"pageerror: {error}"))
-    tab.goto(stub.url + (f"?{query}" if query else ""))
+    tab.goto(f"{stub.url}?{with_all_rows(query)}")
     tab.wait_for_selector("html[data-app-state=login]", state="attached", timeout=BOOT_MS)
     log_in(tab)
     return tab

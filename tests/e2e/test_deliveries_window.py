@@ -1,8 +1,9 @@
-"""The deliveries table lays out a window of rows; the others are parked, hidden and kept current.
+"""The deliveries table lays out a window of rows; the others are parked, hidden, drawn in the background.
 
 With ``?pageRows=20`` the default world (300 deliveries) shows the first 20
 in sort order in ``[data-testid=delivery-list]``, parks the rest outside
-the document (kept current), and "Show more" adds 20 at a time. At
+the document (brought up to date when changes pause, and at once when they
+come into the window), and "Show more" adds 20 at a time. At
 10,000 rows this is what keeps a live update cheap (static/js/rows.mjs).
 """
 
@@ -63,7 +64,8 @@ def test_a_window_of_rows_in_order_the_rest_parked_and_current_and_show_more(pag
         more = page.locator("[data-testid=delivery-more]")
         assert more.is_visible() and f"first 20 of {total}" in more.text_content()
 
-        # A parked row is kept current, and stays parked when its new place is past the window.
+        # A parked row is brought up to date in the background (deliveries.py _catch_up), and
+        # stays parked when its new place is past the window.
         now = datetime.now(timezone.utc)
         by_id = {d["id"]: d for d in world["deliveries"]}
         parked_open = [r["id"] for r in parked if by_id[r["id"]]["status"] not in FINAL]
@@ -72,13 +74,16 @@ def test_a_window_of_rows_in_order_the_rest_parked_and_current_and_show_more(pag
         emit(stub, {"type": "delivery_update", "deliveryId": far_one, "changes": {"eta": far}})
         wait_until(lambda: {r["id"]: r["eta"] for r in rows(page, PARKED)}.get(far_one) == far, timeout=10,
                    message="the parked row shows the new ETA")
+        assert page.evaluate("() => [...dcRows.tables].every(t => t.parked.dataset.caughtUp === 'true')")
 
         # A parked row whose ETA is now the earliest comes in at the top; the last shown one leaves.
+        # It waited, parked, to be drawn: it is drawn as it comes in, showing the new ETA at once.
         last_shown = rows(page, SHOWN)[-1]["id"]
-        emit(stub, {"type": "delivery_update", "deliveryId": late_comer,
-                    "changes": {"eta": iso(now - timedelta(days=2))}})
+        early = iso(now - timedelta(days=2))
+        emit(stub, {"type": "delivery_update", "deliveryId": late_comer, "changes": {"eta": early}})
         wait_until(lambda: rows(page, SHOWN)[0]["id"] == late_comer, timeout=10, message="the row moved in on top")
         shown, parked = rows(page, SHOWN), rows(page, PARKED)
+        assert shown[0]["eta"] == early
         assert len(shown) == 20 and last_shown in {r["id"] for r in parked}
         assert eta_order_holds(shown, parked)
 

@@ -30,7 +30,8 @@ from tests.e2e.harness import Stub, wait_until
 
 pytestmark = pytest.mark.e2e
 
-FAST = {"heartbeatMs": 500, "deadAfterMs": 2000, "backoffBaseMs": 200, "commandTimeoutMs": 3000}
+FAST = {"heartbeatMs": 500, "deadAfterMs": 2000, "backoffBaseMs": 200, "commandTimeoutMs": 3000,
+        "pageRows": 300}  # every row of the default world in the page, found by id
 BOOT_TIMEOUT = 120_000  # ms: Pyodide boots in 3-8 s, but took 20-50 s on a machine shared with other runs
 CONNECTION = "[data-testid=connection-status]"
 DIAGNOSTICS = "[data-testid=diagnostics]"

@@ -31,7 +31,7 @@ class PanelContext:
     run: Callable  # run(lambda client: client.set_status(...)): an input through the driver, actions performed
     prefs: dict = field(default_factory=dict)  # filters and sort, kept across re-login
     notes: dict = field(default_factory=dict)  # cross-panel helpers (e.g. open a delivery's detail)
-    page_rows: int = 300  # deliveries laid out before "Show more" (config.DEFAULT_VIEW)
+    page_rows: int = 100  # deliveries laid out before "Show more" (config.DEFAULT_VIEW)
 
 
 class Panel:

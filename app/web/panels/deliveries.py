@@ -21,13 +21,17 @@ in headless Chromium on the shared 2-core test machine, bench/README.md):
    queued and applied in one call per frame, and Python holds no proxy per
    row. One Pyodide call per cell cost about 1 ms per row.
 2. Only a window is in the document: the first ``page`` (``?pageRows=``,
-   300) matching rows in sort order, in ``[data-testid=delivery-list]``;
+   100) matching rows in sort order, in ``[data-testid=delivery-list]``;
    "Show more" ([data-testid=delivery-more]) adds a page. The other rows are
-   parked outside the document, kept up to date, with their form controls
-   set aside. With all 10,000 rows in the page, any move of a shown row cost
-   ~100 ms of layout and Chrome's autofill walked every row several times a
-   second (200-400 ms each): a stream of 200 events/s had p95 2.5 s; windowed,
-   0.11 s (bench/README.md, full runs of 02:36 and 04:30).
+   parked outside the document, with their form controls set aside. A
+   parked row is drawn when it comes into the window, and in the background
+   (``_catch_up``: a few every quarter second while live changes keep
+   coming, all of them once they pause; ``data-caught-up`` on the parked
+   ``<tbody>`` says when none waits). Drawing all 10,000 on every change was
+   a third of the Python time at 1,000 events/s. With all 10,000 rows in
+   the page, any move of a shown row cost ~100 ms of layout and Chrome's
+   autofill walked every row several times a second (200-400 ms each): a
+   stream of 200 events/s had p95 2.5 s; windowed, 0.11 s (bench/README.md).
 3. A reset (snapshot) builds rows in chunks: the first ``FIRST_CHUNK`` (those
    that pass the filters first) at once, the rest ``CHUNK`` per event-loop turn.
 4. An update touches only the rows named in ``changes.deliveries`` (and,
@@ -62,6 +66,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from itertools import islice
 
 from app.eta import eta_text, is_late, timestamp
 from app.eta import relative as eta_relative
@@ -91,6 +96,9 @@ CHUNK = 500
 TICK_SECONDS = 20
 FLASH_CAP = 60  # rows highlighted at once; a burst beyond that is not highlighted (static/js/rows.mjs)
 SEARCH_DELAY = 0.15
+CATCH_UP_SECONDS = 0.25  # parked rows brought up to date this often (``_catch_up``)
+CATCH_UP_BUSY = 25  # ... this many at a time while live changes keep coming
+CATCH_UP_IDLE = 500  # ... and this many per turn, back to back, once they have paused
 #: The columns after the id: (field, heading, sort key or None); ``pick-*`` hold a row's select.
 COLUMNS = (
     ("status", "Status", "status"), ("pick-status", "Change status", None),
@@ -190,6 +198,12 @@ class DeliveriesPanel(Panel):
         self.page = self.ctx.page_rows  # rows laid out at once, and how many more "Show more" adds (_flush)
         self.limit = self.page
         self._window: list[str] = []
+        self._shown: set[str] = set()  # the window's ids
+        self._window_dirty = True  # the window may have changed: _flush takes it again
+        # Parked rows whose drawing waits (id -> a live change is among what waits); see _catch_up.
+        self.stale: dict[str, bool] = {}
+        self._last_live = 0.0
+        self._caught_up_drawn = None
         self._more_drawn = ""
         self._prototype = row_prototype()
         self._build_head()
@@ -319,6 +333,8 @@ class DeliveriesPanel(Panel):
             self._reset(now)
         else:
             live = "delivery_update" in changes.event_types
+            if changes.deliveries:
+                self._last_live = time.monotonic()
             for delivery_id in changes.deliveries:
                 self._upsert(delivery_id, now, live)
             if changes.staff:
@@ -343,7 +359,11 @@ class DeliveriesPanel(Panel):
         for delivery_id, row in self.rows.items():
             row.last.pop("zone", None)
             row.last.pop("staff", None)
-            self._draw(row, self.client.delivery(delivery_id), now)
+            if delivery_id in self._shown:
+                self._draw(row, self.client.delivery(delivery_id), now)
+            else:
+                self.stale.setdefault(delivery_id, False)
+        self._window_dirty = True
         if self.rows:
             self._reorder()
         missing = [i for i in self.facts if i not in self.rows]
@@ -367,6 +387,7 @@ class DeliveriesPanel(Panel):
 
     def _insert_many(self, ids, now) -> None:
         """Build rows and put each at its sorted place."""
+        self._window_dirty = True
         for delivery_id in ids:
             delivery = self.client.delivery(delivery_id)
             if delivery_id in self.rows or delivery is None or delivery_id not in self.facts:
@@ -412,12 +433,26 @@ class DeliveriesPanel(Panel):
             if live and delivery_id in self.rows:
                 self.ops.flash(delivery_id)
             return
-        changed = self._draw(row, delivery, now)
-        self.order.place(delivery_id, sort_key(new, self.filters))
-        if live and changed:
-            self.ops.flash(delivery_id)
+        key = sort_key(new, self.filters)
+        self.order.place(delivery_id, key)
+        self._touched(delivery_id, key)
+        if delivery_id in self._shown:
+            changed = self._draw(row, delivery, now)
+            if live and changed:
+                self.ops.flash(delivery_id)
+        else:  # parked: drawn when shown (_flush), or by _catch_up
+            self.stale[delivery_id] = self.stale.get(delivery_id, False) or live
+
+    def _touched(self, delivery_id: str, key: tuple) -> None:
+        """A row moved or (un)matched: the window needs taking again only if it was or may now be in it."""
+        if self._window_dirty:
+            return
+        window = self._window
+        if delivery_id in self._shown or len(window) < self.limit or key <= self.order.key(window[-1]):
+            self._window_dirty = True
 
     def _forget(self, delivery_id: str) -> None:
+        self._window_dirty = True
         old = self.facts.pop(delivery_id, None)
         self._tally(old, -1)
         self.matched.discard(delivery_id)
@@ -430,6 +465,8 @@ class DeliveriesPanel(Panel):
         row = self.rows.pop(delivery_id)
         self.order.remove(delivery_id)
         self.timed.discard(delivery_id)
+        self.stale.pop(delivery_id, None)
+        self._window_dirty = True
         self.ops.remove(row.id)
 
     def _tally(self, item, sign: int) -> None:
@@ -474,6 +511,7 @@ class DeliveriesPanel(Panel):
     def _draw(self, row: Row, delivery, now) -> bool:
         """Queue what changed; True when a shown value changed (not just pending or a note)."""
         last, ops, rid = row.last, self.ops, row.id
+        self.stale.pop(rid, None)
         changed = False
         status = str(delivery.status)
         if last.get("status") != status:
@@ -607,6 +645,8 @@ class DeliveriesPanel(Panel):
                 self.rows[delivery_id].last.pop("eta", None)
         self._day = day
         for delivery_id in list(self.timed):
+            if delivery_id in self.stale:
+                continue  # drawn whole when caught up
             row = self.rows[delivery_id]
             if "eta" not in row.last:
                 delivery = self.client.delivery(delivery_id)
@@ -627,6 +667,7 @@ class DeliveriesPanel(Panel):
         self._later("tick", TICK_SECONDS, self._tick)
 
     def _rematch(self, delivery_id: str, now_ts: float) -> None:
+        self._window_dirty = True
         shown = matches(self.facts[delivery_id], self.filters, now_ts)
         if shown:
             self.matched.add(delivery_id)
@@ -659,6 +700,7 @@ class DeliveriesPanel(Panel):
         """Apply a new view: filters and sort pick the window (``_flush``); kept in ``ctx.prefs``."""
         old, self.filters = self.filters, new
         self._words = new.words()
+        self._window_dirty = True
         self.ctx.prefs[PREFS_KEY] = new.as_prefs()
         self._sync_controls()
         if (old.sort, old.descending) != (new.sort, new.descending):
@@ -686,15 +728,26 @@ class DeliveriesPanel(Panel):
     def _flush(self) -> None:
         """Send the queued row edits, with the window: the first ``limit`` matching rows in order.
 
-        Only these are laid out; the rest stay parked, up to date. The window is
-        found from the sorted ids each time (a few hundred steps unless a filter
-        matches few), so no change to the order or the filters can leave it stale.
+        Only these are laid out and drawn at once; the rest stay parked. The
+        window is taken from the sorted ids again whenever a change may have
+        moved it (``_window_dirty``: a few hundred steps unless a filter
+        matches few), so no change to the order or the filters leaves it stale.
+        A parked row that comes into the window is drawn first.
         """
         matched = self.matched
-        window = self.order.first(self.limit, matched.__contains__)
-        if window != self._window:
-            self._window = window
-            self.ops.window(window)
+        if self._window_dirty:
+            self._window_dirty = False
+            window = self.order.first(self.limit, matched.__contains__)
+            if window != self._window:
+                if self.stale:
+                    now = self._clock()
+                    for delivery_id in window:
+                        if delivery_id in self.stale:
+                            self._catch(delivery_id, now)
+                self._window = window
+                self._shown = set(window)
+                self.ops.window(window)
+        window = self._window
         more = len(window) < len(matched)
         text = f"Showing the first {len(window)} of {len(matched)}." if more else ""
         if text != self._more_drawn:
@@ -702,6 +755,34 @@ class DeliveriesPanel(Panel):
             self.more_text.textContent = text
             self.more.hidden = not more
         self.ops.flush()
+        caught_up = not self.stale
+        if caught_up != self._caught_up_drawn:  # tools and the benchmark wait on it
+            self._caught_up_drawn = caught_up
+            self.parked.setAttribute("data-caught-up", "true" if caught_up else "false")
+        if not caught_up and "catch_up" not in self._handles:
+            self._later("catch_up", CATCH_UP_SECONDS, self._catch_up)
+
+    def _catch(self, delivery_id: str, now) -> None:
+        """Draw a parked row that waited; it flashes (if shown) when a live change was among what waited."""
+        live = self.stale.get(delivery_id, False)
+        row, delivery = self.rows.get(delivery_id), self.client.delivery(delivery_id)
+        if row is None or delivery is None:
+            self.stale.pop(delivery_id, None)
+            return
+        if self._draw(row, delivery, now) and live:
+            self.ops.flash(delivery_id)
+
+    def _catch_up(self) -> None:
+        """Bring parked rows up to date, oldest first: a few at a time while live changes keep
+        coming (drawing each of 10,000 parked rows on every change was a third of the Python
+        time at 1,000 events/s), then all of them soon after the changes pause."""
+        idle = time.monotonic() - self._last_live >= CATCH_UP_SECONDS
+        now = self._clock()
+        for delivery_id in list(islice(self.stale, CATCH_UP_IDLE if idle else CATCH_UP_BUSY)):
+            self._catch(delivery_id, now)
+        self._flush()
+        if self.stale:
+            self._later("catch_up", 0 if idle else CATCH_UP_SECONDS, self._catch_up)
 
     def _sync_controls(self) -> None:
         f = self.filters
@@ -770,6 +851,7 @@ class DeliveriesPanel(Panel):
         f = self.filters
         if action == "show-more":
             self.limit += self.page
+            self._window_dirty = True
             self._flush()
         elif action == "open-details":
             row_node = button.closest("[data-testid=delivery-row]")

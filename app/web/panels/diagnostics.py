@@ -8,8 +8,13 @@ proxies, ``ProxyOwner.live()``), ``data-sockets`` (sockets opened). The
 last rejected frames are listed as text with their reasons. The summary
 line repeats the few numbers worth a glance, so it is useful closed.
 
-It refreshes on every render and once a second (proxies and sockets change
-without a render); a value is written only when it changed.
+The ``data-*`` counters follow every render; the text people read (the
+summary line and, when open, the list) follows once a second and on
+opening. A changed text in the summary re-laid out the whole dashboard, which
+on every frame of a stream of 200 events/s cost more page time than the
+deliveries table (measured in a trace: bench/README.md). Proxies and sockets
+change without a render, so the counters refresh once a second too. A value
+is written only when it changed.
 """
 
 from __future__ import annotations
@@ -73,8 +78,9 @@ class DiagnosticsPanel(Panel):
         self.root.appendChild(el("h2", {"id": "diagnostics-title", "class": "sr-only"}, text="Diagnostics"))
         self.root.appendChild(self.box)
         self.listen(self.box, "keydown", self._keydown)
+        self.listen(self.box, "toggle", lambda event: self._refresh(texts=True))
         self._last_rejected = None
-        self._ticker = Every(self.refresh_seconds, lambda: self.update(Changes()))
+        self._ticker = Every(self.refresh_seconds, lambda: self._refresh(texts=True))
 
     def teardown(self) -> None:
         self._ticker.cancel()
@@ -85,7 +91,14 @@ class DiagnosticsPanel(Panel):
             self.box.querySelector("summary").focus()
 
     def update(self, changes: Changes) -> None:
+        self._refresh(texts=False)
+
+    def _refresh(self, texts: bool) -> None:
+        """The counters' attributes always; the texts (``texts``) once a second, on opening, and for a rejected frame."""
         diag = self.client.diagnostics()
+        rejected = diag["rejected"]
+        marker = (len(rejected), rejected[-1]["preview"] if rejected else None, diag["invalid"])
+        texts = texts or marker != self._last_rejected
         values = {
             "received": diag["received"], "applied": diag["applied"], "invalid": diag["invalid"],
             "duplicates": diag["duplicates"], "unknown": diag["unknown"], "resyncs": diag["resyncs"],
@@ -95,10 +108,14 @@ class DiagnosticsPanel(Panel):
         }
         for key, value in values.items():
             text = str(value)
-            if self._shown.get(key) != text:
-                self._values[key].textContent = text if text else "—"
+            if self._shown.get(f"data-{key}") != text:
                 self.box.setAttribute(f"data-{key}", text)
+                self._shown[f"data-{key}"] = text
+            if texts and self._shown.get(key) != text:
+                self._values[key].textContent = text if text else "—"
                 self._shown[key] = text
+        if not texts:
+            return
         for key, _, read in DETAILS:
             text = read(diag)
             if self._shown.get(key) != text:
@@ -109,8 +126,6 @@ class DiagnosticsPanel(Panel):
         if self._shown.get("_glance") != glance:
             self.glance.textContent = glance
             self._shown["_glance"] = glance
-        rejected = diag["rejected"]
-        marker = (len(rejected), rejected[-1]["preview"] if rejected else None, diag["invalid"])
         if marker != self._last_rejected:
             self._last_rejected = marker
             clear(self.rejected)

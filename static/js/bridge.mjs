@@ -2,9 +2,32 @@
 // handed to Python in one batch per animation frame. A Python onmessage per
 // frame costs 40-85 us in Pyodide; one call per frame keeps up with ~10k/s.
 // Everything else (state, protocol, rendering) is Python in app/.
+//
+// The batch runs in a task of its own just after a frame, not inside the
+// frame's requestAnimationFrame callback: there, the batch (15-30 ms at
+// 1,000 events/s) and the frame's style, layout and paint (25-35 ms over the
+// deliveries window) made one task of 50-90 ms; long tasks covered 50% of a
+// 20 s stream at 1,000 events/s, and 13% with the batch apart (./dev bench
+// --quick --window 20 --only stream --rates 1000). Apart, input and other
+// tasks get the thread between them; the DOM written by a batch is painted
+// on the next frame. (Capping a batch at 64
+// frames, the rest in the next task, was tried: each part then paid for a
+// frame of its own, and at 1,000 events/s the queue grew without end.)
 
 const schedule = (fn) =>
   document.hidden ? setTimeout(fn, 50) : requestAnimationFrame(fn);
+
+const waiting = [];
+const channel = new MessageChannel();
+channel.port1.onmessage = () => {
+  const due = waiting.splice(0);
+  for (const fn of due) fn();
+};
+// Run fn in a new task, as soon as the thread is free.
+const soon = (fn) => { waiting.push(fn); channel.port2.postMessage(null); };
+// Run fn in a new task right after the next frame (or soon, in a hidden tab).
+const scheduleBatch = (fn) =>
+  document.hidden ? setTimeout(fn, 50) : requestAnimationFrame(() => soon(fn));
 
 export function openSocket(url, onOpen, onBatch, onClose) {
   const ws = new WebSocket(url);
@@ -24,7 +47,7 @@ export function openSocket(url, onOpen, onBatch, onClose) {
     // A binary frame is not part of the protocol: pass an empty text so the
     // Python side counts it as invalid instead of silently dropping it.
     queue.push(typeof event.data === "string" ? event.data : "");
-    if (!scheduled) { scheduled = true; schedule(flush); }
+    if (!scheduled) { scheduled = true; scheduleBatch(flush); }
   };
   ws.onerror = () => {};
   ws.onclose = (event) => {

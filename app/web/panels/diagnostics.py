@@ -8,8 +8,8 @@ proxies, ``ProxyOwner.live()``), ``data-sockets`` (sockets opened). The
 last rejected frames are listed as text with their reasons. The summary
 line repeats the few numbers worth a glance, so it is useful closed.
 
-The ``data-*`` counters follow renders (at most five times a second) and
-the clock (every second: proxies and sockets change without a render). The
+The ``data-*`` counters follow every render and the clock (every second:
+proxies and sockets change without a render). The
 text people read (the summary line and, when open, the list) follows the
 clock, opening, and a rejected frame. A changed text in the summary re-laid
 out the whole dashboard: on every frame of a stream of 200 events/s that
@@ -18,8 +18,6 @@ bench/README.md). A value is written only when it changed.
 """
 
 from __future__ import annotations
-
-import time
 
 from app.store import Changes
 from app.web.dom import clear, el
@@ -39,7 +37,6 @@ COUNTERS = (
     ("proxies", "Open proxies"),
     ("sockets", "Sockets opened"),
 )
-COUNT_SECONDS = 0.2  # the counters' attributes follow renders at most this often (and every second)
 #: Shown as text only (no data attribute promised): label, and how to read it from ``diagnostics()``.
 DETAILS = (
     ("connection", "Connection", lambda d: words(d["state"]) + (f", attempt {d['attempt']} of {d['max_attempts']}"
@@ -83,7 +80,6 @@ class DiagnosticsPanel(Panel):
         self.listen(self.box, "keydown", self._keydown)
         self.listen(self.box, "toggle", lambda event: self._refresh(texts=True))
         self._last_rejected = None
-        self._counted = 0.0
         self._ticker = Every(self.refresh_seconds, lambda: self._refresh(texts=True))
 
     def teardown(self) -> None:
@@ -95,14 +91,10 @@ class DiagnosticsPanel(Panel):
             self.box.querySelector("summary").focus()
 
     def update(self, changes: Changes) -> None:
-        now = time.monotonic()
-        if now - self._counted >= COUNT_SECONDS:  # at most a few times a second; the ticker writes the last
-            self._refresh(texts=False)
-
+        self._refresh(texts=False)
 
     def _refresh(self, texts: bool) -> None:
         """The counters' attributes always; the texts (``texts``) once a second, on opening, and for a rejected frame."""
-        self._counted = time.monotonic()
         diag = self.client.diagnostics()
         rejected = diag["rejected"]
         marker = (len(rejected), rejected[-1]["preview"] if rejected else None, diag["invalid"])

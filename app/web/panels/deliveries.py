@@ -780,9 +780,9 @@ class DeliveriesPanel(Panel):
         now = self._clock()
         for delivery_id in list(islice(self.stale, CATCH_UP_IDLE if idle else CATCH_UP_BUSY)):
             self._catch(delivery_id, now)
-        self._flush()
-        if self.stale:
-            self._later("catch_up", 0 if idle else CATCH_UP_SECONDS, self._catch_up)
+        self._flush()  # schedules the next turn, CATCH_UP_SECONDS on, while rows wait
+        if self.stale and idle:
+            self._later("catch_up", 0, self._catch_up)  # replaces it: no live change to leave room for
 
     def _sync_controls(self) -> None:
         f = self.filters

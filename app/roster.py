@@ -161,3 +161,18 @@ def status_counts(staff: Iterable[Staff], zone: str = ANY) -> dict[str, int]:
 def sort_key(member: Staff) -> tuple[str, str]:
     """Staff are listed by name, so a status change never moves a row."""
     return (member.name.casefold(), member.id)
+
+
+def to_append(placed: list[str], wanted: list[str]) -> list[str]:
+    """The rows to append, in order, to turn a list showing ``placed`` into one showing ``wanted``
+    (appending an attached row moves it): only the new tail when ``wanted`` extends ``placed``, as
+    when a long roster is drawn in chunks, else every row.
+
+    >>> to_append(["a", "b"], ["a", "b", "c"])
+    ['c']
+    >>> to_append(["a", "c"], ["a", "b", "c"])
+    ['a', 'b', 'c']
+    """
+    if wanted[:len(placed)] == placed:
+        return wanted[len(placed):]
+    return list(wanted)

@@ -9,16 +9,31 @@ code, no source maps), laid out for caching (docs/HOSTING.md):
     index.html                    the page (revalidate: no-cache)
     static/config.json            the host's endpoints (edit after the build; no-cache)
     assets/<hash>/                pyscript.toml, app/**/*.py, static/ CSS, JS, favicon
-    runtime/<hash>/               the vendored PyScript and Pyodide (9.6 MB of wasm)
+    runtime/<hash>/               the vendored PyScript and Pyodide (9.6 MB of wasm), the Pyodide
+                                  loader (pyodide-boot.mjs, pyscript.toml's interpreter), and
+                                  Pyodide's snapshot.bin and pycache.zip when they are up to date
     BUILD-INFO.json               every file with its sha256
 
 ``assets/<hash>`` is named by the content of what it holds, ``runtime/<hash>``
-by the runtime's (which changes only with vendor.lock.json), so both can be
-cached forever, and a redeploy of app code does not make browsers download
-the runtime again. index.html's references, pyscript.toml's interpreter and
-JS imports into the runtime are rewritten to the new paths; paths in
-pyscript.toml stay relative to the file itself, and the app still fetches
+by the runtime's (which change only with vendor.lock.json, the loader and the
+snapshot), so both can be cached forever, and a redeploy of app code does not
+make browsers download the runtime again. index.html's references,
+pyscript.toml's interpreter and JS imports and ``import.meta.resolve`` calls
+into the runtime are rewritten to the new paths. pyscript.toml's [files] stay
+relative to the file itself, but its interpreter is written relative to the
+page (``build_pyscript_toml`` says why), and the app still fetches
 ``static/config.json`` relative to the page.
+
+The loader (pyscript.toml's interpreter when it is a module of ours, not
+Pyodide's own) depends on nothing but the runtime, so it ships in the runtime
+folder, ``runtime/<hash>/pyodide-boot.mjs``, its imports pointing at
+``./pyodide/pyodide.mjs``: its bytes count in the runtime's hash.
+
+The snapshot files (scripts/snapshot.py) are optional: a build without them
+starts Pyodide the ordinary way, so one that is missing or made for another
+runtime is left out, never shipped stale. Their stamp, snapshot.json, stays
+behind: the page never fetches it, and BUILD-INFO.json already gives each
+shipped file's sha256.
 
 An existing output folder is replaced only if it is a previous build (it has
 a BUILD-INFO.json) or empty; the new build is written beside it and moved into
@@ -42,10 +57,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts import pyscript_files, vendor  # noqa: E402
+from scripts import pyscript_files, snapshot, vendor  # noqa: E402
 
 STATIC = ROOT / "static"
 VENDOR = STATIC / "vendor"
+PYSCRIPT_TOML = ROOT / "pyscript.toml"
 CONFIG_JSON = "static/config.json"
 MANIFEST = "BUILD-INFO.json"
 #: What static/ may contribute besides config.json and the runtime (anything else is left out).
@@ -55,7 +71,9 @@ FORBIDDEN_SUFFIXES = {".map", ".pyc", ".tgz"}
 HASH_CHARS = 12
 
 HTML_REF = re.compile(r"""(?P<attr>\b(?:src|href|config))=(?P<q>["'])(?P<url>[^"']*)(?P=q)""")
-JS_IMPORT = re.compile(r"""(?P<head>\b(?:import|from)\s*\(?\s*)(?P<q>["'])(?P<url>[^"']+)(?P=q)""")
+#: ``import "x"``, ``from "x"``, ``import("x")`` and ``import.meta.resolve("x")``.
+JS_IMPORT = re.compile(r"""(?P<head>\b(?:import|from)\s*\(?\s*|\bimport\.meta\.resolve\(\s*)"""
+                       r"""(?P<q>["'])(?P<url>[^"']+)(?P=q)""")
 CSS_URL = re.compile(r"""(?P<head>url\(\s*|@import\s+)(?P<q>["']?)(?P<url>[^"')\s]+)(?P=q)""")
 INTERPRETER = re.compile(r'^interpreter\s*=\s*"(?P<url>[^"]+)"\s*$', re.MULTILINE)
 
@@ -108,6 +126,24 @@ def runtime_files() -> dict[str, bytes]:
     return files
 
 
+def snapshot_files() -> dict[str, bytes]:
+    """snapshot.bin and pycache.zip if scripts/snapshot.py made them for this runtime, else nothing.
+
+    The bytes read are checked against the stamp too, so a pair being remade
+    while the build runs is left out rather than shipped half old, half new.
+    """
+    if not snapshot.up_to_date():
+        return {}
+    try:
+        stamp = json.loads(snapshot.STAMP.read_text())["files"]
+        files = {name: (snapshot.PYODIDE_DIR / name).read_bytes() for name in snapshot.OUTPUTS}
+    except (OSError, ValueError, KeyError):
+        return {}
+    if any(sha256_bytes(data) != stamp.get(name, {}).get("sha256") for name, data in files.items()):
+        return {}
+    return {f"pyodide/{name}": data for name, data in files.items()}
+
+
 def app_sources() -> dict[str, bytes]:
     """Every module under app/ (the same list pyscript.toml's [files] must hold)."""
     return {path: (ROOT / path).read_bytes() for path in pyscript_files.app_files()}
@@ -143,53 +179,110 @@ def _relative(from_file: str, to_file: str) -> str:
 
 
 class Layout:
-    """Where a source path lands in the build."""
+    """Where a source path lands in the build.
 
-    def __init__(self, assets: str, runtime: str):
-        self.assets, self.runtime = assets, runtime
+    ``loader`` is the repository path of our Pyodide loader (pyscript.toml's
+    interpreter when it is not the runtime's own module), or None: it goes to
+    the top of the runtime folder, under its own name.
+    """
+
+    def __init__(self, assets: str, runtime: str, loader: str | None = None):
+        self.assets, self.runtime, self.loader = assets, runtime, loader
 
     def place(self, source: str) -> str:
         if source in ("index.html", CONFIG_JSON):
             return source
         if source.startswith("static/vendor/"):
             return f"{self.runtime}/{source.removeprefix('static/vendor/')}"
+        if source == self.loader:
+            return f"{self.runtime}/{posixpath.basename(source)}"
         return f"{self.assets}/{source}"
 
+    def in_runtime(self, source: str) -> bool:
+        return self.place(source).startswith(self.runtime + "/")
 
-def rewrite_runtime_refs(source: str, text: str, pattern: re.Pattern, runtime: str) -> str:
-    """Point relative references from an asset into static/vendor/ at runtime/<hash>/.
 
-    Only references into the runtime move: assets keep their layout relative
-    to each other, so ``./bridge.mjs`` or ``../css/x.css`` need no change.
+def rewrite_runtime_refs(source: str, text: str, pattern: re.Pattern, layout: Layout) -> str:
+    """Point the relative references of ``source`` at their places in the build.
+
+    A reference moves when its target is placed in the runtime folder (the
+    vendored files, and the loader), or when ``source`` itself is (the
+    loader's imports of Pyodide). Assets keep their layout relative to each
+    other, so ``./bridge.mjs`` or ``../css/x.css`` need no change. The runtime
+    must not depend on the assets (their hash changes with every app change,
+    the runtime's must not): a file placed in the runtime that refers to an
+    asset stops the build.
     """
-    placed = Layout("assets/x", runtime).place(source)
+    placed = layout.place(source)
+    source_in_runtime = layout.in_runtime(source)
 
     def swap(match: re.Match) -> str:
         url = match["url"]
         if is_external(url):
             return match[0]
         target = _resolve(source, url)
-        if not target.startswith("static/vendor/"):
+        if not layout.in_runtime(target):
+            if source_in_runtime:
+                raise BuildError(f"{source} refers to {url!r}, which is not in the runtime: the loader "
+                                 f"may import only the vendored runtime (static/vendor/)")
             return match[0]
-        new = _relative(placed, Layout("assets/x", runtime).place(target))
+        new = _relative(placed, layout.place(target)) + url[len(url.split("#", 1)[0].split("?", 1)[0]):]
+        if new == url:
+            return match[0]
         return match[0].replace(f"{match['q']}{url}{match['q']}", f"{match['q']}{new}{match['q']}", 1)
 
     return pattern.sub(swap, text)
 
 
-def build_pyscript_toml(runtime: str, assets_dir: str) -> bytes:
-    """pyscript.toml for ``assets/<hash>/pyscript.toml``: the interpreter in runtime/, [files] regenerated."""
-    text = (ROOT / "pyscript.toml").read_text()
-    head = text.split(pyscript_files.MARKER)[0]
+def _source_toml() -> tuple[str, re.Match]:
+    """The head of the sources' pyscript.toml (before [files]) and its ``interpreter = "..."`` line."""
+    head = PYSCRIPT_TOML.read_text().split(pyscript_files.MARKER)[0]
     match = INTERPRETER.search(head)
     if match is None:
         raise BuildError('pyscript.toml has no interpreter = "..." line')
+    return head, match
+
+
+def source_interpreter() -> str:
+    """The repository path of pyscript.toml's interpreter (relative to the toml, at the top)."""
+    return _resolve("pyscript.toml", _source_toml()[1]["url"])
+
+
+def loader_of(interpreter: str) -> str | None:
+    """Our loader, if the interpreter is one (not the runtime's own module in static/vendor/)."""
+    return None if interpreter.startswith("static/vendor/") else interpreter
+
+
+def build_pyscript_toml(layout: Layout, sources: set[str]) -> bytes:
+    """pyscript.toml for ``assets/<hash>/pyscript.toml``: the interpreter's new path, [files] regenerated.
+
+    The interpreter is either the runtime's own module (static/vendor/) or
+    our loader (static/js/pyodide-boot.mjs); either way it is placed in the
+    runtime folder. ``sources`` are the repository paths the build ships, so
+    a name that is in neither stops it.
+
+    PyScript 0.7.31 resolves ``interpreter`` against the PAGE's URL, not the
+    toml's (measured: with the toml in assets/<hash>/, a toml-relative
+    ``./static/js/pyodide-boot.mjs`` was requested as /static/js/... and got
+    a 404), while it resolves [files] against the toml's URL. So the
+    interpreter is written relative to index.html at the top of the build,
+    ``./runtime/<hash>/pyodide-boot.mjs``, and [files] relative to the toml;
+    both keep working for a site hosted under a sub-path (a path climbing out
+    of assets/<hash>/ only worked at the origin's root, where ``../`` clamps).
+    In the sources the toml and the page sit side by side, so the two readings
+    agree there.
+    """
+    head, match = _source_toml()
     source = _resolve("pyscript.toml", match["url"])
-    if not source.startswith("static/vendor/"):
-        raise BuildError(f"pyscript.toml's interpreter {match['url']!r} is not in static/vendor/")
-    here = f"{assets_dir}/pyscript.toml"
-    new = _relative(here, Layout(assets_dir, runtime).place(source))
-    head = head[:match.start("url")] + new + head[match.end("url"):]
+    if source not in sources or not source.endswith((".mjs", ".js")):
+        raise BuildError(f"pyscript.toml's interpreter {match['url']!r} is not a file the build ships "
+                         f"(a JS module under static/, or the runtime in static/vendor/)")
+    placed = layout.place(source)
+    if not layout.in_runtime(source):
+        raise BuildError(f"pyscript.toml's interpreter {match['url']!r} would not be in the runtime folder")
+    new = _relative("index.html", placed)  # relative to the page, not to this file
+    note = "# Built: PyScript resolves the interpreter against the page (index.html), [files] against this file.\n"
+    head = head[:match.start()] + note + head[match.start():match.start("url")] + new + head[match.end("url"):]
     return (head + pyscript_files.files_table()).encode()
 
 
@@ -221,22 +314,38 @@ def build_index(layout: Layout, available: set[str]) -> bytes:
 
 def collect() -> dict[str, bytes]:
     """Every output file by its path in the build (BUILD-INFO.json aside)."""
-    runtime_src = runtime_files()
-    runtime = f"runtime/{tree_hash(runtime_src)}"
+    # The runtime folder's files, by their path inside it: the vendored ones, then our loader.
+    runtime_src = runtime_files() | snapshot_files()
+    sources = {f"static/vendor/{name}" for name in runtime_src}  # what the build ships, by repository path
     statics, _ = static_sources()
+    loader = loader_of(source_interpreter())
+    if loader is not None:
+        if loader not in statics or not loader.endswith((".mjs", ".js")):
+            raise BuildError(f"pyscript.toml's interpreter {loader!r} is not a JS module under static/")
+        name = posixpath.basename(loader)
+        if name in runtime_src:
+            raise BuildError(f"the loader {loader} would overwrite the runtime's {name}")
+        # Its references go into the runtime only, so they do not depend on the runtime's name:
+        # rewrite them first, and hash the rewritten bytes with the runtime.
+        draft = Layout("assets/x", "runtime/x", loader)
+        runtime_src[name] = rewrite_runtime_refs(loader, statics.pop(loader).decode(), JS_IMPORT, draft).encode()
+    runtime = f"runtime/{tree_hash(runtime_src)}"
+    # The assets' own name does not change any of their references (they are relative, and
+    # the folder's depth is fixed), so a stand-in will do until their hash is known.
+    draft = Layout("assets/x", runtime, loader)
     assets_src: dict[str, bytes] = {}
     for source, data in {**app_sources(), **statics}.items():
         if source.endswith((".js", ".mjs")):
-            data = rewrite_runtime_refs(source, data.decode(), JS_IMPORT, runtime).encode()
+            data = rewrite_runtime_refs(source, data.decode(), JS_IMPORT, draft).encode()
         elif source.endswith(".css"):
-            data = rewrite_runtime_refs(source, data.decode(), CSS_URL, runtime).encode()
+            data = rewrite_runtime_refs(source, data.decode(), CSS_URL, draft).encode()
         assets_src[source] = data
-    # The toml names the runtime, so the assets' hash changes with it; its own
-    # interpreter path depends on the assets' name only through the depth, which is fixed.
-    assets_src["pyscript.toml"] = build_pyscript_toml(runtime, "assets/x")
+    # The toml names the runtime, so the assets' hash changes with it.
+    sources |= set(assets_src) | ({loader} if loader else set())
+    assets_src["pyscript.toml"] = build_pyscript_toml(draft, sources)
     assets = f"assets/{tree_hash(assets_src)}"
-    layout = Layout(assets, runtime)
-    out = {layout.place(f"static/vendor/{name}"): data for name, data in runtime_src.items()}
+    layout = Layout(assets, runtime, loader)
+    out = {f"{runtime}/{name}": data for name, data in runtime_src.items()}
     out |= {layout.place(source): data for source, data in assets_src.items()}
     config = ROOT / CONFIG_JSON
     out[CONFIG_JSON] = config.read_bytes() if config.is_file() else b'{"api_base_url": "", "ws_base_url": ""}\n'
@@ -310,6 +419,10 @@ def build(out: Path) -> dict:
     return json.loads(info)
 
 
+def has_snapshot(info: dict) -> bool:
+    return f"{info['runtime']}pyodide/snapshot.bin" in info["files"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")
@@ -323,6 +436,9 @@ def main(argv: list[str] | None = None) -> int:
     _, skipped = static_sources()
     for rel in skipped:
         print(f"left out {rel} (not a CSS, JS or image file)")
+    if not has_snapshot(info):
+        print("left out Pyodide's snapshot.bin and pycache.zip (missing or out of date): the page will start "
+              "Pyodide without them, 2-3 s slower; run python scripts/snapshot.py, then build again")
     print(f"built {args.out} ({len(info['files'])} files, {size / 1e6:.1f} MB): "
           f"{info['assets']} and {info['runtime']}; edit {args.out / CONFIG_JSON} to point at your backend")
     return 0

@@ -3,7 +3,12 @@
     GET /                 -> index.html            (no-cache)
     GET /pyscript.toml    -> pyscript.toml         (no-cache)
     GET /app/**.py        -> app's Python modules  (no-cache: the browser revalidates)
-    GET /static/**        -> static files; static/vendor/** is immutable for a year
+    GET /static/**        -> static files; static/vendor/** is immutable for a year, except
+                             the files scripts/snapshot.py makes there, which change in place
+
+Every no-cache file carries an ETag and answers a matching If-None-Match
+with 304, so a revalidation costs a round trip, not the file (the snapshot is
+31 MB).
 
 Anything else is a 404: server_stub/, tests/, .git, .venv, dotfiles and
 non-.py files under app/ are never served. A path must resolve (symlinks
@@ -15,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.routing import Match
 
 from . import security
@@ -30,6 +35,9 @@ TYPES = {
     ".map": "application/json", ".woff2": "font/woff2",
 }
 RUNTIME_MARKER = Path("static/vendor/pyodide/pyodide.mjs")
+#: Made by scripts/snapshot.py, not fetched: remade in place when the runtime or the script changes.
+GENERATED = {"static/vendor/pyodide/snapshot.bin", "static/vendor/pyodide/pycache.zip",
+             "static/vendor/pyodide/snapshot.json"}
 
 
 def resolve(root: Path, path: str) -> tuple[Path, str] | None:
@@ -52,7 +60,12 @@ def resolve(root: Path, path: str) -> tuple[Path, str] | None:
         return None
     if not file.is_file() or not file.is_relative_to(base.resolve()):
         return None
-    return file, IMMUTABLE if parts[:2] == ["static", "vendor"] else NO_CACHE
+    return file, IMMUTABLE if parts[:2] == ["static", "vendor"] and path not in GENERATED else NO_CACHE
+
+
+def etag(file: Path) -> str:
+    stat = file.stat()
+    return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
 
 
 def runtime_missing(root: Path) -> bool:
@@ -64,7 +77,7 @@ def mount(app: FastAPI, root: Path) -> None:
     root = root.resolve()
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-    async def static_file(path: str, request: Request) -> FileResponse:
+    async def static_file(path: str, request: Request) -> Response:
         found = resolve(root, path)
         if found is None:
             raise HTTPException(404, "Not Found")
@@ -73,6 +86,10 @@ def mount(app: FastAPI, root: Path) -> None:
         headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
         if media_type == "text/html":  # the page's CSP and framing rules (security.py)
             headers |= security.html_headers(request.scope, root)
+        if cache == NO_CACHE:
+            headers["ETag"] = etag(file)
+            if headers["ETag"] in request.headers.get("if-none-match", ""):
+                return Response(status_code=304, headers=headers)
         return FileResponse(file, media_type=media_type, headers=headers)
 
     @app.api_route("/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)

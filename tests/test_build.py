@@ -8,10 +8,11 @@ import posixpath
 import re
 import tomllib
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
-from scripts import build, pyscript_files, vendor
+from scripts import build, pyscript_files, snapshot, vendor
 
 needs_runtime = pytest.mark.skipif(not (build.VENDOR / "pyodide" / "pyodide.asm.wasm").is_file(),
                                    reason="static/vendor/ is not there: run python scripts/vendor.py")
@@ -22,6 +23,39 @@ def dist(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("build") / "dist"
     build.build(out)
     return out
+
+
+#: Stand-in for the vendored runtime: what index.html and the JS assets refer to, a few bytes each.
+FAKE_RUNTIME = {"pyodide/pyodide.mjs": b"export const version = '0';\n", "pyscript/dist/core.js": b"//\n",
+                "pyscript/dist/core.css": b"p{}\n"}
+RUNTIME_IMPORT = re.compile(r'(?:\bfrom\s*|\bimport\.meta\.resolve\(\s*)"([^"]+)"')
+LOADER = "static/js/pyodide-boot.mjs"
+
+
+@pytest.fixture
+def made_snapshot(tmp_path, monkeypatch) -> Path:
+    """A small snapshot.bin and pycache.zip with a stamp that says they are up to date."""
+    folder = tmp_path / "pyodide"
+    folder.mkdir()
+    files = {}
+    for name, data in (("snapshot.bin", b"\0heap" * 100), ("pycache.zip", b"PK\5\6" + b"\0" * 18)):
+        (folder / name).write_bytes(data)
+        files[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    (folder / "snapshot.json").write_text(json.dumps({"key": snapshot.key(), "files": files}))
+    monkeypatch.setattr(snapshot, "PYODIDE_DIR", folder)
+    monkeypatch.setattr(snapshot, "STAMP", folder / "snapshot.json")
+    assert snapshot.up_to_date()
+    return folder
+
+
+@pytest.fixture
+def fake_runtime(monkeypatch) -> None:
+    monkeypatch.setattr(build, "runtime_files", lambda: dict(FAKE_RUNTIME))
+
+
+def folder_of(files, top: str) -> str:
+    (name,) = {p.split("/")[1] for p in files if p.startswith(top + "/")}
+    return name
 
 
 def files_in(root: Path) -> set[str]:
@@ -63,12 +97,18 @@ def test_every_reference_of_index_html_is_in_the_build(dist):
 
 
 @needs_runtime
-def test_pyscript_toml_points_at_the_runtime_and_every_module_relative_to_itself(dist):
+def test_pyscript_toml_points_at_the_runtime_from_the_page_and_every_module_relative_to_itself(dist):
     (toml_path,) = list(dist.glob("assets/*/pyscript.toml"))
+    (runtime,) = list((dist / "runtime").iterdir())
     here = toml_path.relative_to(dist).as_posix()
     config = tomllib.loads(toml_path.read_text())
-    assert config["interpreter"].startswith("../../runtime/") and config["interpreter"].endswith("/pyodide.mjs")
-    assert resolves(dist, here, config["interpreter"])
+    # PyScript resolves the interpreter against the page (index.html, at the top), not the toml.
+    source = tomllib.loads((build.ROOT / "pyscript.toml").read_text())["interpreter"]
+    assert source == f"./{LOADER}"
+    assert config["interpreter"] == f"./runtime/{runtime.name}/pyodide-boot.mjs"
+    assert resolves(dist, "index.html", config["interpreter"])
+    assert not resolves(dist, here, config["interpreter"])  # read against the toml it would be a 404
+    # [files] are resolved against the toml.
     assert set(config["files"]) == {f"./{p}" for p in pyscript_files.app_files()}
     assert [url for url in config["files"] if not resolves(dist, here, url)] == []
     assert config["packages"] == ["pydantic"] and config["packages_cache"] == "passthrough"
@@ -77,7 +117,7 @@ def test_pyscript_toml_points_at_the_runtime_and_every_module_relative_to_itself
 @needs_runtime
 def test_js_and_css_references_resolve_inside_the_build(dist):
     broken = []
-    for path in dist.glob("assets/*/static/**/*"):
+    for path in [*dist.glob("assets/*/static/**/*"), *dist.glob("runtime/*/*.mjs")]:
         rel = path.relative_to(dist).as_posix()
         pattern = {".js": build.JS_IMPORT, ".mjs": build.JS_IMPORT, ".css": build.CSS_URL}.get(path.suffix)
         if pattern is None:
@@ -88,6 +128,48 @@ def test_js_and_css_references_resolve_inside_the_build(dist):
     assert broken == []
     shim = next(dist.glob("assets/*/static/js/pyscript-csp.mjs")).read_text()
     assert re.search(r'from "\.\./\.\./\.\./\.\./runtime/[0-9a-f]{12}/pyscript/dist/core\.js"', shim), shim
+    (runtime,) = list((dist / "runtime").iterdir())
+    assert f'import "../../../../runtime/{runtime.name}/pyodide-boot.mjs";' in shim, shim
+
+
+def page_urls(dist: Path, page: str) -> tuple[str, str]:
+    """What the browser asks for, for a page at ``page``: the interpreter, and the CSP shim's loader import."""
+    html = (dist / "index.html").read_text()
+    toml_url = urljoin(page, re.search(r'config="([^"]+)"', html)[1])
+    shim_url = urljoin(page, re.search(r'src="([^"]+/pyscript-csp\.mjs)"', html)[1])
+    toml = dist / toml_url.removeprefix(page)
+    shim = dist / shim_url.removeprefix(page)
+    interpreter = urljoin(page, tomllib.loads(toml.read_text())["interpreter"])  # page-relative
+    imported = urljoin(shim_url, re.search(r'^import "([^"]+)";', shim.read_text(), re.MULTILINE)[1])
+    return interpreter, imported
+
+
+@needs_runtime
+@pytest.mark.parametrize("page", ["https://example.com/", "https://example.com/tools/dispatch/"])
+def test_the_interpreter_and_the_shims_import_are_one_module_at_the_root_or_under_a_sub_path(dist, page):
+    # One URL, so the browser runs the loader once (one snapshot fetch), and it is in the build.
+    interpreter, imported = page_urls(dist, page)
+    assert interpreter == imported
+    assert interpreter.startswith(page + "runtime/") and interpreter.endswith("/pyodide-boot.mjs")
+    assert (dist / interpreter.removeprefix(page)).is_file()
+
+
+@needs_runtime
+def test_the_loader_ships_in_the_runtime_and_finds_pyodide_beside_it(dist):
+    (runtime,) = list((dist / "runtime").iterdir())
+    loader = runtime / "pyodide-boot.mjs"
+    here = loader.relative_to(dist).as_posix()
+    text = loader.read_text()
+    want = "./pyodide/pyodide.mjs"
+    assert f'import * as pyodideModule from "{want}";' in text
+    assert f'import.meta.resolve("{want}")' in text
+    specifiers = RUNTIME_IMPORT.findall(text)
+    assert specifiers == [want, want] and resolves(dist, here, want)
+    assert "vendor" not in "".join(specifiers)
+    # Only there: a second copy among the assets would be a second module (and a second snapshot fetch).
+    assert [p for p in files_in(dist) if p.endswith("pyodide-boot.mjs")] == [here]
+    source = (build.ROOT / LOADER).read_text()
+    assert text == source.replace('"../vendor/pyodide/pyodide.mjs"', f'"{want}"')
 
 
 @needs_runtime
@@ -98,9 +180,12 @@ def test_the_runtime_is_exactly_pyscript_dist_and_the_pyodide_files(dist):
     pyodide = {f"pyodide/{name}" for name in vendor.PYODIDE_FILES} | {f"pyodide/{w['file']}" for w in lock["wheels"]}
     pyscript = {f"pyscript/dist/{p.name}" for p in (build.VENDOR / "pyscript" / "dist").iterdir()
                 if p.suffix in (".js", ".css")}
-    assert shipped == pyodide | pyscript
+    # The snapshot ships when it is up to date (the dist fixture used the real one); its stamp never does.
+    made = {f"pyodide/{name}" for name in snapshot.OUTPUTS} if snapshot.up_to_date() else set()
+    assert shipped == pyodide | pyscript | made | {"pyodide-boot.mjs"}  # and our loader
+    assert "pyodide/snapshot.json" not in shipped
     assert "pyscript/dist/core.js" in shipped and "pyodide/pyodide.asm.wasm" in shipped
-    for name in shipped:
+    for name in shipped - {"pyodide-boot.mjs"}:
         assert (runtime / name).read_bytes() == (build.VENDOR / name).read_bytes(), name
 
 
@@ -115,7 +200,7 @@ def test_nothing_forbidden_ships(dist):
     (assets,) = list((dist / "assets").iterdir())
     assert python == {f"assets/{assets.name}/{p}" for p in pyscript_files.app_files()}
     allowed = {".html", ".json", ".toml", ".py", ".css", ".js", ".mjs", ".svg", ".png", ".ico", ".webp",
-               ".woff2", ".wasm", ".zip", ".whl"}
+               ".woff2", ".wasm", ".zip", ".whl", ".bin"}
     assert {Path(p).suffix for p in shipped} <= allowed
 
 
@@ -140,6 +225,31 @@ def test_the_build_is_reproducible_and_replaces_a_previous_build(dist, tmp_path)
     assert files_in(out) == files_in(dist)
     assert (out / "BUILD-INFO.json").read_bytes() == (dist / "BUILD-INFO.json").read_bytes()
     assert [p.name for p in tmp_path.iterdir()] == ["again"]  # no staging folder left behind
+
+
+def test_loader_changes_move_the_runtime_and_the_assets_that_name_it(fake_runtime, monkeypatch):
+    before = build.collect()
+    statics = build.static_sources
+    monkeypatch.setattr(build, "static_sources", lambda: (lambda files, skipped: (
+        {**files, LOADER: files[LOADER] + b"// changed\n"}, skipped))(*statics()))
+    after = build.collect()
+    runtime = folder_of(after, "runtime")
+    assert runtime != folder_of(before, "runtime")
+    assert after[f"runtime/{runtime}/pyodide-boot.mjs"].endswith(b"// changed\n")
+    assert folder_of(after, "assets") != folder_of(before, "assets")
+    toml = after[f"assets/{folder_of(after, 'assets')}/pyscript.toml"].decode()
+    assert tomllib.loads(toml)["interpreter"] == f"./runtime/{runtime}/pyodide-boot.mjs"
+
+
+def test_app_code_changes_move_the_assets_not_the_runtime_or_the_loader(fake_runtime, monkeypatch):
+    before = build.collect()
+    sources = build.app_sources()
+    monkeypatch.setattr(build, "app_sources", lambda: {**sources, "app/config.py": sources["app/config.py"] + b"\n"})
+    after = build.collect()
+    assert folder_of(before, "runtime") == folder_of(after, "runtime")
+    assert folder_of(before, "assets") != folder_of(after, "assets")
+    loader = f"runtime/{folder_of(after, 'runtime')}/pyodide-boot.mjs"
+    assert before[loader] == after[loader]
 
 
 @needs_runtime
@@ -180,7 +290,127 @@ def test_it_refuses_to_replace_anything_but_a_previous_build(tmp_path):
 
 def test_only_references_into_the_runtime_are_rewritten():
     text = ('import { a } from "./bridge.mjs";\nimport { hooks } from "../vendor/pyscript/dist/core.js";\n'
-            'const m = import("https://example.com/x.js");')
-    out = build.rewrite_runtime_refs("static/js/x.mjs", text, build.JS_IMPORT, "runtime/abc")
+            'import "./pyodide-boot.mjs";\nconst m = import("https://example.com/x.js");')
+    layout = build.Layout("assets/x", "runtime/abc", LOADER)
+    out = build.rewrite_runtime_refs("static/js/x.mjs", text, build.JS_IMPORT, layout)
     assert '"./bridge.mjs"' in out and '"https://example.com/x.js"' in out
     assert '"../../../../runtime/abc/pyscript/dist/core.js"' in out
+    # The loader is placed in the runtime, so a reference to it moves there too.
+    assert 'import "../../../../runtime/abc/pyodide-boot.mjs";' in out
+    # Without a loader, ./pyodide-boot.mjs is an asset like any other.
+    no_loader = build.Layout("assets/x", "runtime/abc")
+    plain = build.rewrite_runtime_refs("static/js/x.mjs", text, build.JS_IMPORT, no_loader)
+    assert 'import "./pyodide-boot.mjs";' in plain
+
+
+def test_the_loaders_references_into_the_runtime_become_relative_to_its_place_there():
+    text = ('import * as m from "../vendor/pyodide/pyodide.mjs";\n'
+            'const a = import.meta.resolve("../vendor/pyodide/pyodide.mjs");\n'
+            "const b = import.meta.resolve( '../vendor/pyodide/pyodide.mjs?v=1' );\n"
+            'const c = import.meta.resolve("https://example.com/x.mjs");')
+    layout = build.Layout("assets/x", "runtime/abc", LOADER)
+    assert layout.place(LOADER) == "runtime/abc/pyodide-boot.mjs"
+    out = build.rewrite_runtime_refs(LOADER, text, build.JS_IMPORT, layout)
+    assert 'import * as m from "./pyodide/pyodide.mjs";' in out
+    assert 'import.meta.resolve("./pyodide/pyodide.mjs")' in out
+    assert "import.meta.resolve( './pyodide/pyodide.mjs?v=1' )" in out and '"https://example.com/x.mjs"' in out
+    # The same bytes whatever the runtime's name: they can count in its hash.
+    elsewhere = build.Layout("assets/y", "runtime/x", LOADER)
+    assert build.rewrite_runtime_refs(LOADER, text, build.JS_IMPORT, elsewhere) == out
+
+
+def test_an_asset_import_in_the_loader_stops_the_build():
+    # The runtime would then depend on the assets, whose name changes with every app change.
+    layout = build.Layout("assets/x", "runtime/abc", LOADER)
+    with pytest.raises(build.BuildError, match="not in the runtime"):
+        build.rewrite_runtime_refs(LOADER, 'import { a } from "./rows.mjs";', build.JS_IMPORT, layout)
+
+
+def test_import_meta_resolve_into_the_runtime_is_rewritten_too():
+    text = ('const a = import.meta.resolve("../vendor/pyodide/pyodide.mjs");\n'
+            "const b = import.meta.resolve( './rows.mjs' );\n"
+            'const c = import.meta.resolve("https://example.com/x.mjs");')
+    out = build.rewrite_runtime_refs("static/js/other.mjs", text, build.JS_IMPORT,
+                                     build.Layout("assets/x", "runtime/abc", LOADER))
+    assert 'import.meta.resolve("../../../../runtime/abc/pyodide/pyodide.mjs")' in out
+    assert "import.meta.resolve( './rows.mjs' )" in out and '"https://example.com/x.mjs"' in out
+
+
+def test_the_interpreter_is_written_relative_to_the_page_in_either_layout(tmp_path, monkeypatch):
+    vendored = "static/vendor/pyodide/pyodide.mjs"
+    layout = build.Layout("assets/x", "runtime/abc", LOADER)
+    toml = build.build_pyscript_toml(layout, {LOADER, vendored})
+    assert tomllib.loads(toml.decode())["interpreter"] == "./runtime/abc/pyodide-boot.mjs"
+    with pytest.raises(build.BuildError, match="interpreter"):
+        build.build_pyscript_toml(layout, {vendored})
+    # The old layout: Pyodide's own module as the interpreter, also page-relative into the runtime.
+    (tmp_path / "pyscript.toml").write_text(f'interpreter = "./{vendored}"\n' + pyscript_files.MARKER + "\n")
+    monkeypatch.setattr(build, "PYSCRIPT_TOML", tmp_path / "pyscript.toml")
+    assert build.loader_of(build.source_interpreter()) is None
+    toml = build.build_pyscript_toml(build.Layout("assets/x", "runtime/abc"), {vendored})
+    assert tomllib.loads(toml.decode())["interpreter"] == "./runtime/abc/pyodide/pyodide.mjs"
+
+
+def test_a_build_with_pyodide_itself_as_the_interpreter_ships_no_loader(fake_runtime, tmp_path, monkeypatch):
+    source = (build.ROOT / "pyscript.toml").read_text()
+    assert f'"./{LOADER}"' in source
+    source = source.replace(f'"./{LOADER}"', '"./static/vendor/pyodide/pyodide.mjs"')
+    (tmp_path / "pyscript.toml").write_text(source)
+    monkeypatch.setattr(build, "PYSCRIPT_TOML", tmp_path / "pyscript.toml")
+    files = build.collect()
+    runtime, assets = folder_of(files, "runtime"), folder_of(files, "assets")
+    assert tomllib.loads(files[f"assets/{assets}/pyscript.toml"].decode())["interpreter"] == \
+        f"./runtime/{runtime}/pyodide/pyodide.mjs"
+    # The loader is then just another asset (the shim still imports it beside itself).
+    assert f"runtime/{runtime}/pyodide-boot.mjs" not in files and f"assets/{assets}/{LOADER}" in files
+
+
+def test_the_snapshot_files_are_taken_only_when_up_to_date(made_snapshot):
+    got = build.snapshot_files()
+    assert got == {f"pyodide/{name}": (made_snapshot / name).read_bytes() for name in ("snapshot.bin", "pycache.zip")}
+    (made_snapshot / "pycache.zip").write_bytes(b"PK remade, stamp not yet")
+    assert build.snapshot_files() == {}
+    (made_snapshot / "pycache.zip").unlink()
+    assert build.snapshot_files() == {}
+
+
+def test_a_snapshot_for_another_runtime_is_left_out(made_snapshot, monkeypatch):
+    monkeypatch.setattr(snapshot, "key", lambda: "another vendor.lock.json")
+    assert build.snapshot_files() == {}
+
+
+def test_bytes_that_do_not_match_the_stamp_are_left_out_even_if_it_said_up_to_date(made_snapshot, monkeypatch):
+    monkeypatch.setattr(snapshot, "up_to_date", lambda: True)
+    assert set(build.snapshot_files()) == {"pyodide/snapshot.bin", "pyodide/pycache.zip"}
+    (made_snapshot / "snapshot.bin").write_bytes(b"half written")
+    assert build.snapshot_files() == {}
+
+
+def test_an_up_to_date_snapshot_ships_in_the_runtime_folder_and_names_it(made_snapshot, fake_runtime, monkeypatch):
+    with_it = build.collect()
+    runtime = folder_of(with_it, "runtime")
+    for name in ("snapshot.bin", "pycache.zip"):
+        assert with_it[f"runtime/{runtime}/pyodide/{name}"] == (made_snapshot / name).read_bytes()
+    assert not [p for p in with_it if p.endswith("snapshot.json")]
+    monkeypatch.setattr(snapshot, "up_to_date", lambda: False)
+    without = build.collect()
+    assert not [p for p in without if p.endswith((".bin", "pycache.zip"))]
+    # Content-addressed: another runtime folder, and the loader and toml that name it change with it.
+    assert folder_of(without, "runtime") != runtime
+    assert folder_of(without, "assets") != folder_of(with_it, "assets")
+    runtime_without = folder_of(without, "runtime")
+    assert without[f"runtime/{runtime_without}/pyodide-boot.mjs"] == with_it[f"runtime/{runtime}/pyodide-boot.mjs"]
+    assert b'import.meta.resolve("./pyodide/pyodide.mjs")' in without[f"runtime/{runtime_without}/pyodide-boot.mjs"]
+    toml = without[f"assets/{folder_of(without, 'assets')}/pyscript.toml"].decode()
+    assert tomllib.loads(toml)["interpreter"] == f"./runtime/{runtime_without}/pyodide-boot.mjs"
+
+
+def test_a_build_without_the_snapshot_says_so_in_one_line(made_snapshot, fake_runtime, monkeypatch, tmp_path, capsys):
+    assert build.main(["--out", str(tmp_path / "with")]) == 0
+    assert "scripts/snapshot.py" not in capsys.readouterr().out
+    monkeypatch.setattr(snapshot, "up_to_date", lambda: False)
+    assert build.main(["--out", str(tmp_path / "without")]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "scripts/snapshot.py" in line]
+    assert len(lines) == 1 and "without them" in lines[0] and "python scripts/snapshot.py" in lines[0]
+    assert not list((tmp_path / "without").glob("runtime/*/pyodide/snapshot.bin"))
+    assert list((tmp_path / "with").glob("runtime/*/pyodide/snapshot.bin"))

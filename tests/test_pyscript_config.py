@@ -12,9 +12,20 @@ def test_files_table_lists_every_app_module():
     assert CONFIG.read_text() == expected_config(), "run: python scripts/pyscript_files.py --write"
 
 
+#: Every module specifier a JS file names: static and dynamic imports, ``import.meta.resolve``.
+SPECIFIER = re.compile(r"""(?:\b(?:import|from)\s*\(?\s*|\bimport\.meta\.resolve\(\s*)["']([^"']+)["']""")
+
+
 def test_config_points_at_the_vendored_runtime_only():
+    """The interpreter is our loader (static/js/), and the loader reaches nothing but the vendored Pyodide."""
     config = tomllib.loads(CONFIG.read_text())
-    assert config["interpreter"].startswith("./static/vendor/")
+    assert config["interpreter"].startswith("./static/js/") and config["interpreter"].endswith(".mjs")
+    loader = (CONFIG.parent / config["interpreter"]).read_text()
+    specifiers = SPECIFIER.findall(loader)
+    assert "../vendor/pyodide/pyodide.mjs" in specifiers, "the loader must import the vendored Pyodide"
+    assert re.search(r"""import\.meta\.resolve\(\s*["']\.\./vendor/pyodide/""", loader), "and find its folder"
+    assert [s for s in specifiers if not s.startswith(("../vendor/pyodide/", "./"))] == []
+    assert not re.search(r"""["'`](?:https?:)?//""", loader), "no URL of another origin"
     assert config["packages_cache"] == "passthrough"
     for url in list(config["files"]) + [config["interpreter"]]:
         assert "://" not in url and not url.startswith("//"), url

@@ -18,6 +18,7 @@ from app.roster import (
     sort_key,
     staff_visible,
     status_counts,
+    to_append,
 )
 
 
@@ -137,3 +138,19 @@ def test_filters_and_counts():
 def test_staff_sort_by_name_ignoring_case():
     people = [member("S-2", "bea"), member("S-1", "Ada"), member("S-3", "Bea")]
     assert [m.id for m in sorted(people, key=sort_key)] == ["S-1", "S-2", "S-3"]
+
+
+@given(st.lists(st.integers(0, 30), unique=True), st.lists(st.integers(0, 30), unique=True))
+def test_appending_what_to_append_leaves_the_list_in_the_wanted_order(placed, wanted):
+    placed, wanted = [str(i) for i in placed], [str(i) for i in wanted]
+    shown = [i for i in placed if i in wanted]  # the rows of people who left are gone; placed still names them
+    for row in to_append(placed, wanted):
+        if row in shown:
+            shown.remove(row)
+        shown.append(row)
+    assert shown == wanted
+
+
+def test_a_roster_drawn_in_chunks_appends_only_the_new_rows():
+    assert to_append(["a", "b"], ["a", "b", "c", "d"]) == ["c", "d"]
+    assert to_append(["a", "c"], ["a", "b", "c"]) == ["a", "b", "c"]  # a row drawn early, in its place

@@ -11,6 +11,7 @@ FILES = {
     "app/web/view.py": "x = 1", "app/notes.txt": "no", "static/config.json": "{}",
     "static/style.css": "p{}", "static/vendor/pyodide/pyodide.mjs": "export {}",
     "static/vendor/pyodide/pyodide.asm.wasm": "\0asm", "static/vendor/pyscript/core.js": "//",
+    "static/vendor/pyodide/snapshot.bin": "\0snap", "static/vendor/pyodide/pycache.zip": "PK",
     "static/.secret": "no", "server_stub/app.py": "no", "tests/test_x.py": "no", ".git/config": "no",
     ".venv/pyvenv.cfg": "no", "README.md": "no",
 }
@@ -37,6 +38,9 @@ def site(tmp_path):
     ("/static/vendor/pyodide/pyodide.mjs", "text/javascript", "public, max-age=31536000, immutable"),
     ("/static/vendor/pyodide/pyodide.asm.wasm", "application/wasm", "public, max-age=31536000, immutable"),
     ("/static/vendor/pyscript/core.js", "text/javascript", "public, max-age=31536000, immutable"),
+    # scripts/snapshot.py remakes these in place: the browser must revalidate them
+    ("/static/vendor/pyodide/snapshot.bin", "application/octet-stream", "no-cache"),
+    ("/static/vendor/pyodide/pycache.zip", "application/zip", "no-cache"),
 ])
 def test_app_files_are_served_with_their_type_and_caching(site, path, kind, cache):
     answer = site.get(path)
@@ -52,6 +56,16 @@ def test_app_files_are_served_with_their_type_and_caching(site, path, kind, cach
 ])
 def test_everything_else_is_404(site, path):
     assert site.get(path).status_code == 404
+
+
+def test_a_revalidation_costs_a_round_trip_not_the_file(site, tmp_path):
+    first = site.get("/static/vendor/pyodide/snapshot.bin")
+    tag = first.headers["etag"]
+    again = site.get("/static/vendor/pyodide/snapshot.bin", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    (tmp_path / "static/vendor/pyodide/snapshot.bin").write_text("\0snapshot, remade")
+    remade = site.get("/static/vendor/pyodide/snapshot.bin", headers={"If-None-Match": tag})
+    assert remade.status_code == 200 and remade.content == b"\0snapshot, remade" and remade.headers["etag"] != tag
 
 
 def test_head_works(site):

@@ -6,6 +6,11 @@ last seen. Above the list: the counts per status, which are also the status
 filter (toggle buttons), and a zone filter; both are kept in ``ctx.prefs``
 so they survive a re-login.
 
+The first snapshot draws the first ``FIRST_ROWS`` people in name order at
+once and the rest in chunks of ``CHUNK_ROWS`` right after, so a roster of
+hundreds does not hold back the dashboard's first paint (500 rows took
+~0.45 s of the start).
+
 Updates touch only what changed: ``changes.staff`` redraws those rows;
 ``changes.deliveries`` goes through an ``OpenWork`` index (``app.roster``)
 that names the people whose current delivery may have moved, so an event
@@ -21,8 +26,11 @@ Filters: ``[data-testid=staff-status-filter] button[data-status]`` (with
 
 from __future__ import annotations
 
+import asyncio
+
 from app.models import StaffStatus
-from app.roster import ANY, NO_ZONE, OpenWork, current_delivery, sort_key, staff_visible, status_counts
+from app.roster import (ANY, NO_ZONE, OpenWork, current_delivery, sort_key, staff_visible, status_counts,
+                         to_append)
 from app.store import Changes
 from app.timefmt import clock, relative
 from app.web.dom import clear, el, set_field
@@ -33,6 +41,8 @@ from app.wording import current_work, person, words
 FIELDS = ("name", "status", "role", "zoneId", "currentDelivery", "lastSeenAt")
 STATUSES = tuple(status.value for status in StaffStatus)
 REFRESH_SECONDS = 30
+FIRST_ROWS = 60
+CHUNK_ROWS = 100
 
 
 class StaffRow:
@@ -74,6 +84,8 @@ class StaffPanel(Panel):
         self._offset = offset_minutes()
         self._zone_options: list = []
         self._placed: list[str] | None = None
+        self._queue: list[str] = []  # people whose rows are still to be drawn, in name order
+        self._chunk = None  # the scheduled call of _build_chunk
 
         self.shown = el("span", {"class": "head-note", "data-testid": "staff-shown"})
         self.zone_filter = el("select", {"data-testid": "staff-zone-filter", "id": "staff-zone-filter",
@@ -106,6 +118,9 @@ class StaffPanel(Panel):
 
     def teardown(self) -> None:
         self._ticker.cancel()
+        if self._chunk is not None:
+            self._chunk.cancel()
+            self._chunk = None
 
     # --- rendering ---------------------------------------------------------------------
 
@@ -141,25 +156,45 @@ class StaffPanel(Panel):
     def _reset(self) -> None:
         client = self.client
         self.work.reset(client.deliveries())
-        members = client.staff()
+        members = sorted(client.staff(), key=sort_key)
         keep = {member.id for member in members}
         for staff_id in [i for i in self.rows if i not in keep]:
             self.rows.pop(staff_id).node.remove()
-        for member in members:
+        self._queue = []
+        for number, member in enumerate(members):
             row = self.rows.get(member.id)
+            if row is None and number >= FIRST_ROWS:
+                self._queue.append(member.id)
+                continue
             if row is None:
                 row = self.rows[member.id] = StaffRow(member.id, self._linked)
             self._draw(row, member)
         self._order()
         self._fill_zone_filter()
         self._summarise()
+        self._schedule_chunk()
+
+    def _schedule_chunk(self) -> None:
+        if self._queue and self._chunk is None:
+            self._chunk = asyncio.get_event_loop().call_later(0, self._build_chunk)
+
+    def _build_chunk(self) -> None:
+        self._chunk = None
+        batch, self._queue = self._queue[:CHUNK_ROWS], self._queue[CHUNK_ROWS:]
+        for staff_id in batch:
+            member = self.client.staff_member(staff_id)
+            if member is not None and staff_id not in self.rows:  # a live change may have drawn it already
+                self.rows[staff_id] = self._draw(StaffRow(staff_id, self._linked), member)
+        self._order()
+        self._schedule_chunk()
 
     def _order(self) -> None:
-        """Put the rows in name order (appending an attached node moves it; unchanged order costs nothing)."""
+        """Put the rows in name order (appending an attached node moves it; unchanged order costs
+        nothing, and rows that only add to the end are the only ones appended)."""
         members = sorted((self.client.staff_member(i) for i in self.rows), key=sort_key)
         wanted = [member.id for member in members]
         if wanted != self._placed:
-            for staff_id in wanted:
+            for staff_id in to_append(self._placed or [], wanted):
                 self.list.appendChild(self.rows[staff_id].node)
             self._placed = wanted
 

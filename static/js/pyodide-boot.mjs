@@ -1,0 +1,78 @@
+// The interpreter module PyScript loads (pyscript.toml's `interpreter`): the
+// vendored Pyodide, started from its memory snapshot when there is one.
+//
+// scripts/snapshot.py makes two files next to the runtime:
+// - snapshot.bin, the wasm heap of a Pyodide that has already started CPython.
+//   Restoring it skips that start (2-3 s of a 2-core machine's load).
+// - pycache.zip, the vendored wheels compiled to bytecode, unpacked over the
+//   installed packages so that importing pydantic compiles nothing.
+// Without them (a setup with no Chromium), with `?snapshot=0` in the page's
+// URL, or when restoring fails (a snapshot from another runtime), Pyodide
+// starts the ordinary way. How it went is in `globalThis.dcBoot`: `snapshot`
+// and `pycache` are "used", "absent", "off" or "failed".
+//
+// pyscript-csp.mjs imports this module first thing, so both are fetched
+// while PyScript itself loads.
+import * as pyodideModule from "../vendor/pyodide/pyodide.mjs";
+
+export const version = pyodideModule.version;
+
+const RUNTIME = import.meta.resolve("../vendor/pyodide/pyodide.mjs").replace(/[^/]*$/, "");
+// Every page restored from one snapshot would draw the same "random" numbers
+// (the backoff's jitter among them): reseed from the browser's entropy.
+const AFTER_RESTORE = "import random\nrandom.seed()";
+const PYCACHE = "/tmp/dc-pycache.zip";
+const UNPACK = `import os, site, zipfile
+with zipfile.ZipFile("${PYCACHE}") as archive:
+    archive.extractall(site.getsitepackages()[0])
+os.remove("${PYCACHE}")`;
+
+const wanted = new URLSearchParams(location.search).get("snapshot") !== "0";
+const initial = wanted ? "absent" : "off";
+const boot = (globalThis.dcBoot = { snapshot: initial, pycache: initial, pyodide: null });
+const snapshotBytes = wanted ? fetchBytes("snapshot.bin") : Promise.resolve(null);
+const pycacheBytes = wanted ? fetchBytes("pycache.zip") : Promise.resolve(null);
+
+async function fetchBytes(name) {
+  try {
+    const response = await fetch(RUNTIME + name);
+    return response.ok ? new Uint8Array(await response.arrayBuffer()) : null;
+  } catch {
+    return null;
+  }
+}
+
+// PyScript passes indexURL as the directory of this module; the runtime's own
+// files are next to pyodide.mjs (static/vendor/pyodide/ here, runtime/<hash>/pyodide/
+// in a build), so that is what Pyodide gets.
+export async function loadPyodide(options = {}) {
+  const pyodide = (boot.pyodide = await start({ ...options, indexURL: RUNTIME }));
+  const pycache = await pycacheBytes;
+  if (pycache) {
+    try {
+      pyodide.FS.writeFile(PYCACHE, pycache);
+      pyodide.runPython(UNPACK);
+      boot.pycache = "used";
+    } catch (error) {
+      boot.pycache = "failed";
+      console.warn("The precompiled wheels could not be unpacked; Python compiles them:", error);
+    }
+  }
+  return pyodide;
+}
+
+async function start(settings) {
+  const bytes = await snapshotBytes;
+  if (bytes) {
+    try {
+      const pyodide = await pyodideModule.loadPyodide({ ...settings, _loadSnapshot: bytes });
+      pyodide.runPython(AFTER_RESTORE);
+      boot.snapshot = "used";
+      return pyodide;
+    } catch (error) {
+      boot.snapshot = "failed";
+      console.warn("Pyodide's memory snapshot could not be restored; starting without it:", error);
+    }
+  }
+  return pyodideModule.loadPyodide(settings);
+}

@@ -43,7 +43,7 @@ import re
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, NamedTuple, Optional
 
 from app.eta import is_late, is_open, timestamp
 from app.models import DeliveryStatus, Priority
@@ -106,9 +106,9 @@ class Filters:
         return tuple(self.query.casefold().split())
 
 
-@dataclass(frozen=True)
-class Facts:
-    """What filtering, sorting and counting need from one delivery."""
+class Facts(NamedTuple):
+    """What filtering, sorting and counting need from one delivery (a NamedTuple: built for
+    every delivery of a snapshot and on every update, it is half the cost of a frozen dataclass)."""
 
     id: str
     status: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from starlette.websockets import WebSocketDisconnect
+from websockets.asyncio.client import connect as aconnect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -249,6 +251,15 @@ def test_a_real_server_answers_a_foreign_origins_socket_with_http_403():
     assert any(f"refused a WebSocket: origin {EVIL}" in line for line in lines)
 
 
+async def first_frame(ws_url: str, token: str, trust: ssl.SSLContext) -> dict:
+    """Authenticate over wss and return the first frame. The asyncio client: when a TLS handshake
+    times out, the sync client joins its reader thread with no timeout, and a reader blocked in an
+    SSL recv hung a whole CI run (seen once on this 2-core machine)."""
+    async with aconnect(ws_url, ssl=trust, open_timeout=30, close_timeout=10) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": token, "resumeFrom": None}))
+        return json.loads(await asyncio.wait_for(ws.recv(), 30))
+
+
 def test_with_a_certificate_the_stub_serves_https_and_wss(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
@@ -265,9 +276,8 @@ def test_with_a_certificate_the_stub_serves_https_and_wss(tmp_path):
         request = urllib.request.Request(url + "api/login", data=body, headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10, context=trust) as answer:
             token = json.loads(answer.read())["token"]
-        with connect(url.replace("https://", "wss://") + "ws", ssl=trust, open_timeout=10) as ws:
-            ws.send(json.dumps({"type": "auth", "token": token, "resumeFrom": None}))
-            assert json.loads(ws.recv(timeout=10))["type"] == "welcome"
+        assert asyncio.run(asyncio.wait_for(first_frame(url.replace("https://", "wss://") + "ws", token, trust),
+                                            60))["type"] == "welcome"
         with pytest.raises(OSError):  # plain http on the TLS port gets nowhere
             urllib.request.urlopen(url.replace("https://", "http://") + "api/snapshot", timeout=10)
     finally:

@@ -13,7 +13,7 @@
 // If the app ever uses <script type="py" worker>, remove this and allow
 // 'unsafe-eval' in the policy.
 import "./pyodide-boot.mjs";  // starts fetching Pyodide's memory snapshot now, not when PyScript asks
-import { quiet } from "./pyscript-observer.mjs";  // first: it must see PyScript's observer made
+import { quiet } from "./pyscript-observer.mjs";  // before core.js: it must see PyScript's observer made
 import { hooks } from "../vendor/pyscript/dist/core.js";
 
 quiet();

@@ -251,6 +251,27 @@ def test_a_real_server_answers_a_foreign_origins_socket_with_http_403():
     assert any(f"refused a WebSocket: origin {EVIL}" in line for line in lines)
 
 
+def bounded(coroutine, timeout: float):
+    """Run ``coroutine`` on its own loop in a daemon thread (the e2e tests' Playwright keeps a loop
+    running in this one) and wait at most ``timeout`` seconds for it."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = asyncio.run(asyncio.wait_for(coroutine, timeout))
+        except BaseException as exc:  # handed to the test below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout + 5)
+    if worker.is_alive():
+        raise TimeoutError(f"still waiting after {timeout + 5:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 async def first_frame(ws_url: str, token: str, trust: ssl.SSLContext) -> dict:
     """Authenticate over wss and return the first frame. The asyncio client: when a TLS handshake
     times out, the sync client joins its reader thread with no timeout, and a reader blocked in an
@@ -276,8 +297,7 @@ def test_with_a_certificate_the_stub_serves_https_and_wss(tmp_path):
         request = urllib.request.Request(url + "api/login", data=body, headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10, context=trust) as answer:
             token = json.loads(answer.read())["token"]
-        assert asyncio.run(asyncio.wait_for(first_frame(url.replace("https://", "wss://") + "ws", token, trust),
-                                            60))["type"] == "welcome"
+        assert bounded(first_frame(url.replace("https://", "wss://") + "ws", token, trust), 60)["type"] == "welcome"
         with pytest.raises(OSError):  # plain http on the TLS port gets nowhere
             urllib.request.urlopen(url.replace("https://", "http://") + "api/snapshot", timeout=10)
     finally:

@@ -61,17 +61,16 @@ def is_open(status: str) -> bool:
 CACHED = 4096  # texts; a burst of live changes reads each new ETA a few times within one frame
 
 
-@lru_cache(maxsize=CACHED)
-def _parsed(text: str) -> Optional[tuple[datetime, float]]:
+def _parse(text) -> Optional[tuple[datetime, float]]:
     moment = parse_iso(text)
     return None if moment is None else (moment, moment.timestamp())
+
+
+_parsed = lru_cache(maxsize=CACHED)(_parse)  # texts only: a datetime or None is parsed as it comes
 
 
 def _moment(text) -> Optional[tuple[datetime, float]]:
-    if isinstance(text, str):
-        return _parsed(text)
-    moment = parse_iso(text)
-    return None if moment is None else (moment, moment.timestamp())
+    return _parsed(text) if isinstance(text, str) else _parse(text)
 
 
 def timestamp(text: Optional[str]) -> Optional[float]:

@@ -16,13 +16,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints, model_serializer
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_BODY_CHARS = 2000
+MAX_TEXT_CHARS = 1000
 MAX_ID_CHARS = 64
+MAX_KEY_CHARS = 200
+#: ``seq`` is a non-negative integer below 2**53 (PROTOCOL.md 5): it survives a JavaScript number.
+SEQ_LIMIT = 2**53
+#: Points in one zone's ``area`` ring: a city block outline, not a coastline.
+MAX_AREA_POINTS = 1000
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)]
+#: Enums are validated by value only; ``Strict(False)`` lets the stub build models from plain
+#: strings in Python while JSON input still accepts nothing but the exact wire value.
+Lax = Strict(False)
 
 
 def _iso8601(value: str) -> str:
@@ -33,8 +43,12 @@ def _iso8601(value: str) -> str:
 
 
 Timestamp = Annotated[str, StringConstraints(max_length=40), AfterValidator(_iso8601)]
-Seq = Annotated[int, Field(ge=0)]
-Count = Annotated[int, Field(ge=0)]
+Seq = Annotated[int, Field(ge=0, lt=SEQ_LIMIT)]
+Count = Annotated[int, Field(ge=0, lt=SEQ_LIMIT)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Epoch = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
 
 
 class DeliveryStatus(StrEnum):
@@ -77,13 +91,42 @@ class ZoneStatus(StrEnum):
 
 
 class Wire(BaseModel):
-    """Base of every wire model: frozen, extra fields ignored, enums kept as enums."""
+    """Base of every wire model: strict (PROTOCOL.md 5: no coercion), frozen, extra fields ignored.
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    Strict mode refuses ``"7"`` for a number and ``"yes"`` for a boolean; floats
+    are finite. Enum fields are annotated ``Lax`` (see above).
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, strict=True)
 
     def wire(self) -> dict:
         """The JSON-ready dict, with wire names and nulls kept."""
         return self.model_dump(mode="json", by_alias=True)
+
+
+# --- places (PROTOCOL.md 4 and 5: the map's data) ---------------------------
+
+
+class Point(Wire):
+    """A place: ``{"lat", "lon"}`` (a delivery's pickup and drop-off)."""
+
+    lat: Lat
+    lon: Lon
+
+
+class Location(Point):
+    """Where a staff member was ``at``; ``heading`` in degrees from north, ``speed`` in m/s."""
+
+    heading: Optional[Annotated[float, Field(ge=0, le=360, allow_inf_nan=False)]] = None
+    speed: Optional[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = None
+    at: Timestamp
+
+
+#: A closed ring of ``[lon, lat]`` pairs, GeoJSON order.
+Area = Annotated[
+    list[Annotated[list[Finite], Field(min_length=2, max_length=2)]],
+    Field(min_length=4, max_length=MAX_AREA_POINTS),
+]
 
 
 # --- entities (PROTOCOL.md 5) -------------------------------------------------
@@ -91,31 +134,35 @@ class Wire(BaseModel):
 
 class Delivery(Wire):
     id: Id
-    status: DeliveryStatus
-    customer: Annotated[str, StringConstraints(max_length=200)]
-    address: Annotated[str, StringConstraints(max_length=500)]
+    status: Annotated[DeliveryStatus, Lax]
+    customer: Text
+    address: Text
     zoneId: Id
     assignedTo: Optional[Id] = None
-    priority: Priority = Priority.NORMAL
+    priority: Annotated[Priority, Lax] = Priority.NORMAL
     eta: Optional[Timestamp] = None
     updatedAt: Timestamp
+    pickup: Optional[Point] = None
+    dropoff: Optional[Point] = None
 
 
 class Staff(Wire):
     id: Id
-    name: Annotated[str, StringConstraints(max_length=200)]
-    role: StaffRole
-    status: StaffStatus
+    name: Text
+    role: Annotated[StaffRole, Lax]
+    status: Annotated[StaffStatus, Lax]
     zoneId: Optional[Id] = None
     lastSeenAt: Timestamp
+    location: Optional[Location] = None
 
 
 class Zone(Wire):
     id: Id
-    name: Annotated[str, StringConstraints(max_length=200)]
-    status: ZoneStatus
+    name: Text
+    status: Annotated[ZoneStatus, Lax]
     activeDeliveries: Count
     availableStaff: Count
+    area: Optional[Area] = None
 
 
 class Communication(Wire):
@@ -146,19 +193,21 @@ class Partial(Wire):
 class DeliveryChanges(Partial):
 
     id: Optional[Id] = None
-    status: Optional[DeliveryStatus] = None
-    customer: Optional[Annotated[str, StringConstraints(max_length=200)]] = None
-    address: Optional[Annotated[str, StringConstraints(max_length=500)]] = None
+    status: Optional[Annotated[DeliveryStatus, Lax]] = None
+    customer: Optional[Text] = None
+    address: Optional[Text] = None
     zoneId: Optional[Id] = None
     assignedTo: Optional[Id] = None
-    priority: Optional[Priority] = None
+    priority: Optional[Annotated[Priority, Lax]] = None
     eta: Optional[Timestamp] = None
     updatedAt: Optional[Timestamp] = None
+    pickup: Optional[Point] = None
+    dropoff: Optional[Point] = None
 
 
 class ZoneChanges(Partial):
-    name: Optional[Annotated[str, StringConstraints(max_length=200)]] = None
-    status: Optional[ZoneStatus] = None
+    name: Optional[Text] = None
+    status: Optional[Annotated[ZoneStatus, Lax]] = None
     activeDeliveries: Optional[Count] = None
     availableStaff: Optional[Count] = None
 
@@ -171,12 +220,20 @@ def sent_fields(changes: Wire) -> dict:
 # --- server to client (PROTOCOL.md 3 and 4) ----------------------------------
 
 
+class Cause(Wire):
+    """Which command produced an event (PROTOCOL.md 2): confirms that command, and only it."""
+
+    idempotencyKey: Annotated[str, StringConstraints(min_length=1, max_length=MAX_KEY_CHARS)]
+    userId: Optional[Id] = None
+
+
 class DeliveryUpdate(Wire):
     type: Literal["delivery_update"] = "delivery_update"
     seq: Optional[Seq] = None
     ts: Optional[Timestamp] = None
     deliveryId: Id
     changes: DeliveryChanges
+    cause: Optional[Cause] = None
 
 
 class StaffStatusUpdate(Wire):
@@ -184,7 +241,7 @@ class StaffStatusUpdate(Wire):
     seq: Optional[Seq] = None
     ts: Optional[Timestamp] = None
     staffId: Id
-    status: StaffStatus
+    status: Annotated[StaffStatus, Lax]
 
 
 class ZoneUpdate(Wire):
@@ -200,24 +257,42 @@ class NewCommunication(Wire):
     seq: Optional[Seq] = None
     ts: Optional[Timestamp] = None
     communication: Communication
+    cause: Optional[Cause] = None
+
+
+class StaffLocationUpdate(Wire):
+    type: Literal["staff_location_update"] = "staff_location_update"
+    seq: Optional[Seq] = None
+    ts: Optional[Timestamp] = None
+    staffId: Id
+    location: Location
 
 
 class Welcome(Wire):
     type: Literal["welcome"] = "welcome"
     seq: Optional[Seq] = None
+    #: One history of seq numbers (PROTOCOL.md 3.2); None from a version-1 backend.
+    epoch: Optional[Epoch] = None
     resumed: bool
+
+
+class Reauthed(Wire):
+    """The answer to an ``auth`` on an open socket after a session refresh (PROTOCOL.md 3.3)."""
+
+    type: Literal["reauthed"] = "reauthed"
+    expiresAt: Optional[Timestamp] = None
 
 
 class Pong(Wire):
     type: Literal["pong"] = "pong"
-    t: float
+    t: Finite
 
 
-Event = Union[DeliveryUpdate, StaffStatusUpdate, ZoneUpdate, NewCommunication]
-EVENT_TYPES = ("delivery_update", "staff_status_update", "zone_update", "new_communication")
+Event = Union[DeliveryUpdate, StaffStatusUpdate, ZoneUpdate, NewCommunication, StaffLocationUpdate]
+EVENT_TYPES = ("delivery_update", "staff_status_update", "zone_update", "new_communication", "staff_location_update")
 
 ServerMessage = Annotated[
-    Union[DeliveryUpdate, StaffStatusUpdate, ZoneUpdate, NewCommunication, Welcome, Pong],
+    Union[DeliveryUpdate, StaffStatusUpdate, ZoneUpdate, NewCommunication, StaffLocationUpdate, Welcome, Reauthed, Pong],
     Field(discriminator="type"),
 ]
 
@@ -229,11 +304,12 @@ class Auth(Wire):
     type: Literal["auth"] = "auth"
     token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
     resumeFrom: Optional[Seq] = None
+    epoch: Optional[Epoch] = None
 
 
 class Ping(Wire):
     type: Literal["ping"] = "ping"
-    t: float
+    t: Finite
 
 
 ClientMessage = Annotated[Union[Auth, Ping], Field(discriminator="type")]
@@ -244,7 +320,7 @@ ClientMessage = Annotated[Union[Auth, Ping], Field(discriminator="type")]
 
 class User(Wire):
     id: Id
-    name: str
+    name: Text
 
 
 class LoginRequest(Wire):
@@ -253,13 +329,16 @@ class LoginRequest(Wire):
 
 
 class LoginResult(Wire):
-    token: str
+    """The answer to ``POST /login`` and to ``POST /session/refresh``."""
+
+    token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
     expiresAt: Timestamp
     user: User
 
 
 class Snapshot(Wire):
     seq: Optional[Seq] = None
+    epoch: Optional[Epoch] = None
     deliveries: list[Delivery]
     staff: list[Staff]
     zones: list[Zone]
@@ -269,7 +348,7 @@ class Snapshot(Wire):
 class DeliveryPatch(Wire):
     """Body of ``PATCH /deliveries/{id}``: at least one of the two fields."""
 
-    status: Optional[DeliveryStatus] = None
+    status: Optional[Annotated[DeliveryStatus, Lax]] = None
     assignedTo: Optional[Id] = None
 
 

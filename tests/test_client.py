@@ -110,11 +110,13 @@ class Shell:
 
 def delivery(did="D-1", **fields) -> dict:
     return {"id": did, "status": "assigned", "customer": "Ada", "address": "1 Main St", "zoneId": "Z-1",
-            "assignedTo": None, "priority": "normal", "eta": None, "updatedAt": T0, **fields}
+            "assignedTo": None, "priority": "normal", "eta": None, "updatedAt": T0,
+            "pickup": None, "dropoff": None, **fields}
 
 
 def staff(sid="S-1", status="available") -> dict:
-    return {"id": sid, "name": "Bo", "role": "driver", "status": status, "zoneId": None, "lastSeenAt": T0}
+    return {"id": sid, "name": "Bo", "role": "driver", "status": status, "zoneId": None, "lastSeenAt": T0,
+            "location": None}
 
 
 def snapshot(seq=10, deliveries=None, staff_=None, zones=(), comms=()) -> dict:
@@ -640,7 +642,7 @@ class Server:
         self.deliveries = {f"D-{n}": delivery(f"D-{n}") for n in range(3)}
         self.staff = {f"S-{n}": staff(f"S-{n}") for n in range(2)}
         self.zones = {f"Z-{n}": {"id": f"Z-{n}", "name": f"Zone {n}", "status": "open", "activeDeliveries": 0,
-                                 "availableStaff": 0} for n in range(2)}
+                                 "availableStaff": 0, "area": None} for n in range(2)}
         self.comms: list[dict] = []  # newest first
         self.log: list[tuple[int, dict]] = []
         self.created = 0

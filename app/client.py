@@ -69,7 +69,7 @@ from functools import partial
 from typing import Callable, Optional, Union
 from urllib.parse import quote
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from app import backoff, connection
 from app.commands import (
@@ -87,8 +87,9 @@ from app.commands import (
 )
 from app.connection import CancelTimer, CloseSocket, Connection, Phase, StartTimer, State
 from app.frames import INVALID, PREVIEW_CHARS, Rejected, Unknown, decode, encode_auth, encode_ping
-from app.models import Communication, Delivery, Pong, Snapshot, Staff, Welcome, Zone
+from app.models import Communication, Delivery, Pong, Staff, Welcome, Zone
 from app.store import MAX_COMMUNICATIONS, MAX_HELD, Changes, Outcome, Store
+from app.sync import SNAPSHOT_TIMER, Loaded, Retrying, SnapshotLoader
 
 __all__ = [
     "Client", "OpenSocket", "CloseSocket", "SendText", "StartTimer", "CancelTimer", "HttpRequest",
@@ -97,7 +98,6 @@ __all__ = [
 ]
 
 HTTP_TIMEOUT_MS = 10_000
-SNAPSHOT_TIMER = "snapshot"
 HTTP_TIMER_PREFIX = "http:"
 RECENT_REJECTED = 10
 
@@ -172,9 +172,6 @@ Action = Union[
     Render, ShowConnection, ShowSync, Unauthorized, Log,
 ]
 
-_SNAPSHOT_JSON = TypeAdapter(Snapshot).validate_json
-_ITEM_MODELS = {"deliveries": Delivery, "staff": Staff, "zones": Zone, "communications": Communication}
-
 
 class Client:
     """See the module docstring. Not thread-safe (there are no threads in the browser)."""
@@ -219,12 +216,8 @@ class Client:
         self._changes: list[Changes] = []
         self._requests: dict[str, tuple[str, Optional[str]]] = {}  # request id -> (kind, delivery id)
         self._request_count = 0
-        self._snapshot_request: Optional[str] = None
-        self._snapshot_waiting = False  # the snapshot retry timer runs
-        self._snapshot_delays: Optional[list[int]] = None
-        self._snapshot_failures = 0
+        self._sync = SnapshotLoader(delays_factory=self._delays_factory)
         self._fetching: dict[str, str] = {}  # delivery id -> request id
-        self._sync_error: Optional[str] = None
         self._sync_shown: Optional[ShowSync] = None
         self._started = False
         self._finished = False
@@ -313,7 +306,7 @@ class Client:
         if name.startswith(HTTP_TIMER_PREFIX):
             self._http_done(name[len(HTTP_TIMER_PREFIX):], None, TIMEOUT, timer_fired=True)
         elif name == SNAPSHOT_TIMER:
-            self._snapshot_waiting = False
+            self._sync.timer_fired()
         else:
             self._conn.timer_fired(name)
         self._after()
@@ -488,7 +481,7 @@ class Client:
             "rtt_ms": self._rtt_ms,
             "ready": self.ready,
             "loading": self.store.loading,
-            "sync_error": self._sync_error,
+            "sync_error": self._sync.error,
             "queued_commands": self.commands.queued,
             "unconfirmed_commands": self.commands.unconfirmed,
             "rejected": [
@@ -530,12 +523,13 @@ class Client:
         if not self._finished:
             store = self.store
             online = self._conn.phase is Phase.OPEN
-            if store.loading and online and self._snapshot_request is None and not self._snapshot_waiting:
-                self._snapshot_request = self._http("snapshot", "GET", "/snapshot")
+            if self._sync.due(loading=store.loading, online=online):
+                self._sync.requested(self._http("snapshot", "GET", "/snapshot"))
             self.commands.settle(store)
             self.commands.set_online(online and not store.loading)
         self._pump_commands()
         self._pump_connection()
+        self._out.extend(self._sync.actions())
         self._show_sync()
 
     def _pump_commands(self) -> None:
@@ -582,7 +576,7 @@ class Client:
                 self._out.append(action)
 
     def _show_sync(self) -> None:
-        shown = ShowSync(self.ready, self.store.loading, self._sync_error)
+        shown = ShowSync(self.ready, self.store.loading, self._sync.error)
         if shown != self._sync_shown:
             self._sync_shown = shown
             self._out.append(shown)
@@ -617,74 +611,25 @@ class Client:
 
     def _forget_snapshot_request(self) -> None:
         """A new stream started: an older snapshot request or retry wait is not wanted any more."""
-        if self._snapshot_request is not None:
-            self._requests.pop(self._snapshot_request, None)
-            self._out.append(CancelTimer(HTTP_TIMER_PREFIX + self._snapshot_request))
-            self._snapshot_request = None
-        if self._snapshot_waiting:
-            self._snapshot_waiting = False
-            self._out.append(CancelTimer(SNAPSHOT_TIMER))
+        request_id = self._sync.forget()
+        if request_id is not None:
+            self._requests.pop(request_id, None)
+            self._out.append(CancelTimer(HTTP_TIMER_PREFIX + request_id))
 
     def _snapshot_answered(self, request_id: str, status: Optional[int], text: str) -> None:
-        if request_id != self._snapshot_request:
+        result = self._sync.answered(request_id, status, text)
+        if isinstance(result, Retrying):
+            self._log("=", self._sync.error)
+        if not isinstance(result, Loaded):
             return
-        self._snapshot_request = None
-        if status is None:
-            self._snapshot_failed(text)
-            return
-        if not 200 <= status < 300:
-            self._snapshot_failed(f"HTTP {status}")
-            return
-        snapshot = self._parse_snapshot(text)
-        if snapshot is None:
-            self._snapshot_failed("the answer is not a snapshot")
-            return
-        self._snapshot_delays = None
-        self._snapshot_failures = 0
-        self._sync_error = None
+        for line in result.dropped:
+            self._invalid += 1
+            self._log("=", f"dropped an invalid snapshot item in {line}")
+        snapshot = result.snapshot
         outcome = self.store.load_snapshot(snapshot)
         self.ready = True
         self._log("=", f"snapshot applied (seq {snapshot.seq}, {len(snapshot.deliveries)} deliveries)")
         self._absorb(outcome)
-
-    def _parse_snapshot(self, text: str) -> Optional[Snapshot]:
-        """The snapshot; one bad item is dropped and counted rather than losing the whole list."""
-        try:
-            return _SNAPSHOT_JSON(text)
-        except ValidationError:
-            pass
-        try:
-            data = json.loads(text)
-            seq = data.get("seq")
-            lists = {name: data[name] for name in _ITEM_MODELS}
-            if not all(isinstance(items, list) for items in lists.values()):
-                return None
-        except (ValueError, AttributeError, KeyError, TypeError):
-            return None
-        kept: dict[str, list] = {}
-        for name, model in _ITEM_MODELS.items():
-            kept[name] = []
-            for item in lists[name]:
-                try:
-                    kept[name].append(model.model_validate(item))
-                except ValidationError as exc:
-                    self._invalid += 1
-                    self._log("=", f"dropped an invalid snapshot item in {name}: {exc.errors()[0]['msg']}")
-        try:
-            return Snapshot(seq=seq, **kept)
-        except ValidationError:
-            return None
-
-    def _snapshot_failed(self, why: str) -> None:
-        if self._snapshot_delays is None:
-            self._snapshot_delays = list(self._delays_factory()) or [backoff.BASE_MS]
-        delays = self._snapshot_delays
-        delay = delays[min(self._snapshot_failures, len(delays) - 1)]
-        self._snapshot_failures += 1
-        self._sync_error = f"snapshot failed ({why}); retrying in {delay / 1000:.1f} s"
-        self._log("=", self._sync_error)
-        self._snapshot_waiting = True
-        self._out.append(StartTimer(SNAPSHOT_TIMER, delay))
 
     def _fetch(self, delivery_id: str) -> None:
         if delivery_id in self._fetching and self._fetching[delivery_id] in self._requests:
@@ -719,9 +664,7 @@ class Client:
         for request_id in self._requests:
             self._out.append(CancelTimer(HTTP_TIMER_PREFIX + request_id))
         self._requests.clear()
-        if self._snapshot_waiting:
-            self._snapshot_waiting = False
-            self._out.append(CancelTimer(SNAPSHOT_TIMER))
+        self._sync.forget()
         self.commands.set_online(False)
 
     def _log(self, direction: str, text: str) -> None:

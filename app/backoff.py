@@ -4,12 +4,15 @@
     [1000, 2000, 4000, 8000, 16000]
     >>> list(delays(base_ms=10, attempts=3, jitter=0))
     [10, 20, 40]
+    >>> slow_delay(jitter=0)
+    60000
 
 PROTOCOL.md "Reconnect policy": the delay before attempt n (n = 0, 1, ...) is
 ``base_ms * 2**n``, at most ``attempts`` times, each moved by a random jitter
 of up to +-``jitter`` (20 %) so that a thousand dashboards that lost the same
 server do not all come back in the same millisecond. When the generator is
-exhausted the caller gives up (shows itself offline).
+exhausted the caller shows itself offline and keeps trying, slowly: every
+``slow_delay()`` (60 s, with the same jitter), for as long as the page is open.
 
 As in python-websockets (``backoff()`` injected as ``reconnect_delays=``),
 whoever needs delays takes a *factory* (a zero-argument callable returning a
@@ -28,6 +31,8 @@ DelaysFactory = Callable[[], Iterable[int]]
 BASE_MS = 1000
 ATTEMPTS = 5
 JITTER = 0.2
+#: The slow tries after the schedule is exhausted: one every 60 s (+-JITTER), never ending.
+SLOW_MS = 60_000
 
 
 def delays(
@@ -44,3 +49,8 @@ def delays(
     for n in range(attempts):
         nominal = base_ms * 2**n
         yield max(0, round(nominal * (1 + jitter * (2 * rng() - 1))))
+
+
+def slow_delay(base_ms: int = SLOW_MS, jitter: float = JITTER, rng: Callable[[], float] = random.random) -> int:
+    """The wait before the next slow try, once the quick schedule is exhausted: ``base_ms`` +-``jitter``."""
+    return max(0, round(base_ms * (1 + jitter * (2 * rng() - 1))))

@@ -32,46 +32,61 @@ Rules (PROTOCOL.md 3 and "Reconnect policy"):
    the time (no timer churn per frame); the timer re-arms itself for the
    remainder when it fires early.
 6. Close 4401, or ``unauthorized()`` (a REST 401): UNAUTHORIZED, no further
-   attempt. Any other close (1000, 1006, 1008, 4400, ...) or a dead socket:
-   wait the next backoff delay, then try again; after the last delay of the
-   schedule, OFFLINE.
-7. From OFFLINE, ``retry_now()``, ``browser_online()`` and ``page_visible()``
+   attempt. Any other close (1000, 1006, 1008, 4400, ...), a dead socket or
+   ``reconnect()`` (the owner's verdict on an open socket, e.g. a resync that
+   never caught up; we close it with 4001): wait the next backoff delay, then
+   try again.
+7. Never give up: once the schedule is exhausted, OFFLINE, with a slow try
+   every ``slow_delay()`` (60 s +-20 %) for as long as the machine runs; its
+   ``StateChanged`` carries the wait as ``next_retry_ms``. A slow try that
+   fails waits another slow delay (no new burst); only a ``welcome`` resets
+   the attempt count (rule 3).
+8. From OFFLINE, ``retry_now()``, ``browser_online()`` and ``page_visible()``
    start a fresh schedule with an immediate attempt. While WAITING,
    ``retry_now()`` and ``browser_online()`` do the same (the user or the
    network says "now"); ``page_visible()`` does not (the timer is due anyway).
-8. ``stop()`` (logout) closes everything; STOPPED and UNAUTHORIZED are final:
-   make a new ``Connection`` to start again.
-9. Any (phase, input) pair not in ``TRANSITIONS`` is ignored.
+9. ``stop()`` (logout) closes everything; STOPPED is final. UNAUTHORIZED
+   waits for ``signed_in()`` (a new token): a fresh schedule, at once.
+10. Any (phase, input) pair not in ``TRANSITIONS`` is ignored.
 
 Public states (``State``, what ``[data-state]`` shows): CONNECTING is a first
-attempt (attempt 0), RECONNECTING is waiting for, or making, attempt n >= 1.
+attempt (attempt 0), RECONNECTING is waiting for, or making, attempt n >= 1
+(a slow try shows as RECONNECTING, attempt n of n, trying now). SYNCING is
+never this machine's: the client shows it instead of OPEN while its store
+is not in sync (``app.client``).
 
 Transitions (``TRANSITIONS`` is this table as data; a test checks every row):
 
-==========  ==============  ======================================  =================================
-phase       input           next phase                              actions
-==========  ==============  ======================================  =================================
-IDLE        start           OPENING                                 OpenSocket, StartTimer(dead)
-OPENING     socket_opened   HANDSHAKE                               SendAuth
-OPENING     socket_closed   WAITING | OFFLINE | UNAUTHORIZED(4401)  CancelTimer(dead), StartTimer(retry)
-OPENING     timer dead      OPENING (re-arm) | WAITING | OFFLINE    CloseSocket(4000), StartTimer(retry)
-HANDSHAKE   welcome         OPEN                                    StartTimer(ping); attempt := 0
-HANDSHAKE   frame           HANDSHAKE                               (nothing: only the welcome counts)
-HANDSHAKE   socket_closed   WAITING | OFFLINE | UNAUTHORIZED(4401)  as OPENING
-HANDSHAKE   timer dead      HANDSHAKE | WAITING | OFFLINE           as OPENING
-OPEN        frame           OPEN                                    (note the time)
-OPEN        timer ping      OPEN                                    SendPing, StartTimer(ping)
-OPEN        socket_closed   WAITING | OFFLINE | UNAUTHORIZED(4401)  CancelTimer(ping, dead), ...
-OPEN        timer dead      OPEN | WAITING | OFFLINE                CloseSocket(4000), ...
-WAITING     timer retry     OPENING                                 OpenSocket, StartTimer(dead)
-WAITING     retry_now       OPENING (fresh schedule)                CancelTimer(retry), OpenSocket
-WAITING     online          OPENING (fresh schedule)                CancelTimer(retry), OpenSocket
-OFFLINE     retry_now       OPENING (fresh schedule)                OpenSocket, StartTimer(dead)
-OFFLINE     online          OPENING (fresh schedule)                OpenSocket, StartTimer(dead)
-OFFLINE     visible         OPENING (fresh schedule)                OpenSocket, StartTimer(dead)
-any but U,S unauthorized    UNAUTHORIZED                            CloseSocket(1000) if a socket
-any but S   stop            STOPPED                                 CloseSocket(1000) if a socket
-==========  ==============  ======================================  =================================
+============  ==============  ======================================  =================================
+phase         input           next phase                              actions
+============  ==============  ======================================  =================================
+IDLE          start           OPENING                                 OpenSocket, StartTimer(dead)
+OPENING       socket_opened   HANDSHAKE                               SendAuth
+OPENING       socket_closed   WAITING | OFFLINE | UNAUTHORIZED(4401)  CancelTimer(dead), StartTimer(retry)
+OPENING       timer dead      OPENING (re-arm) | WAITING | OFFLINE    CloseSocket(4000), StartTimer(retry)
+HANDSHAKE     welcome         OPEN                                    StartTimer(ping); attempt := 0
+HANDSHAKE     frame           HANDSHAKE                               (nothing: only the welcome counts)
+HANDSHAKE     socket_closed   WAITING | OFFLINE | UNAUTHORIZED(4401)  as OPENING
+HANDSHAKE     timer dead      HANDSHAKE | WAITING | OFFLINE           as OPENING
+OPEN          frame           OPEN                                    (note the time)
+OPEN          timer ping      OPEN                                    SendPing, StartTimer(ping)
+OPEN          socket_closed   WAITING | OFFLINE | UNAUTHORIZED(4401)  CancelTimer(ping, dead), ...
+OPEN          timer dead      OPEN | WAITING | OFFLINE                CloseSocket(4000), ...
+OPEN          reconnect       WAITING | OFFLINE                       CloseSocket(4001), CancelTimer(ping, dead), ...
+WAITING       timer retry     OPENING                                 OpenSocket, StartTimer(dead)
+WAITING       retry_now       OPENING (fresh schedule)                CancelTimer(retry), OpenSocket
+WAITING       online          OPENING (fresh schedule)                CancelTimer(retry), OpenSocket
+OFFLINE       timer retry     OPENING (a slow try: attempt kept)      OpenSocket, StartTimer(dead)
+OFFLINE       retry_now       OPENING (fresh schedule)                CancelTimer(retry), OpenSocket
+OFFLINE       online          OPENING (fresh schedule)                CancelTimer(retry), OpenSocket
+OFFLINE       visible         OPENING (fresh schedule)                CancelTimer(retry), OpenSocket
+UNAUTHORIZED  signed_in       OPENING (fresh schedule)                OpenSocket, StartTimer(dead)
+any but U,S   unauthorized    UNAUTHORIZED                            CloseSocket(1000) if a socket
+any but S     stop            STOPPED                                 CloseSocket(1000) if a socket
+============  ==============  ======================================  =================================
+
+"... | OFFLINE" above means: the schedule is exhausted, so OFFLINE with
+StartTimer(retry, slow delay) instead of WAITING with the next quick delay.
 
 Every transition that changes what the UI shows emits ``StateChanged``.
 """
@@ -95,6 +110,7 @@ TIMERS = (PING, DEAD, RETRY)
 CLOSE_UNAUTHORIZED = 4401  # from the server: bad or expired token
 CLOSE_NORMAL = 1000  # ours: stop() and unauthorized()
 CLOSE_DEAD = 4000  # ours: nothing heard for dead_after_ms
+CLOSE_RESYNC = 4001  # ours: reconnect() (the snapshot never caught up with the stream)
 
 PING_INTERVAL_MS = 15_000
 DEAD_AFTER_MS = 35_000
@@ -105,6 +121,8 @@ class State(StrEnum):
 
     IDLE = "idle"
     CONNECTING = "connecting"
+    #: The socket is open but the data is not in sync yet (composed by the client, never by ``Connection``).
+    SYNCING = "syncing"
     OPEN = "open"
     RECONNECTING = "reconnecting"
     OFFLINE = "offline"
@@ -120,7 +138,7 @@ class Phase(StrEnum):
     HANDSHAKE = "handshake"  # auth sent, waiting for welcome
     OPEN = "open"
     WAITING = "waiting"  # no socket, retry timer running
-    OFFLINE = "offline"  # no socket, no timer: schedule exhausted
+    OFFLINE = "offline"  # no socket, schedule exhausted: the slow retry timer runs
     UNAUTHORIZED = "unauthorized"
     STOPPED = "stopped"
 
@@ -137,6 +155,8 @@ class Input(StrEnum):
     RETRY_NOW = "retry_now"
     ONLINE = "online"
     VISIBLE = "visible"
+    RECONNECT = "reconnect"
+    SIGNED_IN = "signed_in"
     UNAUTHORIZED = "unauthorized"
     STOP = "stop"
 
@@ -212,12 +232,15 @@ TRANSITIONS: dict[tuple[Phase, Input], tuple[str, frozenset[Phase]]] = {
     (_P.OPEN, _I.PING_TIMER): ("_ping", frozenset({_P.OPEN})),
     (_P.OPEN, _I.SOCKET_CLOSED): ("_lost", _LOSS),
     (_P.OPEN, _I.DEAD_TIMER): ("_check_dead", _LOSS | {_P.OPEN}),
+    (_P.OPEN, _I.RECONNECT): ("_drop", frozenset({_P.WAITING, _P.OFFLINE})),
     (_P.WAITING, _I.RETRY_TIMER): ("_open", frozenset({_P.OPENING})),
     (_P.WAITING, _I.RETRY_NOW): ("_open_fresh", frozenset({_P.OPENING})),
     (_P.WAITING, _I.ONLINE): ("_open_fresh", frozenset({_P.OPENING})),
+    (_P.OFFLINE, _I.RETRY_TIMER): ("_open", frozenset({_P.OPENING})),
     (_P.OFFLINE, _I.RETRY_NOW): ("_open_fresh", frozenset({_P.OPENING})),
     (_P.OFFLINE, _I.ONLINE): ("_open_fresh", frozenset({_P.OPENING})),
     (_P.OFFLINE, _I.VISIBLE): ("_open_fresh", frozenset({_P.OPENING})),
+    (_P.UNAUTHORIZED, _I.SIGNED_IN): ("_open_fresh", frozenset({_P.OPENING})),
 }
 for _phase in Phase:
     if _phase not in (_P.UNAUTHORIZED, _P.STOPPED):
@@ -235,11 +258,13 @@ class Connection:
         *,
         clock: Callable[[], float] = lambda: time.monotonic() * 1000,
         delays_factory: backoff.DelaysFactory = backoff.delays,
+        slow_delay: Callable[[], int] = backoff.slow_delay,
         ping_interval_ms: int = PING_INTERVAL_MS,
         dead_after_ms: int = DEAD_AFTER_MS,
     ) -> None:
         self._clock = clock
         self._delays_factory = delays_factory
+        self._slow_delay = slow_delay
         self.ping_interval_ms = ping_interval_ms
         self.dead_after_ms = dead_after_ms
         self.phase = Phase.IDLE
@@ -290,9 +315,17 @@ class Connection:
     def page_visible(self) -> None:
         self._input(Input.VISIBLE)
 
+    def reconnect(self, reason: str) -> None:
+        """Close the open socket (4001, ``reason``) and connect again with backoff: the owner gave up on it."""
+        self._input(Input.RECONNECT, reason)
+
     def unauthorized(self) -> None:
         """The token was refused elsewhere (a REST 401): stop for good, as after close 4401."""
         self._input(Input.UNAUTHORIZED)
+
+    def signed_in(self) -> None:
+        """After UNAUTHORIZED: a new token is there (the owner sends it with the next ``SendAuth``)."""
+        self._input(Input.SIGNED_IN)
 
     def stop(self) -> None:
         self._input(Input.STOP)
@@ -326,7 +359,7 @@ class Connection:
         if row is None:
             return  # rule 9
         handler, allowed = row
-        if event is Input.SOCKET_CLOSED:
+        if event in (Input.SOCKET_CLOSED, Input.RECONNECT):
             getattr(self, handler)(arg)
         else:
             getattr(self, handler)()
@@ -374,6 +407,11 @@ class Connection:
         self.last_close_code = CLOSE_DEAD
         self._lost(None)
 
+    def _drop(self, reason: str) -> None:
+        self._emit(CloseSocket(CLOSE_RESYNC, reason))
+        self.last_close_code = CLOSE_RESYNC
+        self._lost(None)
+
     def _lost(self, code: Optional[int]) -> None:
         self._cancel_timer(PING)
         self._cancel_timer(DEAD)
@@ -381,9 +419,11 @@ class Connection:
             self.phase = Phase.UNAUTHORIZED
             self._next_retry_ms = None
             return
-        if self.attempt >= len(self._delays):
+        if self.attempt >= len(self._delays):  # rule 7: slow tries, for ever
+            delay = int(self._slow_delay())
+            self._next_retry_ms = delay
+            self._start_timer(RETRY, delay)
             self.phase = Phase.OFFLINE
-            self._next_retry_ms = None
             return
         delay = self._delays[self.attempt]
         self.attempt += 1

@@ -5,7 +5,7 @@ from functools import partial
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.backoff import delays
+from app.backoff import delays, slow_delay
 
 
 def test_schedule_without_jitter_is_the_seeds():
@@ -46,3 +46,10 @@ def test_jitter_spreads_clients_apart():
     rng = random.Random(1)
     firsts = {next(delays(rng=rng.random)) for _ in range(50)}
     assert len(firsts) > 10
+
+
+def test_the_slow_try_is_a_minute_plus_minus_20_percent():
+    assert slow_delay(rng=lambda: 0.5) == 60_000
+    assert slow_delay(rng=lambda: 0.0) == 48_000
+    assert slow_delay(rng=lambda: 1.0) == 72_000
+    assert slow_delay(base_ms=100, jitter=0) == 100

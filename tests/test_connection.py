@@ -1,4 +1,4 @@
-"""app/connection.py: every transition of the table, the backoff, heartbeat, dead socket, 4401, one socket."""
+"""app/connection.py: every transition of the table, the backoff, slow retries, heartbeat, dead socket, 4401."""
 
 from functools import partial
 
@@ -10,6 +10,7 @@ from app.backoff import delays
 from app.connection import (
     CLOSE_DEAD,
     CLOSE_NORMAL,
+    CLOSE_RESYNC,
     DEAD,
     PING,
     RETRY,
@@ -36,8 +37,11 @@ class Clock:
         return self.now
 
 
+SLOW = 60_000
+
+
 def make(schedule=(1000, 2000, 4000, 8000, 16000), clock=None) -> Connection:
-    return Connection(clock=clock or Clock(), delays_factory=lambda: list(schedule))
+    return Connection(clock=clock or Clock(), delays_factory=lambda: list(schedule), slow_delay=lambda: SLOW)
 
 
 def names(actions) -> list[str]:
@@ -69,6 +73,8 @@ INPUTS = {
     "retry_now": lambda c: c.retry_now(),
     "online": lambda c: c.browser_online(),
     "visible": lambda c: c.page_visible(),
+    "reconnect": lambda c: c.reconnect("the snapshot stays behind"),
+    "signed_in": lambda c: c.signed_in(),
     "unauthorized": lambda c: c.unauthorized(),
     "stop": lambda c: c.stop(),
 }
@@ -103,15 +109,19 @@ TABLE = [
     (Phase.OPEN, "close1006", Phase.WAITING, ["CancelTimer", "CancelTimer", "StartTimer", "StateChanged"]),
     (Phase.OPEN, "close4401", Phase.UNAUTHORIZED, ["CancelTimer", "CancelTimer", "StateChanged"]),
     (Phase.OPEN, "dead", Phase.WAITING, ["CloseSocket", "CancelTimer", "StartTimer", "StateChanged"]),
+    (Phase.OPEN, "reconnect", Phase.WAITING,
+     ["CloseSocket", "CancelTimer", "CancelTimer", "StartTimer", "StateChanged"]),
+    (Phase.HANDSHAKE, "reconnect", Phase.HANDSHAKE, []),
     (Phase.WAITING, "retry", Phase.OPENING, ["OpenSocket", "StartTimer", "StateChanged"]),
     (Phase.WAITING, "retry_now", Phase.OPENING, ["CancelTimer", "OpenSocket", "StartTimer", "StateChanged"]),
     (Phase.WAITING, "online", Phase.OPENING, ["CancelTimer", "OpenSocket", "StartTimer", "StateChanged"]),
     (Phase.WAITING, "visible", Phase.WAITING, []),
     (Phase.WAITING, "close1006", Phase.WAITING, []),  # a stale close from the socket we dropped
-    (Phase.OFFLINE, "retry_now", Phase.OPENING, ["OpenSocket", "StartTimer", "StateChanged"]),
-    (Phase.OFFLINE, "online", Phase.OPENING, ["OpenSocket", "StartTimer", "StateChanged"]),
-    (Phase.OFFLINE, "visible", Phase.OPENING, ["OpenSocket", "StartTimer", "StateChanged"]),
-    (Phase.OFFLINE, "retry", Phase.OFFLINE, []),
+    (Phase.OFFLINE, "retry_now", Phase.OPENING, ["CancelTimer", "OpenSocket", "StartTimer", "StateChanged"]),
+    (Phase.OFFLINE, "online", Phase.OPENING, ["CancelTimer", "OpenSocket", "StartTimer", "StateChanged"]),
+    (Phase.OFFLINE, "visible", Phase.OPENING, ["CancelTimer", "OpenSocket", "StartTimer", "StateChanged"]),
+    (Phase.OFFLINE, "retry", Phase.OPENING, ["OpenSocket", "StartTimer", "StateChanged"]),  # a slow try
+    (Phase.OFFLINE, "close1006", Phase.OFFLINE, []),
     (Phase.IDLE, "unauthorized", Phase.UNAUTHORIZED, ["StateChanged"]),
     (Phase.OPENING, "unauthorized", Phase.UNAUTHORIZED, ["CloseSocket", "CancelTimer", "StateChanged"]),
     (Phase.OPEN, "unauthorized", Phase.UNAUTHORIZED,
@@ -121,10 +131,13 @@ TABLE = [
     (Phase.HANDSHAKE, "stop", Phase.STOPPED, ["CloseSocket", "CancelTimer", "StateChanged"]),
     (Phase.OPEN, "stop", Phase.STOPPED, ["CloseSocket", "CancelTimer", "CancelTimer", "StateChanged"]),
     (Phase.WAITING, "stop", Phase.STOPPED, ["CancelTimer", "StateChanged"]),
-    (Phase.OFFLINE, "stop", Phase.STOPPED, ["StateChanged"]),
+    (Phase.OFFLINE, "stop", Phase.STOPPED, ["CancelTimer", "StateChanged"]),
+    (Phase.OFFLINE, "unauthorized", Phase.UNAUTHORIZED, ["CancelTimer", "StateChanged"]),
     (Phase.UNAUTHORIZED, "stop", Phase.STOPPED, ["StateChanged"]),
     (Phase.UNAUTHORIZED, "retry_now", Phase.UNAUTHORIZED, []),
     (Phase.UNAUTHORIZED, "online", Phase.UNAUTHORIZED, []),
+    (Phase.UNAUTHORIZED, "signed_in", Phase.OPENING, ["OpenSocket", "StartTimer", "StateChanged"]),
+    (Phase.OPEN, "signed_in", Phase.OPEN, []),
     (Phase.STOPPED, "start", Phase.STOPPED, []),
     (Phase.STOPPED, "retry_now", Phase.STOPPED, []),
 ]
@@ -171,7 +184,7 @@ def test_auth_is_the_first_thing_sent_after_open():
 
 
 def test_backoff_schedule_is_1_2_4_8_16_seconds_then_offline():
-    conn = Connection(clock=Clock(), delays_factory=partial(delays, jitter=0))
+    conn = Connection(clock=Clock(), delays_factory=partial(delays, jitter=0), slow_delay=lambda: SLOW)
     conn.start()
     conn.actions()
     retries, shown = [], []
@@ -188,9 +201,43 @@ def test_backoff_schedule_is_1_2_4_8_16_seconds_then_offline():
     ]
     conn.socket_closed(1006)  # the fifth attempt failed too
     assert conn.state is State.OFFLINE
-    assert conn.actions()[-1] == StateChanged(State.OFFLINE, 5, 5, None)
+    assert conn.actions()[-2:] == [StartTimer(RETRY, SLOW), StateChanged(State.OFFLINE, 5, 5, SLOW)]
+
+
+def test_offline_keeps_trying_every_minute_and_a_failed_slow_try_waits_another_minute():
+    conn = at(Phase.OFFLINE, schedule=(1000, 2000))
+    for _ in range(3):
+        conn.timer_fired(RETRY)  # the slow try
+        actions = conn.actions()
+        assert names(actions)[0] == "OpenSocket"
+        assert actions[-1] == StateChanged(State.RECONNECTING, 2, 2, None)  # "trying now"
+        conn.socket_opened()
+        conn.socket_closed(1006)
+        actions = conn.actions()
+        assert [a.ms for a in actions if isinstance(a, StartTimer)] == [SLOW]  # no new burst
+        assert actions[-1] == StateChanged(State.OFFLINE, 2, 2, SLOW)
+
+
+def test_slow_delays_come_from_the_injected_source_each_time():
+    waits = iter([50_000, 70_000, 61_000])
+    conn = Connection(clock=Clock(), delays_factory=lambda: [], slow_delay=lambda: next(waits))
+    conn.start()
+    conn.socket_closed(1006)  # an empty schedule: straight to the slow tries
+    assert StartTimer(RETRY, 50_000) in conn.actions() and conn.state is State.OFFLINE
     conn.timer_fired(RETRY)
-    assert conn.actions() == []  # no sixth attempt
+    conn.socket_closed(1006)
+    assert StartTimer(RETRY, 70_000) in conn.actions()
+
+
+def test_a_welcome_ends_the_slow_phase():
+    conn = at(Phase.OFFLINE, schedule=(1000, 2000))
+    conn.timer_fired(RETRY)
+    conn.socket_opened()
+    conn.welcome_received(resumed=True)
+    assert conn.state is State.OPEN and conn.attempt == 0
+    assert conn.actions()[-1] == StateChanged(State.OPEN, 0, 2, None)
+    conn.socket_closed(1006)
+    assert StartTimer(RETRY, 1000) in conn.actions()  # a fresh quick schedule
 
 
 def test_jittered_delays_come_from_the_injected_factory():
@@ -224,13 +271,15 @@ def test_server_that_accepts_then_closes_ends_offline_not_in_a_loop():
     conn = make(schedule=(1, 1, 1, 1, 1))
     conn.start()
     conn.actions()
-    opens = 1
+    waits = []
     for _ in range(10):
         conn.socket_opened()
         conn.socket_closed(4400)
+        waits += [a.ms for a in conn.actions() if isinstance(a, StartTimer) and a.name == RETRY]
         conn.timer_fired(RETRY)
-        opens += names(conn.actions()).count("OpenSocket")
-    assert conn.state is State.OFFLINE and opens == 6  # the first try and five retries
+        conn.actions()
+    assert waits == [1] * 5 + [SLOW] * 5  # five quick retries, then one try a minute: never a tight loop
+    assert conn.attempt == 5
 
 
 @pytest.mark.parametrize("code", [1000, 1001, 1006, 1008, 1011, 4400, 4000, 4999])
@@ -329,10 +378,25 @@ def test_offline_retry_now_starts_a_fresh_schedule_immediately():
     conn = at(Phase.OFFLINE, schedule=(1000, 2000))
     conn.retry_now()
     actions = conn.actions()
-    assert actions[0] == OpenSocket()
+    assert actions[:2] == [CancelTimer(RETRY), OpenSocket()]  # the slow try's timer goes
     assert actions[-1] == StateChanged(State.CONNECTING, 0, 2, None)
     conn.socket_closed(1006)
     assert StartTimer(RETRY, 1000) in conn.actions()
+
+
+def test_reconnect_closes_the_open_socket_with_4001_and_retries_with_backoff():
+    conn = at(Phase.OPEN)
+    conn.reconnect("the snapshot stays behind")
+    actions = conn.actions()
+    assert actions[0] == CloseSocket(CLOSE_RESYNC, "the snapshot stays behind")
+    assert StartTimer(RETRY, 1000) in actions and conn.state is State.RECONNECTING
+    assert conn.last_close_code == CLOSE_RESYNC and not conn.has_socket
+
+
+def test_signed_in_after_4401_connects_again_with_a_fresh_schedule():
+    conn = at(Phase.UNAUTHORIZED, schedule=(1000, 2000))
+    conn.signed_in()
+    assert names(conn.actions())[0] == "OpenSocket" and conn.state is State.CONNECTING and conn.attempt == 0
 
 
 def test_browser_online_while_waiting_retries_at_once():
@@ -383,7 +447,8 @@ def test_timers_that_are_not_its_own_are_ignored():
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["start", "socket_opened", "welcome", "frame", "close", "close4401", "ping",
-                                 "dead", "retry", "retry_now", "online", "visible", "tick"]), max_size=60))
+                                 "dead", "retry", "retry_now", "online", "visible", "reconnect", "signed_in",
+                                 "tick"]), max_size=60))
 def test_never_two_sockets(steps):
     """Driven like a browser would (events only for a socket that exists), OpenSocket never doubles up."""
     clock = Clock()

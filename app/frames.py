@@ -18,9 +18,12 @@ Rules (PROTOCOL.md 4, "Invalid input"):
 4. A well-formed object whose ``type`` is a string we do not know is
    ``Unknown``: a newer server may send new event kinds, and an old client
    must ignore them, not count them as errors.
-5. Everything else that is wrong (not JSON, not an object, a missing or
-   mistyped field, an unknown enum value, an id over 64 characters, a body
-   over 2000 characters, a text that is not valid Unicode) is ``Rejected``
+5. Everything else that is wrong (not JSON, not an object, nested deeper
+   than the parser allows, a missing or mistyped field, a value of the wrong
+   JSON type such as ``"7"`` for a number or ``"yes"`` for a boolean, NaN or
+   Infinity, a seq of 2**53 or more, a lat outside [-90, 90], an unknown
+   enum value, an id over 64 characters, a text over 1000 (a body over
+   2000), a text that is not valid Unicode) is ``Rejected``
    with a short ``reason`` code, a one-line ``detail`` and a ``preview`` of
    the first 120 characters, for the diagnostics panel. Text stays data: the
    preview is never markup, and no field is ever unescaped or interpreted.
@@ -42,7 +45,9 @@ from app.models import (
     DeliveryUpdate,
     NewCommunication,
     Pong,
+    Reauthed,
     ServerMessage,
+    StaffLocationUpdate,
     StaffStatusUpdate,
     Welcome,
     ZoneUpdate,
@@ -52,7 +57,9 @@ from app.models import (
 PREVIEW_CHARS = 120
 
 #: What ``decode`` returns for a frame it understood.
-Message = Union[DeliveryUpdate, StaffStatusUpdate, ZoneUpdate, NewCommunication, Welcome, Pong]
+Message = Union[
+    DeliveryUpdate, StaffStatusUpdate, ZoneUpdate, NewCommunication, StaffLocationUpdate, Welcome, Reauthed, Pong,
+]
 
 # Built once at import: building a validator is the slow part, using it is fast.
 _validate = TypeAdapter(ServerMessage).validate_json
@@ -133,9 +140,11 @@ def _preview(text: object) -> str:
     return text[:PREVIEW_CHARS].encode("utf-8", "replace").decode("utf-8")
 
 
-def encode_auth(token: str, resume_from: Optional[int]) -> str:
-    """The first frame on every socket (PROTOCOL.md 3.1). ``resume_from``: the last applied seq, or None."""
-    return json.dumps({"type": "auth", "token": token, "resumeFrom": resume_from}, separators=(",", ":"))
+def encode_auth(token: str, resume_from: Optional[int], epoch: Optional[str] = None) -> str:
+    """The first frame on every socket (PROTOCOL.md 3.1): ``resume_from``, the last applied seq, and
+    ``epoch``, the history it belongs to (each None when there is none)."""
+    frame = {"type": "auth", "token": token, "resumeFrom": resume_from, "epoch": epoch}
+    return json.dumps(frame, separators=(",", ":"))
 
 
 def encode_ping(t: float) -> str:

@@ -28,7 +28,10 @@ Rules (PROTOCOL.md 4):
 3. ``load_snapshot`` replaces everything, then applies the held events with
    a seq above the snapshot's, in seq order; a gap among them starts rule 2
    again. ``begin_resync`` is for a new event stream (a welcome with
-   ``resumed: false``): it forgets what was held from the old stream.
+   ``resumed: false``): it forgets what was held from the old stream;
+   ``drop_held`` does the same for a stream that resumes (the server sends
+   those events again). ``first_held_seq`` tells the owner whether a
+   snapshot covers what is held (its seq must be at least that minus one).
 4. ``delivery_update`` for an unknown id: if ``changes`` is a whole delivery,
    insert it; otherwise remember the changes and ask the owner to fetch it
    (``Outcome.fetch``). ``upsert_delivery`` with the answer inserts it and
@@ -47,6 +50,12 @@ Rules (PROTOCOL.md 4):
 8. Communications are kept newest first, at most ``max_communications``; an
    evicted id appears in ``Changes.communications`` like a new one: a view
    that finds an id of ``Changes`` missing from the store removes its row.
+9. Epochs (PROTOCOL.md 3.2): ``epoch`` names the history ``last_seq``
+   belongs to (None from a version-1 backend); ``load_snapshot`` sets both.
+   ``forget_position`` drops them when the server's history started again,
+   so that no seq of one history is ever compared with another's.
+10. ``staff_location_update`` sets the staff member's ``location``; for an
+   unknown staff member it is handled like rule 5.
 """
 
 from __future__ import annotations
@@ -67,6 +76,7 @@ from app.models import (
     NewCommunication,
     Snapshot,
     Staff,
+    StaffLocationUpdate,
     StaffStatusUpdate,
     Zone,
     ZoneUpdate,
@@ -216,6 +226,8 @@ class Store:
         self._communications: dict[str, Communication] = {}
         #: The seq of the last applied event or snapshot; None before the first, or with no seq support.
         self.last_seq: Optional[int] = None
+        #: The history ``last_seq`` belongs to (rule 9); None from a version-1 backend.
+        self.epoch: Optional[str] = None
         #: True until the first snapshot, and while a resync is under way: events are held.
         self.loading = True
         #: True once a snapshot was loaded.
@@ -238,6 +250,11 @@ class Store:
     @property
     def held(self) -> int:
         return len(self._held)
+
+    @property
+    def first_held_seq(self) -> Optional[int]:
+        """The lowest seq held (None: nothing held, or no seq): a snapshot covers it from that minus one."""
+        return min((e.seq for e in self._held if e.seq is not None), default=None)
 
     @property
     def awaiting(self) -> frozenset[str]:
@@ -317,6 +334,12 @@ class Store:
             else:
                 self.zones[event.zoneId] = _merged(current, event.changes)
             return Changes(zones=frozenset({event.zoneId}), event_types=frozenset({kind})), (), False
+        if isinstance(event, StaffLocationUpdate):
+            current = self.staff.get(event.staffId)
+            if current is None:
+                return self._orphan(STAFF, event.staffId, kind)
+            self.staff[event.staffId] = current.model_copy(update={"location": event.location})
+            return Changes(staff=frozenset({event.staffId}), event_types=frozenset({kind})), (), False
         if isinstance(event, NewCommunication):
             return Changes(communications=self._add_communication(event.communication),
                            event_types=frozenset({kind})), (), False
@@ -345,6 +368,15 @@ class Store:
         self._held.clear()
         self._start_loading()
 
+    def drop_held(self) -> None:
+        """The stream resumes on a new socket: the server sends again what was held from the old one."""
+        self._held.clear()
+
+    def forget_position(self) -> None:
+        """The server's history started again (a new epoch): our seq means nothing in it (rule 9)."""
+        self.last_seq = None
+        self.epoch = None
+
     def _resync(self) -> Outcome:
         self._start_loading()
         return Outcome(resync=True)
@@ -360,14 +392,18 @@ class Store:
             self.counters.held_dropped += 1
         self._held.append(event)
 
-    def load_snapshot(self, snapshot: Snapshot) -> Outcome:
-        """Replace everything with ``snapshot``, then apply the held events it does not contain (rule 3)."""
+    def load_snapshot(self, snapshot: Snapshot, epoch: Optional[str] = None) -> Outcome:
+        """Replace everything with ``snapshot``, then apply the held events it does not contain (rule 3).
+
+        ``epoch``: the stream's, for a snapshot that does not name its own.
+        """
         self.deliveries = {d.id: d for d in snapshot.deliveries}
         self.staff = {s.id: s for s in snapshot.staff}
         self.zones = {z.id: z for z in snapshot.zones}
         newest_first = sorted(snapshot.communications, key=_sent_at, reverse=True)[: self.max_communications]
         self._communications = {c.id: c for c in reversed(newest_first)}
         self.last_seq = snapshot.seq
+        self.epoch = snapshot.epoch if snapshot.epoch is not None else epoch
         self.loading = False
         self.loaded = True
         self._awaiting.clear()

@@ -17,7 +17,18 @@ from app.frames import (
     encode_auth,
     encode_ping,
 )
-from app.models import MAX_FRAME_BYTES, DeliveryUpdate, NewCommunication, Pong, StaffStatusUpdate, Welcome, ZoneUpdate
+from app.models import (
+    MAX_FRAME_BYTES,
+    Auth,
+    DeliveryUpdate,
+    NewCommunication,
+    Pong,
+    Reauthed,
+    StaffLocationUpdate,
+    StaffStatusUpdate,
+    Welcome,
+    ZoneUpdate,
+)
 
 COMM = {
     "id": "C-88", "from": "S-07", "to": "coordinators", "deliveryId": "D-1042",
@@ -160,10 +171,70 @@ def test_decode_of_a_non_string_does_not_raise():
     assert decode(b'{"type":"pong","t":1}').reason == INVALID  # type: ignore[arg-type]
 
 
-def test_encode_auth_carries_token_and_resume_point():
-    assert json.loads(encode_auth("tok", 41)) == {"type": "auth", "token": "tok", "resumeFrom": 41}
-    assert json.loads(encode_auth("tok", None))["resumeFrom"] is None
+def test_encode_auth_carries_token_resume_point_and_epoch():
+    assert json.loads(encode_auth("tok", 41, "e-7")) == {"type": "auth", "token": "tok", "resumeFrom": 41,
+                                                        "epoch": "e-7"}
+    first = json.loads(encode_auth("tok", None))
+    assert first["resumeFrom"] is None and first["epoch"] is None
+    assert Auth.model_validate_json(encode_auth("tok", 41, "e-7")).epoch == "e-7"  # the stub's own schema
 
 
 def test_encode_ping_carries_the_time_to_echo():
     assert json.loads(encode_ping(1234.5)) == {"type": "ping", "t": 1234.5}
+
+
+# --- PROTOCOL v2: the new frames, strict values ---------------------------------------------------
+
+LOCATION = {"lat": 52.5201, "lon": 13.4049, "heading": 90, "speed": 8.3, "at": "2026-11-26T13:58:02Z"}
+
+
+def test_the_v2_frames_decode_to_their_models():
+    located = decode(frame(type="staff_location_update", seq=105, staffId="S-07", location=LOCATION))
+    assert isinstance(located, StaffLocationUpdate) and located.location.lat == 52.5201
+    assert decode(frame(type="reauthed", expiresAt="2026-11-26T20:00:00Z")) == Reauthed(
+        expiresAt="2026-11-26T20:00:00Z")
+    assert decode(frame(type="welcome", seq=5, epoch="e-2", resumed=False)).epoch == "e-2"
+
+
+def _deep(depth: int) -> str:
+    return '{"type": "delivery_update", "seq": 1, "deliveryId": "D-1", "changes": ' + "[" * depth + "]" * depth + "}"
+
+
+STRICT_CASES = {
+    "seq as a string": frame(type="staff_status_update", seq="7", staffId="S-1", status="on_break"),
+    "resumed as a string": frame(type="welcome", seq=7, resumed="yes"),
+    "resumed as a number": frame(type="welcome", seq=7, resumed=1),
+    "seq as a float": frame(type="staff_status_update", seq=7.0, staffId="S-1", status="on_break"),
+    "NaN in a pong": '{"type": "pong", "t": NaN}',
+    "Infinity in a pong": '{"type": "pong", "t": Infinity}',
+    "-Infinity in a location": frame(type="staff_location_update", seq=1, staffId="S-1",
+                                     location={**LOCATION, "lat": 0}).replace('"lat": 0', '"lat": -Infinity'),
+    "NaN in a seq": '{"type": "welcome", "seq": NaN, "resumed": true}',
+    "NaN in a count": frame(type="zone_update", seq=1, zoneId="Z-1",
+                            changes={"activeDeliveries": 0}).replace(": 0}", ": NaN}"),
+    "seq of 2**53": frame(type="staff_status_update", seq=2**53, staffId="S-1", status="on_break"),
+    "negative seq": frame(type="staff_status_update", seq=-1, staffId="S-1", status="on_break"),
+    "lat of 91": frame(type="staff_location_update", seq=1, staffId="S-1", location={**LOCATION, "lat": 91}),
+    "lon of -180.5": frame(type="staff_location_update", seq=1, staffId="S-1", location={**LOCATION, "lon": -180.5}),
+    "1001-character zone name": frame(type="zone_update", seq=1, zoneId="Z-1", changes={"name": "n" * 1001}),
+    "1001-character customer": frame(type="delivery_update", seq=1, deliveryId="D-1",
+                                     changes={"customer": "c" * 1001}),
+    "epoch of 65 characters": frame(type="welcome", seq=1, epoch="e" * 65, resumed=False),
+    "10,000-deep nesting": _deep(10_000),
+    "10,000-deep nesting at the top": "[" * 10_000 + "]" * 10_000,
+}
+
+
+@pytest.mark.parametrize("text", list(STRICT_CASES.values()), ids=list(STRICT_CASES))
+def test_values_outside_the_protocol_limits_are_rejected_never_coerced(text):
+    result = decode(text)
+    assert isinstance(result, Rejected), result
+    assert result.reason in (INVALID, NOT_JSON) and result.detail
+
+
+def test_the_limits_themselves_are_accepted():
+    assert decode(frame(type="staff_status_update", seq=2**53 - 1, staffId="S-1", status="on_break")).seq == 2**53 - 1
+    edge = decode(frame(type="staff_location_update", seq=0, staffId="S-1", location={**LOCATION, "lat": -90,
+                                                                                      "lon": 180}))
+    assert (edge.location.lat, edge.location.lon) == (-90, 180)
+    assert decode(frame(type="zone_update", seq=1, zoneId="Z-1", changes={"name": "n" * 1000})).changes.name

@@ -7,6 +7,7 @@ from app.models import (
     NewCommunication,
     Snapshot,
     Staff,
+    StaffLocationUpdate,
     StaffStatusUpdate,
     Zone,
     ZoneUpdate,
@@ -310,3 +311,63 @@ def test_changes_merge_unions_ids_and_keeps_reset():
     assert merged.deliveries == {"D-1", "D-2"} and merged.staff == {"S-1"} and merged.reset
     assert (a | b) == merged
     assert not EMPTY and a and Changes(reset=True)
+
+
+# --- locations, epochs, what is held (PROTOCOL v2) ------------------------------------------
+
+
+def lu(seq, sid="S-1", lat=52.52, lon=13.405) -> StaffLocationUpdate:
+    return StaffLocationUpdate.model_validate(
+        {"seq": seq, "staffId": sid, "location": {"lat": lat, "lon": lon, "heading": 90, "at": T0}})
+
+
+def test_a_location_update_moves_the_staff_member_and_keeps_the_rest():
+    store = Store()
+    store.load_snapshot(snap(10, staff_=[staff("S-1", status="on_delivery")]))
+    outcome = store.apply(lu(11, lat=52.5, lon=13.4))
+    moved = store.staff["S-1"]
+    assert (moved.location.lat, moved.location.lon, moved.location.heading) == (52.5, 13.4, 90)
+    assert moved.status == "on_delivery" and store.last_seq == 11
+    assert outcome.changes.staff == {"S-1"} and outcome.changes.event_types == {"staff_location_update"}
+
+
+def test_a_location_update_for_an_unknown_staff_member_resyncs_once():
+    store = loaded(10)
+    assert store.apply(lu(11, sid="S-9")).resync
+    store.load_snapshot(snap(11, staff_=[staff("S-1")]))
+    assert not store.apply(lu(12, sid="S-9")).resync and store.last_seq == 12
+
+
+def test_first_held_seq_is_the_lowest_held_whatever_the_arrival_order():
+    store = Store()
+    assert store.first_held_seq is None
+    store.apply(su(15))
+    store.apply(su(12))
+    store.apply(StaffStatusUpdate(staffId="S-1", status="available"))  # no seq: not counted
+    assert store.first_held_seq == 12 and store.held == 3
+
+
+def test_drop_held_forgets_the_old_streams_events_and_keeps_loading():
+    store = loaded(10)
+    store.apply(su(13))  # a gap: held, loading
+    store.drop_held()
+    assert store.held == 0 and store.first_held_seq is None and store.loading
+
+
+def test_the_snapshot_sets_the_epoch_its_own_first():
+    store = Store()
+    store.load_snapshot(snap(5), epoch="from-welcome")
+    assert store.epoch == "from-welcome"
+    store.load_snapshot(Snapshot(seq=6, epoch="e2", deliveries=[], staff=[], zones=[], communications=[]), "e1")
+    assert store.epoch == "e2" and store.last_seq == 6
+
+
+def test_forget_position_drops_seq_and_epoch_so_a_new_history_is_never_compared_with_the_old():
+    store = Store()
+    store.load_snapshot(snap(500), epoch="e1")
+    store.forget_position()
+    store.begin_resync()
+    store.apply(su(3))  # the new history starts low: held, not a duplicate
+    store.load_snapshot(snap(2, staff_=[staff("S-1")]), epoch="e2")
+    assert store.last_seq == 3 and store.epoch == "e2" and store.counters.duplicates == 0
+    assert store.staff["S-1"].status == "on_break"

@@ -6,10 +6,12 @@
     [OpenSocket(url='wss://127.0.0.1/ws')]
     >>> client.socket_opened()
     >>> client.actions()[0]
-    SendText(text='{"type":"auth","token":"tok","resumeFrom":null}')
-    >>> client.socket_message('{"type": "welcome", "seq": 0, "resumed": false}')
+    SendText(text='{"type":"auth","token":"tok","resumeFrom":null,"epoch":null}')
+    >>> client.socket_message('{"type": "welcome", "seq": 0, "epoch": "e1", "resumed": false}')
     >>> [type(a).__name__ for a in client.actions() if not isinstance(a, Log)]
     ['HttpRequest', 'StartTimer', 'StartTimer', 'ShowConnection']
+    >>> client.state
+    <State.SYNCING: 'syncing'>
 
 The shell (``app/web``) owns the real socket, timers and ``fetch``; it calls
 an input method for everything that happens, then drains ``actions()`` and
@@ -46,16 +48,20 @@ whenever ``changes.communications`` is not empty. Text is data: put it in
 ``textContent``, never parsed as HTML.
 
 Flow (PROTOCOL.md 3 and 4): start opens the socket; on open, auth with
-``resumeFrom`` = the last applied seq; a welcome that did not resume (or a
-backend without seq, or a seq that went backwards) starts a resync: events
-are held, GET /snapshot, load it, apply the held events after it, render
-everything. A gap does the same without touching the socket. An event
-before the welcome is dropped and counted invalid (it belongs to no stream
-we resumed or loaded). A failed
-snapshot is retried with the backoff delays (then every last delay). A 401
-anywhere or a close 4401 ends in ``Unauthorized``. Commands wait until the
-connection is open and in sync, then leave in order. Every HTTP request is
-timed out after ``http_timeout_ms``.
+``resumeFrom`` = the last applied seq and the ``epoch`` it belongs to; a
+welcome that did not resume (or names another epoch, or comes from a backend
+without seq, or with a seq that went backwards) starts a resync: the resume
+point of another epoch is dropped, events are held, GET /snapshot
+(``app.sync``: one at a time, retried, checked against the held events and
+the epoch), load it, apply the held events after it, render everything. A
+gap does the same without touching the socket. Every welcome drops the
+events held from the socket before (a resumed stream sends them again). An
+event before the welcome is dropped and counted invalid (it belongs to no
+stream we resumed or loaded). While the socket is open but the store is not
+in sync, the state shown is SYNCING, never OPEN. A 401 anywhere or a close
+4401 ends in ``Unauthorized``. Commands wait until the connection is open
+and in sync, then leave in order. Every HTTP request is timed out after
+``http_timeout_ms``.
 """
 
 from __future__ import annotations
@@ -87,9 +93,9 @@ from app.commands import (
 )
 from app.connection import CancelTimer, CloseSocket, Connection, Phase, StartTimer, State
 from app.frames import INVALID, PREVIEW_CHARS, Rejected, Unknown, decode, encode_auth, encode_ping
-from app.models import Communication, Delivery, Pong, Staff, Welcome, Zone
+from app.models import Communication, Delivery, Pong, Reauthed, Staff, Welcome, Zone
 from app.store import MAX_COMMUNICATIONS, MAX_HELD, Changes, Outcome, Store
-from app.sync import SNAPSHOT_TIMER, Loaded, Retrying, SnapshotLoader
+from app.sync import RESYNC_DELAYS_MS, SNAPSHOT_TIMER, GiveUp, Loaded, Retrying, SnapshotLoader, Stale
 
 __all__ = [
     "Client", "OpenSocket", "CloseSocket", "SendText", "StartTimer", "CancelTimer", "HttpRequest",
@@ -186,6 +192,8 @@ class Client:
         delays_factory: Optional[backoff.DelaysFactory] = None,
         rng: Callable[[], float] = random.random,
         id_factory: Callable[[], str] = new_key,
+        slow_retry_ms: int = backoff.SLOW_MS,
+        resync_delays: tuple[int, ...] = RESYNC_DELAYS_MS,
         ping_interval_ms: int = connection.PING_INTERVAL_MS,
         dead_after_ms: int = connection.DEAD_AFTER_MS,
         http_timeout_ms: int = HTTP_TIMEOUT_MS,
@@ -205,6 +213,7 @@ class Client:
         self._conn = Connection(
             clock=clock,
             delays_factory=self._delays_factory,
+            slow_delay=partial(backoff.slow_delay, base_ms=slow_retry_ms, rng=rng),
             ping_interval_ms=ping_interval_ms,
             dead_after_ms=dead_after_ms,
         )
@@ -216,7 +225,9 @@ class Client:
         self._changes: list[Changes] = []
         self._requests: dict[str, tuple[str, Optional[str]]] = {}  # request id -> (kind, delivery id)
         self._request_count = 0
-        self._sync = SnapshotLoader(delays_factory=self._delays_factory)
+        self._sync = SnapshotLoader(delays_factory=self._delays_factory, resync_delays=resync_delays)
+        self._conn_shown: Optional[connection.StateChanged] = None
+        self._shown: Optional[ShowConnection] = None
         self._fetching: dict[str, str] = {}  # delivery id -> request id
         self._sync_shown: Optional[ShowSync] = None
         self._started = False
@@ -281,6 +292,8 @@ class Client:
             self._welcomed(message)
         elif isinstance(message, Pong):
             self._rtt_ms = max(0.0, self._clock() - message.t)
+        elif isinstance(message, Reauthed):
+            self._log("=", "the socket took the renewed token")
         elif self._conn.phase is not Phase.OPEN:
             # An event before the welcome belongs to no stream we resumed or loaded
             # (a server that lost its welcome): drop it; the handshake times out.
@@ -416,7 +429,9 @@ class Client:
 
     @property
     def state(self) -> State:
-        return self._conn.state
+        """The connection's state, but SYNCING instead of OPEN while the store is not in sync."""
+        state = self._conn.state
+        return State.SYNCING if state is State.OPEN and self.store.loading else state
 
     def delivery(self, delivery_id: str) -> Optional[Delivery]:
         """The delivery as the user should see it: confirmed, with unconfirmed changes laid over."""
@@ -470,11 +485,12 @@ class Client:
             "duplicates": counters.duplicates,
             "unknown": self._unknown,
             "last_seq": self.store.last_seq,
+            "epoch": self.store.epoch,
             "resyncs": counters.resyncs,
             "held": self.store.held,
             "held_dropped": counters.held_dropped,
             "fetches": counters.fetches,
-            "state": self._conn.state.value,
+            "state": self.state.value,
             "attempt": self._conn.attempt,
             "max_attempts": self._conn.max_attempts,
             "last_close_code": self._conn.last_close_code,
@@ -492,21 +508,12 @@ class Client:
     # --- the glue ----------------------------------------------------------------------
 
     def _welcomed(self, welcome: Welcome) -> None:
-        last = self.store.last_seq
-        resumable = (
-            welcome.resumed
-            and self.store.loaded
-            and last is not None
-            and welcome.seq is not None
-            and welcome.seq >= last
-        )
-        if resumable:
-            self._log("=", f"resumed after seq {last}")
-            return
-        why = "no seq" if welcome.seq is None else ("not resumed" if not welcome.resumed else "seq went backwards")
-        self._log("=", f"welcome ({why}): loading the snapshot")
-        self.store.begin_resync()
-        self._forget_snapshot_request()
+        why = self._sync.welcomed(self.store, welcome)
+        if why is None:
+            self._log("=", f"resumed after seq {self.store.last_seq}")
+        else:
+            self._log("=", f"welcome ({why}): loading the snapshot")
+            self._forget_snapshot_request()
 
     def _absorb(self, outcome: Outcome) -> None:
         if outcome.changes:
@@ -530,6 +537,7 @@ class Client:
         self._pump_commands()
         self._pump_connection()
         self._out.extend(self._sync.actions())
+        self._show_connection()
         self._show_sync()
 
     def _pump_commands(self) -> None:
@@ -563,17 +571,29 @@ class Client:
                 self._out.append(OpenSocket(self.ws_url))
             elif isinstance(action, connection.SendAuth):
                 resume_from = self.store.last_seq if self.store.loaded else None
-                self._out.append(SendText(encode_auth(self._token, resume_from)))
-                self._log(">", f"auth (resumeFrom {resume_from})")
+                epoch = self.store.epoch if resume_from is not None else None
+                self._out.append(SendText(encode_auth(self._token, resume_from, epoch)))
+                self._log(">", f"auth (resumeFrom {resume_from}, epoch {epoch})")
             elif isinstance(action, connection.SendPing):
                 self._out.append(SendText(encode_ping(round(self._clock(), 3))))
             elif isinstance(action, connection.StateChanged):
-                self._out.append(ShowConnection(action.state, action.attempt, action.of, action.next_retry_ms))
-                self._log("=", _describe(action))
+                self._conn_shown = action
             else:  # CloseSocket, StartTimer, CancelTimer: the same classes
                 if isinstance(action, CloseSocket):
                     self._log("=", f"closing the socket: {action.code} {action.reason}")
                 self._out.append(action)
+
+    def _show_connection(self) -> None:
+        """The connection's last ``StateChanged``, with SYNCING for OPEN while the store is not in sync."""
+        if self._conn_shown is None:
+            return
+        shown = self._conn_shown
+        shown = ShowConnection(self.state if shown.state is State.OPEN else shown.state,
+                               shown.attempt, shown.of, shown.next_retry_ms)
+        if shown != self._shown:
+            self._shown = shown
+            self._out.append(shown)
+            self._log("=", _describe(shown))
 
     def _show_sync(self) -> None:
         shown = ShowSync(self.ready, self.store.loading, self._sync.error)
@@ -617,19 +637,24 @@ class Client:
             self._out.append(CancelTimer(HTTP_TIMER_PREFIX + request_id))
 
     def _snapshot_answered(self, request_id: str, status: Optional[int], text: str) -> None:
-        result = self._sync.answered(request_id, status, text)
-        if isinstance(result, Retrying):
-            self._log("=", self._sync.error)
-        if not isinstance(result, Loaded):
+        result = self._sync.answered(request_id, status, text, self.store)
+        if isinstance(result, Stale):
             return
-        for line in result.dropped:
+        if isinstance(result, Retrying) and result.invalid:
+            self._invalid_answer("GET /snapshot: not a snapshot", text)
+        for line in getattr(result, "dropped", ()):
             self._invalid += 1
             self._log("=", f"dropped an invalid snapshot item in {line}")
+        if not isinstance(result, Loaded):
+            self._log("=", self._sync.error)
+            if isinstance(result, GiveUp):
+                self._forget_snapshot_request()
+                self._conn.reconnect(f"snapshot behind the stream: {result.why}")
+            return
         snapshot = result.snapshot
-        outcome = self.store.load_snapshot(snapshot)
         self.ready = True
         self._log("=", f"snapshot applied (seq {snapshot.seq}, {len(snapshot.deliveries)} deliveries)")
-        self._absorb(outcome)
+        self._absorb(result.outcome)
 
     def _fetch(self, delivery_id: str) -> None:
         if delivery_id in self._fetching and self._fetching[delivery_id] in self._requests:
@@ -647,6 +672,7 @@ class Client:
             if delivery is not None and delivery.id == delivery_id:
                 self._absorb(self.store.upsert_delivery(delivery))
                 return
+            self._invalid_answer(f"GET /deliveries/{delivery_id}: not that delivery", text)
         self._absorb(self.store.fetch_failed(delivery_id, missing=status == 404))
 
     # --- the end ------------------------------------------------------------------------------
@@ -667,14 +693,20 @@ class Client:
         self._sync.forget()
         self.commands.set_online(False)
 
+    def _invalid_answer(self, detail: str, text: str) -> None:
+        """A REST answer that is not what the protocol says: counted and shown like an invalid frame."""
+        self._invalid += 1
+        self._rejected.append(Rejected(INVALID, detail, text[:PREVIEW_CHARS]))
+        self._log("=", f"dropped an invalid answer ({detail})")
+
     def _log(self, direction: str, text: str) -> None:
         self._out.append(Log(direction, text))
 
 
-def _describe(change: connection.StateChanged) -> str:
+def _describe(change: ShowConnection) -> str:
     text = f"connection {change.state.value}"
     if change.attempt:
-        text += f" (attempt {change.attempt} of {change.of}"
+        text += f" (attempt {change.attempt} of {change.max_attempts}"
         if change.next_retry_ms is not None:
             text += f", next try in {change.next_retry_ms / 1000:.1f} s"
         text += ")"

@@ -200,7 +200,7 @@ def test_auth_is_sent_first_with_no_resume_point_on_first_connect():
     client.socket_opened()
     shell.socket = "open"
     shell.drain()
-    assert shell.sent == [{"type": "auth", "token": "tok", "resumeFrom": None}]
+    assert shell.sent == [{"type": "auth", "token": "tok", "resumeFrom": None, "epoch": None}]
 
 
 def test_the_token_never_appears_in_logs_or_urls():
@@ -219,7 +219,10 @@ def test_welcome_not_resumed_loads_the_snapshot_with_the_bearer_token():
     assert request.headers["Authorization"] == "Bearer tok"
     assert shell.timers[f"http:{request.id}"] == 10_000
     assert shell.timers["ping"] == 15_000
-    assert shell.shown[-1].state is State.OPEN
+    assert shell.shown[-1].state is State.SYNCING  # open, but not in sync: never "open" yet
+    shell.answer(request, 200, snapshot(10))
+    shell.drain()
+    assert shell.shown[-1] == ShowConnection(State.OPEN, 0, 5, None) and client.state is State.OPEN
 
 
 def test_events_during_the_snapshot_load_are_held_then_applied_after_it():
@@ -249,7 +252,7 @@ def test_reconnect_resumes_from_the_last_applied_seq_without_a_snapshot():
     client.socket_opened()
     shell.socket = "open"
     shell.drain()
-    assert shell.sent[-1] == {"type": "auth", "token": "tok", "resumeFrom": 11}
+    assert shell.sent[-1] == {"type": "auth", "token": "tok", "resumeFrom": 11, "epoch": None}
     client.socket_message(welcome(12, resumed=True))
     client.socket_message(su(12, status="offline"))
     shell.drain()
@@ -503,6 +506,262 @@ def test_stop_closes_cancels_and_ignores_later_inputs():
     client.retry_now()
     assert shell.drain() == []
     assert isinstance(client.set_status("D-1", "failed"), Refused)
+
+
+# --- PROTOCOL v2: never give up, syncing, bounded resync, epochs, strict values ---------------------------------
+
+
+def v2_welcome(seq=10, epoch="e1", resumed=False) -> str:
+    return json.dumps({"type": "welcome", "seq": seq, "epoch": epoch, "resumed": resumed})
+
+
+def v2_snapshot(seq=10, epoch="e1", **kw) -> dict:
+    return {**snapshot(seq, **kw), "epoch": epoch}
+
+
+def v2_ready(**kw) -> tuple[Client, Shell, Clock]:
+    client, shell, clock = new_client(**kw)
+    open_socket(client, shell)
+    client.socket_message(v2_welcome(10, "e1"))
+    shell.drain()
+    shell.answer(shell.request("/snapshot"), 200, v2_snapshot(10, "e1"))
+    shell.drain()
+    assert client.ready and client.state is State.OPEN
+    return client, shell, clock
+
+
+def snapshot_requests(shell: Shell) -> list[HttpRequest]:
+    return [r for r in shell.http.values() if r.url == API + "/snapshot"]
+
+
+def latest_snapshot_request(shell: Shell) -> HttpRequest:
+    """The one the client waits for (older ones, forgotten at a new welcome, are still in the shell's list)."""
+    return snapshot_requests(shell)[-1]
+
+
+def test_after_five_failed_attempts_it_stays_offline_and_tries_again_every_minute():
+    client, shell, _ = new_client(rng=lambda: 0.5)
+    client.start()
+    shell.drain()
+    for _ in range(5):
+        client.socket_closed(1006, "")
+        shell.socket = None
+        shell.drain()
+        shell.fire("retry")
+        shell.drain()
+    client.socket_closed(1006, "")
+    shell.socket = None
+    shell.drain()
+    assert shell.shown[-1] == ShowConnection(State.OFFLINE, 5, 5, 60_000) and shell.timers["retry"] == 60_000
+    shell.fire("retry")  # the slow try
+    shell.drain()
+    assert shell.socket == "opening" and shell.opens == 7
+    client.socket_closed(1006, "")
+    shell.socket = None
+    shell.drain()
+    assert shell.timers["retry"] == 60_000 and client.state is State.OFFLINE  # another minute, no burst
+    shell.fire("retry")
+    shell.drain()
+    client.socket_opened()
+    shell.socket = "open"
+    client.socket_message(v2_welcome(10))
+    shell.drain()
+    assert client.diagnostics()["attempt"] == 0 and client.state is State.SYNCING
+
+
+def test_syncing_while_a_resync_loads_then_open_and_commands_wait_for_it():
+    client, shell, _ = v2_ready()
+    client.socket_message(su(13))  # a gap: 11 and 12 were lost
+    shell.drain()
+    assert client.state is State.SYNCING and shell.shown[-1].state is State.SYNCING
+    assert client.diagnostics()["state"] == "syncing"
+    client.set_status("D-1", "picked_up")
+    shell.drain()
+    assert [r.method for r in shell.http.values()] == ["GET"]  # the PATCH waits for the resync
+    shell.answer(shell.request("/snapshot"), 200, v2_snapshot(12))
+    shell.drain()
+    assert client.state is State.OPEN and shell.shown[-1] == ShowConnection(State.OPEN, 0, 5, None)
+    assert [r.method for r in shell.http.values()] == ["PATCH"]
+
+
+def test_a_snapshot_that_does_not_cover_the_gap_is_asked_again_after_1_2_4_s_not_in_a_loop():
+    client, shell, _ = v2_ready()
+    client.socket_message(su(15))  # 11-14 lost; the server's snapshot lags behind at 12
+    shell.drain()
+    waits = []
+    for _ in range(3):
+        shell.answer(shell.request("/snapshot"), 200, v2_snapshot(12))
+        shell.drain()
+        assert snapshot_requests(shell) == []  # not back to back
+        assert client.state is State.SYNCING and shell.socket == "open"
+        waits.append(shell.timers["snapshot"])
+        shell.fire("snapshot")
+        shell.drain()
+    assert waits == [1000, 2000, 4000]
+    assert "behind" in shell.sync[-1].error
+    shell.answer(shell.request("/snapshot"), 200, v2_snapshot(12))  # the third retry still behind
+    shell.drain()
+    assert shell.closes[-1].code == 4001 and shell.socket is None and client.state is State.RECONNECTING
+    assert snapshot_requests(shell) == [] and "snapshot" not in shell.timers
+    shell.fire("retry")
+    shell.drain()
+    client.socket_opened()
+    shell.socket = "open"
+    shell.drain()
+    assert shell.sent[-1] == {"type": "auth", "token": "tok", "resumeFrom": 10, "epoch": "e1"}
+    client.socket_message(v2_welcome(15, resumed=True))  # the server replays 11-15
+    for seq in range(11, 16):
+        client.socket_message(su(seq, status="offline" if seq == 15 else "on_break"))
+    shell.drain()
+    assert snapshot_requests(shell)  # the store still wants its resync ...
+    shell.answer(shell.request("/snapshot"), 200, v2_snapshot(13))  # ... and this one covers the replayed 11-15
+    shell.drain()
+    assert client.state is State.OPEN and client.diagnostics()["last_seq"] == 15
+    assert client.staff_member("S-1").status == "offline"
+
+
+def test_a_failed_snapshot_keeps_its_backoff_apart_from_the_behind_retries():
+    client, shell, _ = v2_ready()
+    client.socket_message(su(15))
+    shell.drain()
+    shell.answer(shell.request("/snapshot"), 503, "busy")
+    shell.drain()
+    assert shell.timers["snapshot"] == 1000 and client.state is State.SYNCING
+    shell.fire("snapshot")
+    shell.drain()
+    shell.answer(shell.request("/snapshot"), 200, v2_snapshot(12))
+    shell.drain()
+    assert shell.timers["snapshot"] == 1000  # the first "behind" wait
+
+
+def test_resume_within_an_epoch_sends_the_epoch_and_needs_no_snapshot():
+    client, shell, _ = v2_ready()
+    client.socket_message(su(11))
+    reopen(client, shell)
+    assert shell.sent[-1] == {"type": "auth", "token": "tok", "resumeFrom": 11, "epoch": "e1"}
+    client.socket_message(v2_welcome(12, "e1", resumed=True))
+    client.socket_message(su(12, status="offline"))
+    shell.drain()
+    assert shell.http == {} and client.state is State.OPEN and client.staff_member("S-1").status == "offline"
+    assert client.diagnostics()["epoch"] == "e1"
+
+
+def test_a_new_epoch_drops_the_resume_point_and_loads_the_snapshot():
+    client, shell, _ = v2_ready()
+    client.socket_message(su(11))
+    reopen(client, shell)
+    client.socket_message(v2_welcome(3, "e2", resumed=True))  # a server that restarted without its journal
+    client.socket_message(su(4, status="offline"))  # seq 4 of the new history: held, not a duplicate of 11
+    shell.drain()
+    assert client.state is State.SYNCING and client.diagnostics()["last_seq"] is None
+    reopen(client, shell)  # dropped before the snapshot came: nothing to resume from
+    assert shell.sent[-1] == {"type": "auth", "token": "tok", "resumeFrom": None, "epoch": None}
+    client.socket_message(v2_welcome(3, "e2"))
+    client.socket_message(su(4, status="offline"))
+    shell.drain()
+    shell.answer(latest_snapshot_request(shell), 200, v2_snapshot(3, "e2"))
+    shell.drain()
+    diagnostics = client.diagnostics()
+    assert (diagnostics["epoch"], diagnostics["last_seq"], diagnostics["duplicates"]) == ("e2", 4, 0)
+    assert client.staff_member("S-1").status == "offline" and client.state is State.OPEN
+
+
+def test_a_snapshot_of_another_epoch_is_refused_and_asked_again():
+    client, shell, _ = new_client()
+    open_socket(client, shell)
+    client.socket_message(v2_welcome(20, "e2"))
+    shell.drain()
+    shell.answer(shell.request("/snapshot"), 200, v2_snapshot(500, "e1"))  # a replica of the old history
+    shell.drain()
+    assert not client.ready and client.state is State.SYNCING and shell.timers["snapshot"] == 1000
+    assert "epoch" in shell.sync[-1].error
+    shell.fire("snapshot")
+    shell.drain()
+    shell.answer(shell.request("/snapshot"), 200, v2_snapshot(20, "e2"))
+    shell.drain()
+    assert client.ready and client.diagnostics()["epoch"] == "e2"
+
+
+def test_events_held_from_the_old_stream_are_dropped_at_a_new_welcome():
+    client, shell, _ = v2_ready()
+    client.socket_message(su(13, status="offline"))  # a gap: held while the snapshot loads
+    shell.drain()
+    reopen(client, shell)
+    client.socket_message(v2_welcome(2, "e2"))
+    shell.drain()
+    assert client.diagnostics()["held"] == 0
+    shell.answer(latest_snapshot_request(shell), 200, v2_snapshot(2, "e2"))
+    shell.drain()
+    assert client.staff_member("S-1").status == "available"  # seq 13 of e1 never lands on e2's state
+    assert client.diagnostics()["last_seq"] == 2
+
+
+def test_a_version_1_backend_with_seq_still_resumes_with_no_epoch_anywhere():
+    client, shell, _ = ready_client()
+    client.socket_message(su(11))
+    reopen(client, shell)
+    assert shell.sent[-1] == {"type": "auth", "token": "tok", "resumeFrom": 11, "epoch": None}
+    client.socket_message(welcome(11, resumed=True))
+    shell.drain()
+    assert shell.http == {} and client.state is State.OPEN and client.diagnostics()["epoch"] is None
+
+
+def test_values_outside_the_protocol_are_rejected_counted_and_shown_never_raised():
+    client, shell, _ = v2_ready()
+    bad = [
+        json.dumps({"type": "staff_status_update", "seq": "11", "staffId": "S-1", "status": "offline"}),
+        json.dumps({"type": "welcome", "seq": 10, "resumed": "yes"}),
+        '{"type": "pong", "t": NaN}',
+        '{"type": "pong", "t": Infinity}',
+        json.dumps({"type": "staff_status_update", "seq": 2**53, "staffId": "S-1", "status": "offline"}),
+        json.dumps({"type": "staff_location_update", "seq": 11, "staffId": "S-1",
+                    "location": {"lat": 91, "lon": 0, "at": T0}}),
+        json.dumps({"type": "zone_update", "seq": 11, "zoneId": "Z-1", "changes": {"name": "n" * 1001}}),
+        '{"type": "delivery_update", "seq": 11, "deliveryId": "D-1", "changes": ' + "[" * 10_000 + "]" * 10_000 + "}",
+    ]
+    client.socket_messages(bad)
+    shell.drain()
+    diagnostics = client.diagnostics()
+    assert diagnostics["invalid"] == len(bad) and diagnostics["applied"] == 0 and diagnostics["last_seq"] == 10
+    assert len(diagnostics["rejected"]) == len(bad) and client.state is State.OPEN
+    assert client.staff_member("S-1").status == "available"
+
+
+def test_invalid_rest_answers_count_as_invalid_too():
+    client, shell, _ = new_client()
+    connect(client, shell)
+    shell.answer(shell.request("/snapshot"), 200, "[" * 10_000 + "]" * 10_000)
+    shell.drain()
+    diagnostics = client.diagnostics()
+    assert diagnostics["invalid"] == 1 and "not a snapshot" in diagnostics["rejected"][-1]["detail"]
+    assert shell.timers["snapshot"] == 1000 and not client.ready  # retried like any failed snapshot
+    shell.fire("snapshot")
+    shell.drain()
+    shell.answer(shell.request("/snapshot"), 200, snapshot(10))
+    client.socket_message(du(11, "D-9", status="picked_up"))
+    shell.drain()
+    shell.answer(shell.request("/deliveries/D-9"), 200, {"id": "D-9", "status": "sideways"})
+    shell.drain()
+    assert client.diagnostics()["invalid"] == 2
+
+
+def test_a_location_update_moves_the_staff_member_and_redraws_the_row():
+    client, shell, _ = v2_ready()
+    shell.renders.clear()
+    client.socket_message(json.dumps({"type": "staff_location_update", "seq": 11, "staffId": "S-1",
+                                      "location": {"lat": 52.52, "lon": 13.405, "at": T0}}))
+    shell.drain()
+    assert client.staff_member("S-1").location.lat == 52.52 and shell.renders[-1].staff == {"S-1"}
+    assert client.diagnostics()["last_seq"] == 11
+
+
+def test_a_reauthed_frame_is_neither_an_event_nor_invalid():
+    client, shell, _ = v2_ready()
+    client.socket_message(json.dumps({"type": "reauthed", "expiresAt": "2026-11-26T20:00:00Z"}))
+    shell.drain()
+    diagnostics = client.diagnostics()
+    assert (diagnostics["invalid"], diagnostics["applied"], diagnostics["resyncs"]) == (0, 0, 0)
+    assert client.state is State.OPEN and shell.http == {}
 
 
 # --- commands through the client ------------------------------------------------------------

@@ -190,6 +190,7 @@ class SnapshotLoader:
         """Rule 0: None when the stream resumes, else why the snapshot is needed (the store now waits for it)."""
         last = store.last_seq
         self.epoch = welcome.epoch
+        self._behind = 0  # a new socket: the next snapshot may well do
         same_history = welcome.epoch == store.epoch
         if welcome.resumed and store.loaded and same_history and last is not None and (welcome.seq or 0) >= last:
             store.drop_held()

@@ -196,6 +196,10 @@ def test_after_give_up_and_after_a_good_snapshot_the_count_starts_again():
     loader.forget()
     loader.timer_fired()
     assert isinstance(ask(loader, store, body(12)), Behind)  # forget (a new welcome) resets it too
+    loader.timer_fired()
+    loader.welcomed(store, Welcome(seq=15, epoch="e1", resumed=True))  # resumed: the count starts again
+    store.apply(DeliveryUpdate.model_validate({"seq": 15, "deliveryId": "D-1", "changes": {"status": "picked_up"}}))
+    assert store.loading and isinstance(ask(loader, store, body(12)), Behind)
 
 
 def test_a_snapshot_of_another_epoch_is_never_applied():

@@ -153,7 +153,6 @@ def test_an_answer_without_seq_hands_the_delivery_to_the_store():
         (409, Reason.CONFLICT, False),
         (422, Reason.INVALID, False),
         (404, Reason.NOT_FOUND, False),
-        (401, Reason.UNAUTHORIZED, False),
         (400, Reason.REJECTED, False),
         (503, Reason.SERVER_ERROR, True),
     ],
@@ -170,12 +169,18 @@ def test_a_refusal_rolls_back_with_a_reason(status, reason, retryable):
     assert "delivery D-1 is delivered" in row.error.message
 
 
-def test_401_also_says_logged_out():
+def test_401_says_logged_out_and_the_command_waits_at_the_head_of_the_queue_for_the_next_sign_in():
     cmds = make()
     cmds.set_status("D-1", "failed")
+    cmds.set_status("D-2", "failed")
     [request] = requests(cmds)
     cmds.http_answered(request.request_id, 401, "")
-    assert LoggedOut() in cmds.actions()
+    assert LoggedOut() in cmds.actions() and requests(cmds) == []  # the next one does not go out either
+    assert cmds.row_status("D-1").pending and cmds.row_status("D-1").error is None
+    assert cmds.effective(delivery()).status == "failed" and cmds.queued == 2
+    cmds.resume()  # signed in again
+    [again] = requests(cmds)
+    assert again.path == "/deliveries/D-1" and again.headers == request.headers
 
 
 @pytest.mark.parametrize("error, reason", [("TypeError: Failed to fetch", Reason.NETWORK), (TIMEOUT, Reason.TIMEOUT)])

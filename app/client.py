@@ -1,6 +1,7 @@
 """The sans-I/O client: the one object the browser shell drives. Events in, actions out.
 
-    >>> client = Client("https://127.0.0.1/api", "wss://127.0.0.1/ws", "tok", delays_factory=lambda: [1000])
+    >>> session = Session("tok", "u1", "Ada", "2099-01-01T00:00:00Z")
+    >>> client = Client("https://127.0.0.1/api", "wss://127.0.0.1/ws", session, delays_factory=lambda: [1000])
     >>> client.start()
     >>> [a for a in client.actions() if isinstance(a, OpenSocket)]
     [OpenSocket(url='wss://127.0.0.1/ws')]
@@ -23,8 +24,8 @@ Inputs: ``start``, ``socket_opened``, ``socket_message(text)``,
 ``socket_closed(code, reason)``, ``timer_fired(name)``,
 ``http_answered(request_id, status, body_text)``, ``http_failed(request_id,
 error)``, ``browser_online``, ``page_visible``, ``retry_now``, the commands
-``set_status``, ``assign``, ``send_message``, ``retry``, ``dismiss``, and
-``stop`` (logout).
+``set_status``, ``assign``, ``send_message``, ``retry``, ``discard``,
+``dismiss``, ``sign_in(session, outbox_entries)`` and ``stop`` (logout).
 
 Actions (dataclasses below): ``OpenSocket(url)``, ``CloseSocket(code,
 reason)`` (close *and detach its handlers*: no event from that socket is
@@ -33,15 +34,18 @@ running timer of that name), ``CancelTimer(name)``, ``HttpRequest(id, method,
 url, headers, body_text)`` (answer with ``http_answered`` or
 ``http_failed``), ``Render(changes)``, ``ShowConnection(state, attempt,
 max_attempts, next_retry_ms)``, ``ShowSync(ready, loading, error)``,
-``Unauthorized()`` (go to the login form; this client is finished) and
-``Log(direction, text)``. Timer names: ``ping``, ``dead``, ``retry``,
-``snapshot`` and ``http:<request id>``.
+``SessionEnded(reason)`` (show the sign-in form over the kept board, then
+call ``sign_in``), ``SessionRenewed(session)`` (save it), ``SaveOutbox(user_id,
+entries)`` (store them), ``ShowOutbox(count, failed)`` (re-read ``outbox()``),
+``Notice(text)`` and ``Log(direction, text)``. Timer names: ``ping``,
+``dead``, ``retry``, ``snapshot``, ``refresh`` and ``http:<request id>``.
 
 Views read *effective* state (confirmed, with optimistic overlays):
 ``delivery(id)``, ``deliveries()``, ``row_status(id)`` (pending, last
 rollback), ``staff_member(id)``, ``staff()``, ``zone(id)``, ``zones()``,
 ``communications()``, ``communication(id)``, ``communication_pending(id)``,
-``compose_status()``; and ``ready``, ``state``, ``diagnostics()``. On a
+``compose_status()``, ``outbox()``, ``outbox_counts()``, ``has_unsent_work()``;
+and ``ready``, ``state``, ``session``, ``user_id``, ``diagnostics()``. On a
 ``Render``, redraw each id it names from these views (an id they no longer
 know was removed), everything on ``reset``; re-read ``compose_status()``
 whenever ``changes.communications`` is not empty. Text is data: put it in
@@ -59,9 +63,10 @@ events held from the socket before (a resumed stream sends them again). An
 event before the welcome is dropped and counted invalid (it belongs to no
 stream we resumed or loaded). While the socket is open but the store is not
 in sync, the state shown is SYNCING, never OPEN. A 401 anywhere or a close
-4401 ends in ``Unauthorized``. Commands wait until the connection is open
-and in sync, then leave in order. Every HTTP request is timed out after
-``http_timeout_ms``.
+4401 ends the session (``SessionEnded``): the socket closes, nothing is
+sent, everything is kept until ``sign_in`` (app.session, app.outbox).
+Commands wait until the connection is open, in sync and signed in, then
+leave in order. Every HTTP request is timed out after ``http_timeout_ms``.
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from app import backoff, connection
+from app import outbox as stored
 from app.commands import (
     MAX_QUEUE,
     TIMEOUT,
@@ -94,13 +100,28 @@ from app.commands import (
 from app.connection import CancelTimer, CloseSocket, Connection, Phase, StartTimer, State
 from app.frames import INVALID, PREVIEW_CHARS, Rejected, Unknown, decode, encode_auth, encode_ping
 from app.models import Communication, Delivery, Pong, Reauthed, Staff, Welcome, Zone
+from app.outbox import OutboxItem, SaveOutbox, ShowOutbox
+from app.session import (
+    REFRESH_PATH,
+    REFRESH_TIMER,
+    Ended,
+    Notice,
+    RefreshNow,
+    Renewal,
+    Renewed,
+    Session,
+    SessionEnded,
+    SessionRenewed,
+    reauth_frame,
+)
 from app.store import MAX_COMMUNICATIONS, MAX_HELD, Changes, Outcome, Store
 from app.sync import RESYNC_DELAYS_MS, SNAPSHOT_TIMER, GiveUp, Loaded, Retrying, SnapshotLoader, Stale
 
 __all__ = [
     "Client", "OpenSocket", "CloseSocket", "SendText", "StartTimer", "CancelTimer", "HttpRequest",
-    "Render", "ShowConnection", "ShowSync", "Unauthorized", "Log", "Accepted", "Refused", "RowStatus",
-    "Changes", "State", "SNAPSHOT_TIMER", "HTTP_TIMER_PREFIX",
+    "Render", "ShowConnection", "ShowSync", "SessionEnded", "SessionRenewed", "SaveOutbox", "ShowOutbox",
+    "Notice", "Log", "Accepted", "Refused", "RowStatus", "OutboxItem", "Session", "Unauthorized",
+    "Changes", "State", "SNAPSHOT_TIMER", "HTTP_TIMER_PREFIX", "REFRESH_TIMER",
 ]
 
 HTTP_TIMEOUT_MS = 10_000
@@ -160,9 +181,8 @@ class ShowSync:
     error: Optional[str]
 
 
-@dataclass(frozen=True)
-class Unauthorized:
-    """The token was refused (HTTP 401 or close 4401): show the login form; this client is finished."""
+#: The name before issue 12 (a shell that still checks for it sees every ``SessionEnded``).
+Unauthorized = SessionEnded
 
 
 @dataclass(frozen=True)
@@ -175,7 +195,7 @@ class Log:
 
 Action = Union[
     OpenSocket, CloseSocket, SendText, StartTimer, CancelTimer, HttpRequest,
-    Render, ShowConnection, ShowSync, Unauthorized, Log,
+    Render, ShowConnection, ShowSync, SessionEnded, SessionRenewed, SaveOutbox, ShowOutbox, Notice, Log,
 ]
 
 
@@ -186,8 +206,10 @@ class Client:
         self,
         api_base: str,
         ws_url: str,
-        token: str,
+        session: Union[Session, str],
         *,
+        outbox_entries=(),
+        wall_clock: Callable[[], float] = lambda: time.time() * 1000,
         clock: Callable[[], float] = lambda: time.monotonic() * 1000,
         delays_factory: Optional[backoff.DelaysFactory] = None,
         rng: Callable[[], float] = random.random,
@@ -200,25 +222,38 @@ class Client:
         max_queue: int = MAX_QUEUE,
         max_communications: int = MAX_COMMUNICATIONS,
         max_held: int = MAX_HELD,
-        user_id: str = "me",
+        user_id: Optional[str] = None,
         log_frames: bool = False,
     ) -> None:
         self.api_base = api_base.rstrip("/")
         self.ws_url = ws_url
-        self._token = token
+        if isinstance(session, str):  # a bare token (before issue 12): the user is learnt by a refresh
+            session = Session(session, user_id)
+        #: The sign-in this client works for (``app.session``); ``_generation`` counts sign-ins.
+        self.session = session
+        self._generation = 0
+        self._ended = False  # SessionEnded was emitted; sign_in() starts again
+        self._socket_token: Optional[str] = None  # the token the open socket authenticated with
+        self._wall_clock = wall_clock
         self._clock = clock
         self._delays_factory = delays_factory or partial(backoff.delays, rng=rng)
         self.http_timeout_ms = http_timeout_ms
         self.log_frames = log_frames
-        self._conn = Connection(
+        self._new_connection = partial(
+            Connection,
             clock=clock,
             delays_factory=self._delays_factory,
             slow_delay=partial(backoff.slow_delay, base_ms=slow_retry_ms, rng=rng),
             ping_interval_ms=ping_interval_ms,
             dead_after_ms=dead_after_ms,
         )
-        self.store = Store(max_communications=max_communications, max_held=max_held)
-        self.commands = Commands(id_factory=id_factory, max_queue=max_queue, sender=user_id)
+        self._conn = self._new_connection()
+        self._new_store = partial(Store, max_communications=max_communications, max_held=max_held)
+        self.store = self._new_store()
+        self.commands = Commands(id_factory=id_factory, max_queue=max_queue, sender=session.user_id or "me",
+                                 wall_clock=wall_clock)
+        self._renewal = Renewal(session, wall_clock=wall_clock, rng=rng)
+        self._published = stored.Published()
         #: True once the first snapshot was applied (``data-app-state=ready``).
         self.ready = False
         self._out: list[Action] = []
@@ -237,6 +272,9 @@ class Client:
         self._unknown = 0
         self._rejected: deque[Rejected] = deque(maxlen=RECENT_REJECTED)
         self._rtt_ms: Optional[float] = None
+        self._request_generation: dict[str, int] = {}  # request id -> the sign-in it was made under
+        self._outbox_version = -1  # commands.version when the outbox was last published
+        self._restore(outbox_entries)
 
     # --- inputs: the socket ---------------------------------------------------------
 
@@ -245,6 +283,7 @@ class Client:
             return
         self._started = True
         self._conn.start()
+        self._renewal.start()
         self._after()
 
     def socket_opened(self) -> None:
@@ -289,7 +328,11 @@ class Client:
             self._unknown += 1
         elif isinstance(message, Welcome):
             self._conn.welcome_received(message.resumed)
+            self.commands.new_stream(message.epoch)
+            self._reauthenticate()  # a refresh came while the handshake was under way
             self._welcomed(message)
+        elif isinstance(message, Reauthed):
+            self._log("=", f"socket re-authenticated (until {message.expiresAt})")
         elif isinstance(message, Pong):
             self._rtt_ms = max(0.0, self._clock() - message.t)
         elif isinstance(message, Reauthed):
@@ -310,7 +353,7 @@ class Client:
             self._log("=", f"socket closed: {code} {reason}".rstrip())
         self._conn.socket_closed(code)
         if self._conn.phase is Phase.UNAUTHORIZED:
-            self._unauthorized(f"close {code}")
+            self._session_ended(f"close {code}")
         self._after()
 
     def timer_fired(self, name: str) -> None:
@@ -320,6 +363,8 @@ class Client:
             self._http_done(name[len(HTTP_TIMER_PREFIX):], None, TIMEOUT, timer_fired=True)
         elif name == SNAPSHOT_TIMER:
             self._sync.timer_fired()
+        elif name == REFRESH_TIMER:
+            self._renewal.timer_fired()
         else:
             self._conn.timer_fired(name)
         self._after()
@@ -364,13 +409,21 @@ class Client:
         kind, delivery_id = entry
         if self.log_frames:
             self._log("<", f"{request_id}: {status if status is not None else text}")
-        if kind == "command":
+        if status == 401 and self._request_generation.get(request_id) != self._generation:
+            status, text = None, "refused under an earlier sign-in"  # not this session's verdict
+        self._request_generation.pop(request_id, None)
+        if kind == "refresh":
+            if status is None:
+                self._renewal.failed(text)
+            else:
+                self._renewal.answered(status, text)
+        elif kind == "command":
             if status is None:
                 self.commands.http_failed(request_id, text)
             else:
                 self.commands.http_answered(request_id, status, text)
         elif status == 401:
-            self._unauthorized("HTTP 401")
+            self._session_ended("HTTP 401")
         elif kind == "snapshot":
             self._snapshot_answered(request_id, status, text)
         elif kind == "delivery":
@@ -389,27 +442,83 @@ class Client:
         return self._command(self.commands.send_message, to, body, delivery_id or None)
 
     def retry(self, command_id: str) -> Union[Accepted, Refused]:
-        """Retry a rolled-back command (``row_status(...).error.command_id``) with the same key."""
+        """Send a failed retryable command (any of ``outbox()``) again, with the same key."""
         return self._command(self.commands.retry, command_id)
 
-    def dismiss(self, command_id: str) -> None:
-        """Hide a rollback message."""
-        if not self._finished:
-            self.commands.dismiss(command_id)
-            self._after()
+    def discard(self, command_id: str) -> bool:
+        """Drop a failed or waiting command for good: rolled back, out of the outbox and storage."""
+        return bool(self._command(self.commands.discard, command_id))
 
-    def _command(self, method, *args) -> Union[Accepted, Refused]:
+    def dismiss(self, command_id: str) -> None:
+        """The user closed a rollback message: it goes, with its failed command."""
+        self._command(self.commands.dismiss, command_id)
+
+    def _command(self, method, *args):
         if self._finished:
             return Refused("stopped", "Not connected any more: log in again.")
-        result = method(*args)
+        result = method(*args)  # after SessionEnded too: it waits for the sign-in
         self._after()
         return result
+
+    def sign_in(self, session: Session, outbox_entries=()) -> None:
+        """A sign-in after ``SessionEnded`` (or at any time): reconnect at once under ``session``.
+
+        The same user: resume, then send what was waiting with its keys. Another user: the
+        first user's commands are set aside (a last ``SaveOutbox`` keeps them for that user's
+        return, a ``Notice`` says so), the board is loaded afresh, ``outbox_entries`` (the
+        new user's stored ones) are restored. A user never learnt (a version-1 backend with a
+        ``#token=``) counts as the same. A fresh ``Connection`` replaces the old one.
+        """
+        if self._finished:
+            return
+        self.commands.suspend()  # nothing leaves under the old token, nor before the new stream is in sync
+        old = self.session
+        if old.user_id is not None and session.user_id != old.user_id:
+            self._set_aside(old)
+        self.session = session
+        self._generation += 1
+        self._ended = False
+        self.commands.sender = session.user_id or "me"
+        self._renewal.replace(session)
+        self._log("=", f"signed in as {session.user_id or 'an unknown user'}")
+        self._restore(outbox_entries)
+        self._conn.stop()  # closes a socket that is still open; cancels its timers
+        self._pump_connection()
+        self._conn = self._new_connection()
+        if self._started:
+            self._conn.start()
+        self.commands.set_online(False)
+        self.commands.resume()
+        self._after()
+
+    def _set_aside(self, old: Session) -> None:
+        """Another user signs in: keep the first one's work stored, out of the live queue; empty the board."""
+        taken = self.commands.set_aside()
+        entries = tuple(stored.entry_of(c, e, "failed" if e else "waiting") for c, e in taken)
+        self._out.append(self._published.save(old.user_id, entries, force=True))
+        if taken:
+            self._out.append(Notice(stored.set_aside_notice(len(taken), old.user_name or old.user_id)))
+        self._forget_snapshot_request()
+        self._fetching.clear()
+        self.store = self._new_store()
+        self.ready = False
+        self._changes.append(Changes(reset=True))
+
+    def _restore(self, entries) -> None:
+        restored = stored.restore(entries, self._wall_clock())
+        for command, error in restored.commands:
+            self.commands.adopt(command, error)
+        text = stored.dropped_notice(restored.invalid, restored.expired)
+        if text:
+            self._invalid += restored.invalid
+            self._out.append(Notice(text))
 
     def stop(self) -> None:
         """Logout: close the socket, cancel every timer; the client ignores all inputs after this."""
         if self._finished:
             return
         self._conn.stop()
+        self._renewal.stop()
         self._finish()
         self._after()
 
@@ -417,6 +526,7 @@ class Client:
 
     def actions(self) -> list[Action]:
         """Everything to do since the last call, in order; at most one ``Render``, last."""
+        self._publish_outbox()
         out, self._out = self._out, []
         if self._changes:
             changes = Changes.merge(self._changes)
@@ -476,12 +586,29 @@ class Client:
         """The message form: a message being sent (``pending``) and the last rollback (``error``)."""
         return self.commands.compose_status()
 
+    def outbox(self) -> list[OutboxItem]:
+        """Every command not confirmed: waiting, sending, or failed and waiting for the user."""
+        return [stored.item_of(*entry) for entry in self.commands.outbox()]
+
+    def outbox_counts(self) -> tuple[int, int]:
+        """(count, failed): ``data-count`` and ``data-failed`` of the outbox."""
+        items = self.commands.outbox()
+        return len(items), sum(1 for _, _, state in items if state == "failed")
+
+    def has_unsent_work(self) -> bool:
+        """True while a command waits or is under way: ask before the page is closed."""
+        return any(state != "failed" for _, _, state in self.commands.outbox())
+
+    @property
+    def user_id(self) -> Optional[str]:
+        return self.session.user_id
+
     def diagnostics(self) -> dict:
         counters = self.store.counters
         return {
             "received": self._received,
             "applied": counters.applied,
-            "invalid": self._invalid + counters.invalid,
+            "invalid": self._invalid + counters.invalid + self.commands.invalid_answers + self._renewal.invalid,
             "duplicates": counters.duplicates,
             "unknown": self._unknown,
             "last_seq": self.store.last_seq,
@@ -500,6 +627,8 @@ class Client:
             "sync_error": self._sync.error,
             "queued_commands": self.commands.queued,
             "unconfirmed_commands": self.commands.unconfirmed,
+            "outbox": self.outbox_counts(),
+            "session_ended": self._ended,
             "rejected": [
                 {"reason": r.reason, "detail": r.detail, "preview": r.preview} for r in self._rejected
             ],
@@ -533,8 +662,9 @@ class Client:
             if self._sync.due(loading=store.loading, online=online):
                 self._sync.requested(self._http("snapshot", "GET", "/snapshot"))
             self.commands.settle(store)
-            self.commands.set_online(online and not store.loading)
+            self.commands.set_online(online and not store.loading and not self._ended)
         self._pump_commands()
+        self._pump_session()
         self._pump_connection()
         self._out.extend(self._sync.actions())
         self._show_connection()
@@ -558,12 +688,44 @@ class Client:
                         self._absorb(self.store.put_communication(output.communication))
                     self.commands.settle(self.store)
                 elif isinstance(output, LoggedOut):
-                    self._unauthorized("HTTP 401")
+                    self._session_ended("HTTP 401")
         # A command settled by its event no longer waits for its answer: stop its timer.
         for request_id, (kind, _) in list(self._requests.items()):
             if kind == "command" and not self.commands.owns(request_id):
                 del self._requests[request_id]
                 self._out.append(CancelTimer(HTTP_TIMER_PREFIX + request_id))
+
+    def _pump_session(self) -> None:
+        for output in self._renewal.actions():
+            if isinstance(output, RefreshNow):
+                self._http("refresh", "POST", REFRESH_PATH)
+            elif isinstance(output, Renewed):
+                self.session = output.session
+                self.commands.sender = output.session.user_id or "me"
+                self._out.append(SessionRenewed(output.session))
+                self._log("=", f"session renewed until {output.session.expires_at}")
+                self._reauthenticate()
+            elif isinstance(output, Ended):
+                self._session_ended(output.reason)
+            else:  # StartTimer, CancelTimer
+                self._out.append(output)
+
+    def _reauthenticate(self) -> None:
+        """After a refresh, tell the open socket the new token (PROTOCOL.md 3.3); the handshake waits."""
+        if self._conn.phase is Phase.OPEN and self._socket_token not in (None, self.session.token):
+            self._socket_token = self.session.token
+            self._out.append(SendText(reauth_frame(self.session.token)))
+            self._log(">", "auth (re-authentication after a refresh)")
+
+    def _publish_outbox(self) -> None:
+        """At most one ``SaveOutbox`` and one ``ShowOutbox`` per drain, each only on a change."""
+        if self.commands.version == self._outbox_version:
+            return
+        self._outbox_version = self.commands.version
+        entries = self.commands.outbox()
+        save = self._published.save(self.user_id, tuple(stored.entry_of(*entry) for entry in entries))
+        show = self._published.show([stored.item_of(*entry) for entry in entries])
+        self._out.extend(action for action in (save, show) if action is not None)
 
     def _pump_connection(self) -> None:
         for action in self._conn.actions():
@@ -572,7 +734,8 @@ class Client:
             elif isinstance(action, connection.SendAuth):
                 resume_from = self.store.last_seq if self.store.loaded else None
                 epoch = self.store.epoch if resume_from is not None else None
-                self._out.append(SendText(encode_auth(self._token, resume_from, epoch)))
+                self._socket_token = self.session.token
+                self._out.append(SendText(encode_auth(self.session.token, resume_from, epoch)))
                 self._log(">", f"auth (resumeFrom {resume_from}, epoch {epoch})")
             elif isinstance(action, connection.SendPing):
                 self._out.append(SendText(encode_ping(round(self._clock(), 3))))
@@ -614,7 +777,10 @@ class Client:
         if request_id is None:
             self._request_count += 1
             request_id = f"{kind}-{self._request_count}"
-        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {self.session.token}", "Accept": "application/json"}
+        self._request_generation[request_id] = self._generation
+        if len(self._request_generation) > 2 * len(self._requests) + 16:  # answers that never came
+            self._request_generation = {k: v for k, v in self._request_generation.items() if k in self._requests}
         body_text = None
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -677,13 +843,17 @@ class Client:
 
     # --- the end ------------------------------------------------------------------------------
 
-    def _unauthorized(self, why: str) -> None:
-        if self._finished:
+    def _session_ended(self, why: str) -> None:
+        """A 401 or 4401: stop connecting and sending, keep everything, wait for ``sign_in``."""
+        if self._finished or self._ended:
             return
-        self._log("=", f"unauthorized ({why}): back to login")
-        self._out.append(Unauthorized())
+        self._ended = True
+        self._log("=", f"session ended ({why}): waiting for a sign-in")
+        self._out.append(SessionEnded(why))
         self._conn.unauthorized()
-        self._finish()
+        self._renewal.stop()
+        self.commands.suspend()
+        self._forget_snapshot_request()  # asked with the dead token; the next stream asks again
 
     def _finish(self) -> None:
         self._finished = True

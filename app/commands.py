@@ -17,45 +17,71 @@ from the moment it is made until the confirmed state holds the change.
 Rules:
 
 1. Each command has an ``Idempotency-Key`` (its id, from ``id_factory``),
-   reused by every retry of it, so the server applies it at most once.
+   reused by every retry of it, after a reload and after a new sign-in of the
+   same user, so the server applies it at most once. A command older than
+   ``MAX_AGE_MS`` (24 h, the server's idempotency window) is never sent: it
+   fails as ``EXPIRED``.
 2. Commands leave in the order they were made, one request at a time, and
-   only while online (connected and in sync); until then they wait in a FIFO
-   queue of at most ``max_queue``. A full queue refuses the new command
+   only while online (connected, in sync, signed in); until then they wait in
+   a FIFO queue of at most ``max_queue``. A full queue refuses the new command
    (``Refused``) and keeps the old ones: losing an old change silently would
    be worse than saying no to a new one.
-3. A command is confirmed by whichever comes first: the REST answer, or the
-   socket event that carries the same change (the same field values for the
-   same delivery; the same recipient, body and delivery for a message). Then
-   the row is no longer pending. After a REST answer with a ``seq`` the
-   overlay stays until the store has applied that seq (``settle``), so the
-   row never flickers back to the old value in between; an answer with no
-   ``seq`` (a backend without seq) is handed to the store (``Confirmed``).
-4. A refusal rolls the overlay back and leaves a ``Rollback`` on the row
-   (``row_status(...).error``; for messages ``compose_status()``) until it is
-   dismissed or a new command is made on that row: 409 conflict, 422 invalid,
-   404 not found, 401 (and ``LoggedOut``: the token is dead), 5xx, a network
-   error, a timeout (the owner times requests out and reports
-   ``http_failed(id, TIMEOUT)``). 5xx, network errors and timeouts are
-   ``retryable``: ``retry(command_id)`` sends the same key again.
-5. Outputs are drained from ``actions()``: ``Request`` (to send),
+3. A command is confirmed by its own REST answer, or by an event whose
+   ``cause.idempotencyKey`` is its key (``event_applied``), never by someone
+   else's identical change. Only a version-1 backend (no epoch, no causes:
+   ``new_stream(None)`` and no event with a cause seen) falls back to the
+   old rule: the first sent command whose change the event carries. After a
+   REST answer with a ``seq`` the overlay stays until the store has applied
+   that seq of that epoch, or a snapshot of a newer epoch is in (``settle``),
+   so the row never flickers back; an answer with no ``seq`` (a backend
+   without seq) is handed to the store (``Confirmed``).
+4. A refusal rolls the overlay back and leaves a ``Rollback``: every failed
+   command keeps its own (``failed()``, the outbox) until it is retried or
+   discarded; the row (or, for messages, the form) shows the last one until
+   dismissed or a new command is made there. 409 conflict, 422 invalid, 404
+   not found, 5xx, a network error, a timeout (the owner times requests out
+   and reports ``http_failed(id, TIMEOUT)``). 5xx, network errors and
+   timeouts are ``retryable``: ``retry(command_id)`` sends the same key again.
+5. A 401 is not a failure of the command: it goes back to the head of the
+   queue and waits for the next sign-in (``LoggedOut``). ``suspend()`` does the
+   same for a request under way when the session ends by other means.
+6. ``set_aside()`` hands over (and forgets) every unconfirmed command, for
+   another user's sign-in; ``adopt()`` takes back a stored one (a reload, a
+   return). ``discard()`` drops a failed or waiting one for good.
+7. Outputs are drained from ``actions()``: ``Request`` (to send),
    ``Touched`` (rows to redraw), ``Confirmed`` (server state to store),
-   ``LoggedOut``. Nothing here does I/O or reads a clock except ``now_iso``
-   (the time shown on a message being sent).
+   ``LoggedOut``. ``version`` changes whenever the outbox does. Nothing here
+   does I/O; the clock is injected.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
+import time
 from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, Callable, Optional, Union
 from urllib.parse import quote
 
 from pydantic import ValidationError
 
+from app.command import (
+    COMPOSE,
+    MAX_AGE_MS,
+    MAX_QUEUE,
+    TIMEOUT,
+    Accepted,
+    Command,
+    Confirmed,
+    LoggedOut,
+    Output,
+    Phase,
+    Refused,
+    Request,
+    RowStatus,
+    Touched,
+    iso_of,
+    new_key,
+)
 from app.models import (
     MAX_BODY_CHARS,
     MAX_ID_CHARS,
@@ -69,157 +95,13 @@ from app.models import (
     PatchResult,
     sent_fields,
 )
+from app.rollback import INVALID_JSON, Kind, Reason, Rollback, read_json, rollback_for, server_says
 from app.store import Changes, Store
 
-MAX_QUEUE = 50
-#: ``http_failed(request_id, TIMEOUT)`` means the owner gave up waiting.
-TIMEOUT = "timeout"
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
-
-
-class Kind(StrEnum):
-    SET_STATUS = "set_status"
-    ASSIGN = "assign"
-    SEND_MESSAGE = "send_message"
-
-
-class Phase(StrEnum):
-    QUEUED = "queued"  # waiting to be sent (offline, or behind another)
-    SENT = "sent"  # request under way
-    CONFIRMED = "confirmed"  # the server said yes; overlay kept until the store has the seq
-    FAILED = "failed"  # rolled back; kept only while retryable and its error is shown
-
-
-class Reason(StrEnum):
-    """Why a command was rolled back (``Rollback.reason``)."""
-
-    CONFLICT = "conflict"  # 409
-    INVALID = "invalid"  # 422
-    NOT_FOUND = "not_found"  # 404
-    UNAUTHORIZED = "unauthorized"  # 401
-    SERVER_ERROR = "server_error"  # 5xx
-    REJECTED = "rejected"  # any other status
-    NETWORK = "network"  # no answer: the request failed
-    TIMEOUT = "timeout"  # no answer in time
-
-
-_RETRYABLE = frozenset({Reason.SERVER_ERROR, Reason.NETWORK, Reason.TIMEOUT})
-_BY_STATUS = {401: Reason.UNAUTHORIZED, 404: Reason.NOT_FOUND, 409: Reason.CONFLICT, 422: Reason.INVALID}
-_TEXT = {
-    Reason.CONFLICT: "The server refused the change: the delivery changed meanwhile (for example it is already closed).",
-    Reason.INVALID: "The server refused the change as invalid.",
-    Reason.NOT_FOUND: "The server does not know this delivery any more.",
-    Reason.UNAUTHORIZED: "Your session has expired: log in again.",
-    Reason.SERVER_ERROR: "The server failed to make the change; retrying is safe.",
-    Reason.REJECTED: "The server refused the change.",
-    Reason.NETWORK: "Not confirmed: the request failed on the network; retrying is safe.",
-    Reason.TIMEOUT: "No answer in time: the change may or may not have been made; retrying is safe.",
-}
-
-
-# --- results and outputs --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Accepted:
-    command_id: str
-
-
-@dataclass(frozen=True)
-class Refused:
-    """The command was not taken; nothing changed. ``reason``: invalid, queue_full, not_retryable, unknown."""
-
-    reason: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Rollback:
-    """Why a command was undone: plain text for the UI (never markup), and whether ``retry`` may help."""
-
-    command_id: str
-    kind: Kind
-    delivery_id: Optional[str]
-    reason: Reason
-    message: str
-    status: Optional[int]
-    retryable: bool
-
-
-@dataclass(frozen=True)
-class RowStatus:
-    """What a row shows besides its data: ``pending`` (``data-pending``), and the last rollback."""
-
-    pending: bool = False
-    error: Optional[Rollback] = None
-
-
-@dataclass(frozen=True)
-class Request:
-    """An HTTP request to make; ``path`` is relative to the API base, ``body`` is JSON-ready."""
-
-    request_id: str
-    method: str
-    path: str
-    body: dict
-    headers: dict
-
-
-@dataclass(frozen=True)
-class Touched:
-    """Rows whose effective state or status changed."""
-
-    changes: Changes
-
-
-@dataclass(frozen=True)
-class Confirmed:
-    """Server state from a REST answer with no seq: put it in the store."""
-
-    delivery: Optional[Delivery] = None
-    communication: Optional[Communication] = None
-
-
-@dataclass(frozen=True)
-class LoggedOut:
-    """A 401: the token is no longer valid."""
-
-
-Output = Union[Request, Touched, Confirmed, LoggedOut]
-
-
-@dataclass(eq=False)
-class Command:
-    id: str  # also the Idempotency-Key
-    kind: Kind
-    delivery_id: Optional[str]  # the row (None for a message not about a delivery)
-    fields: dict  # the overlay: {"status": ...} / {"assignedTo": ...}; a message's {"to", "body", "deliveryId"}
-    sent_at: str = ""  # messages: shown while pending
-    phase: Phase = Phase.QUEUED
-    attempts: int = 0
-    seq: Optional[int] = None  # from the REST answer
-    communication: Optional[Communication] = None  # messages: the server's copy, from the REST answer
-    request_ids: set = field(default_factory=set)
-
-    @property
-    def row(self) -> str:
-        """The row a rollback is shown on: the delivery id, or COMPOSE for a message."""
-        return COMPOSE if self.kind is Kind.SEND_MESSAGE else self.delivery_id
-
-    @property
-    def communication_id(self) -> Optional[str]:
-        return self.communication.id if self.communication is not None else None
-
-
-#: The row key of the message form (not a valid id: ids are non-empty).
-COMPOSE = ""
-
-
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+__all__ = [
+    "Commands", "Command", "Kind", "Phase", "Reason", "Rollback", "RowStatus", "Accepted", "Refused",
+    "Request", "Touched", "Confirmed", "LoggedOut", "MAX_QUEUE", "MAX_AGE_MS", "TIMEOUT", "COMPOSE", "new_key",
+]
 
 
 def _valid_id(value: object) -> bool:
@@ -235,21 +117,31 @@ class Commands:
         id_factory: Callable[[], str] = new_key,
         max_queue: int = MAX_QUEUE,
         sender: str = "me",
-        now_iso: Callable[[], str] = _now_iso,
+        wall_clock: Callable[[], float] = lambda: time.time() * 1000,
+        now_iso: Optional[Callable[[], str]] = None,
     ) -> None:
         self._new_id = id_factory
         self.max_queue = max_queue
         self.sender = sender
-        self._now_iso = now_iso
+        self._wall_clock = wall_clock
+        self._now_iso = now_iso or (lambda: iso_of(wall_clock()))
         self._live: dict[str, Command] = {}  # QUEUED, SENT, CONFIRMED, in the order made
         self._queue: deque[Command] = deque()  # QUEUED, in order
         self._in_flight: Optional[Command] = None
         self._by_request: dict[str, Command] = {}
-        self._errors: dict[str, Rollback] = {}  # row -> last rollback
-        self._failed: dict[str, Command] = {}  # retryable, while its error is shown
+        self._errors: dict[str, Rollback] = {}  # row -> the rollback it shows
+        self._failed: dict[str, tuple[Command, Rollback]] = {}  # every failed command, until retried or discarded
         self._online = False
+        self._paused = False  # signed out (rule 5): nothing leaves until resume()
         self._outputs: list[Output] = []
         self._request_count = 0
+        #: The stream (epoch) events and seqs belong to; ``by_cause``: confirm only by cause (rule 3).
+        self.epoch: Optional[str] = None
+        self.by_cause = False
+        #: Changes whenever what the outbox shows (or stores) may have changed.
+        self.version = 0
+        #: 2xx answers whose body was not the answer the protocol promises (for diagnostics).
+        self.invalid_answers = 0
 
     # --- making commands ---------------------------------------------------------
 
@@ -276,62 +168,92 @@ class Commands:
         if len(body) > MAX_BODY_CHARS:
             return Refused("invalid", f"The message is longer than {MAX_BODY_CHARS} characters.")
         fields = {"to": to, "body": body, "deliveryId": delivery_id}
-        return self._make(Kind.SEND_MESSAGE, delivery_id, fields, sent_at=self._now_iso())
+        return self._make(Kind.SEND_MESSAGE, delivery_id, fields)
 
-    def _make(self, kind: Kind, delivery_id: Optional[str], fields: dict, sent_at: str = "") -> Union[Accepted, Refused]:
+    def _make(self, kind: Kind, delivery_id: Optional[str], fields: dict) -> Union[Accepted, Refused]:
         if len(self._queue) >= self.max_queue:
             return Refused(
                 "queue_full",
                 f"{len(self._queue)} changes are already waiting for the connection; "
                 "this one was not made. Try again once they are sent.",
             )
-        command = Command(self._new_id(), kind, delivery_id, fields, sent_at=sent_at)
+        command = Command(self._new_id(), kind, delivery_id, fields, self._now_iso(), self._wall_clock())
         self._clear_row(command.row)
         self._enqueue(command)
         return Accepted(command.id)
 
-    def _enqueue(self, command: Command) -> None:
+    def _enqueue(self, command: Command, *, first: bool = False) -> None:
         command.phase = Phase.QUEUED
         self._live[command.id] = command
-        self._queue.append(command)
+        if first:
+            self._queue.appendleft(command)
+        else:
+            self._queue.append(command)
         self._touch(command)
         self._pump()
 
     def retry(self, command_id: str) -> Union[Accepted, Refused]:
-        """Send a rolled-back command again, with the same Idempotency-Key."""
-        command = self._failed.get(command_id)
-        if command is None:
+        """Send a failed command again, with the same Idempotency-Key."""
+        entry = self._failed.get(command_id)
+        if entry is None or not entry[1].retryable:
             return Refused("not_retryable", "There is nothing to retry for this change.")
         if len(self._queue) >= self.max_queue:
             return Refused("queue_full", "Too many changes are waiting for the connection.")
-        del self._failed[command_id]
-        self._clear_row(command.row)
+        command, _ = self._forget_failed(command_id)
         self._enqueue(command)
         return Accepted(command.id)
 
+    def discard(self, command_id: str) -> bool:
+        """Drop a failed or waiting command for good (its overlay goes); False if there is none such."""
+        if command_id in self._failed:
+            command, _ = self._forget_failed(command_id)
+            self._touch(command)
+            return True
+        command = self._live.get(command_id)
+        if command is None or command.phase is not Phase.QUEUED:
+            return False  # under way or confirmed: it cannot be taken back
+        self._queue.remove(command)
+        del self._live[command_id]
+        self._touch(command)
+        return True
+
     def dismiss(self, command_id: str) -> None:
-        """The user read the rollback: forget it (and the chance to retry it)."""
+        """The user read the rollback and closed it: forget it, and the failed command with it."""
+        if command_id in self._failed:
+            self.discard(command_id)
         for row, error in list(self._errors.items()):
             if error.command_id == command_id:
                 self._clear_row(row)
 
+    def _forget_failed(self, command_id: str) -> tuple[Command, Rollback]:
+        command, error = self._failed.pop(command_id)
+        if self._errors.get(command.row) is error:
+            self._clear_row(command.row)
+        self.version += 1
+        return command, error
+
     def _clear_row(self, row: str) -> None:
         error = self._errors.pop(row, None)
         if error is not None:
-            self._failed.pop(error.command_id, None)
             self._touch_row(row, error.command_id)
 
     # --- sending -----------------------------------------------------------------
 
     def set_online(self, online: bool) -> None:
-        """Connected and in sync (send the queue), or not (hold it)."""
+        """Connected, in sync and signed in (send the queue), or not (hold it)."""
         self._online = online
         self._pump()
 
     def _pump(self) -> None:
-        if not self._online or self._in_flight is not None or not self._queue:
-            return
-        command = self._queue.popleft()
+        while self._online and not self._paused and self._in_flight is None and self._queue:
+            command = self._queue.popleft()
+            if self._wall_clock() - command.made_ms > MAX_AGE_MS:
+                self._fail(command, rollback_for(command.id, command.kind, command.delivery_id, None, "",
+                                                 Reason.EXPIRED))
+                continue
+            self._send(command)
+
+    def _send(self, command: Command) -> None:
         command.phase = Phase.SENT
         command.attempts += 1
         self._request_count += 1
@@ -352,6 +274,22 @@ class Commands:
     def owns(self, request_id: str) -> bool:
         return request_id in self._by_request
 
+    def suspend(self) -> None:
+        """The session ended: hold the queue until ``resume``; a request under way goes back to its head."""
+        self._paused = True
+        command = self._in_flight
+        if command is not None:
+            self._in_flight = None
+            for request_id in command.request_ids:
+                self._by_request.pop(request_id, None)
+            if command.phase is Phase.SENT:
+                self._enqueue(command, first=True)
+
+    def resume(self) -> None:
+        """Signed in again: the queue may leave (once online)."""
+        self._paused = False
+        self._pump()
+
     # --- answers -----------------------------------------------------------------
 
     def http_answered(self, request_id: str, status: int, body_text: str) -> None:
@@ -362,11 +300,17 @@ class Commands:
             return  # confirmed by its event already, or a late answer to an attempt that was given up
         if 200 <= status < 300:
             self._succeeded(command, body_text)
+        elif status == 401:  # rule 5: not the command's fault
+            self._emit(LoggedOut())
+            self._paused = True
+            self._release(command)
+            self._enqueue(command, first=True)
+            return
         else:
-            reason = _BY_STATUS.get(status) or (Reason.SERVER_ERROR if status >= 500 else Reason.REJECTED)
-            if reason is Reason.UNAUTHORIZED:
-                self._emit(LoggedOut())
-            self._fail(command, reason, status, _server_says(body_text))
+            detail = server_says(body_text)
+            if body_text and read_json(body_text) is INVALID_JSON:
+                self.invalid_answers += 1
+            self._fail(command, rollback_for(command.id, command.kind, command.delivery_id, status, detail))
         self._release(command)
 
     def http_failed(self, request_id: str, error: str) -> None:
@@ -375,16 +319,18 @@ class Commands:
         if command is None or command.phase is not Phase.SENT:
             return
         reason = Reason.TIMEOUT if error == TIMEOUT else Reason.NETWORK
-        self._fail(command, reason, None, "" if error == TIMEOUT else str(error)[:200])
+        detail = "" if error == TIMEOUT else " ".join(str(error).split())[:200]
+        self._fail(command, rollback_for(command.id, command.kind, command.delivery_id, None, detail, reason))
         self._release(command)
 
     def _succeeded(self, command: Command, body_text: str) -> None:
         model = CommunicationResult if command.kind is Kind.SEND_MESSAGE else PatchResult
         try:
-            result = model.model_validate_json(body_text)
-        except (ValidationError, ValueError):
-            result = None  # the server said yes; its event will bring the state
-        if result is None:
+            result = model.model_validate_json(body_text or "")
+        except (ValidationError, ValueError, RecursionError):
+            result = None
+        if result is None:  # the server said yes; its event will bring the state
+            self.invalid_answers += 1
             self._done(command)
             return
         if command.kind is Kind.SEND_MESSAGE:
@@ -398,27 +344,23 @@ class Commands:
             self._done(command)
             return
         command.seq = result.seq
+        command.epoch = self.epoch
         command.phase = Phase.CONFIRMED
         self._touch(command)
 
-    def _fail(self, command: Command, reason: Reason, status: Optional[int], detail: str) -> None:
-        message = _TEXT[reason]
-        if status is not None and reason in (Reason.SERVER_ERROR, Reason.REJECTED):
-            message += f" (HTTP {status})"
-        if detail:
-            message += f" Server: {detail}" if status is not None else f" ({detail})"
-        retryable = reason in _RETRYABLE
-        error = Rollback(command.id, command.kind, command.delivery_id, reason, message, status, retryable)
+    def _fail(self, command: Command, error: Rollback) -> None:
         self._clear_row(command.row)
         self._errors[command.row] = error
-        if retryable:
-            self._failed[command.id] = command
+        self._failed[command.id] = (command, error)
         command.phase = Phase.FAILED
         self._live.pop(command.id, None)
         self._touch(command)
 
     def _done(self, command: Command) -> None:
         self._live.pop(command.id, None)
+        if command.phase is Phase.QUEUED:
+            self._queue.remove(command)
+        command.phase = Phase.CONFIRMED
         self._touch(command)
 
     def _release(self, command: Command) -> None:
@@ -430,8 +372,30 @@ class Commands:
 
     # --- confirmation by the store ---------------------------------------------------
 
+    def new_stream(self, epoch: Optional[str]) -> None:
+        """A welcome: its epoch (None from a version-1 backend). An epoch means causes confirm (rule 3)."""
+        self.epoch = epoch
+        if epoch is not None:
+            self.by_cause = True
+
     def event_applied(self, event: Event) -> None:
-        """An event the store applied: it confirms the first sent command carrying the same change."""
+        """An event the store applied: it confirms the command whose key its cause carries (rule 3)."""
+        cause = getattr(event, "cause", None)
+        if cause is not None:
+            self.by_cause = True
+            key = cause.idempotencyKey
+            command = self._live.get(key)
+            if command is not None and command.phase in (Phase.QUEUED, Phase.SENT):
+                in_flight = self._in_flight is command
+                self._done(command)  # a queued one was applied before a reload or a sign-in
+                if in_flight:
+                    self._release(command)
+            elif key in self._failed:  # it failed for want of an answer, yet it was made
+                command, _ = self._forget_failed(key)
+                self._touch(command)
+            return
+        if self.by_cause:
+            return  # someone else's change, however similar
         for command in list(self._live.values()):
             if command.phase is Phase.SENT and _carries(event, command):
                 self._done(command)
@@ -444,10 +408,46 @@ class Commands:
         for command in list(self._live.values()):
             if command.phase is not Phase.CONFIRMED:
                 continue
-            if (last is not None and last >= command.seq) or (
+            if command.epoch != self.epoch:
+                held = not store.loading  # a snapshot of the new stream is in: it holds the change
+            else:
+                held = last is not None and last >= command.seq
+            if held or (
                 command.communication_id is not None and store.communication(command.communication_id) is not None
             ):
                 self._done(command)
+
+    # --- a change of user, a reload --------------------------------------------------
+
+    def set_aside(self) -> list[tuple[Command, Optional[Rollback]]]:
+        """Hand over and forget every unconfirmed and failed command (another user signs in)."""
+        taken = self.outbox()
+        self._in_flight = None
+        self._by_request.clear()
+        self._queue.clear()
+        for command in list(self._live.values()):
+            self._touch(command)
+        self._live.clear()
+        for command, _ in self._failed.values():
+            self._touch(command)
+        self._failed.clear()
+        for row, error in list(self._errors.items()):
+            self._touch_row(row, error.command_id)
+        self._errors.clear()
+        self.version += 1
+        return [(command, error) for command, error, _ in taken]
+
+    def adopt(self, command: Command, error: Optional[Rollback] = None) -> bool:
+        """Take back a stored command (a reload, a user's return); False if its key is already here."""
+        if command.id in self._live or command.id in self._failed:
+            return False
+        if error is not None:
+            command.phase = Phase.FAILED
+            self._failed[command.id] = (command, error)
+            self._touch(command)
+        else:
+            self._enqueue(command)
+        return True
 
     # --- views -------------------------------------------------------------------
 
@@ -490,10 +490,27 @@ class Commands:
                 f = command.fields
                 communication = Communication.model_construct(
                     id=f"pending-{command.id}", from_=self.sender, to=f["to"], body=f["body"],
-                    sentAt=command.sent_at, deliveryId=f["deliveryId"],
+                    sentAt=command.made_at, deliveryId=f["deliveryId"],
                 )
             out.append((communication, command.phase is not Phase.CONFIRMED))
         return out
+
+    def outbox(self) -> list[tuple[Command, Optional[Rollback], str]]:
+        """Every command not confirmed, in the order made, failed ones last: (command, rollback, state).
+
+        ``state``: "waiting" (not sent yet), "sending" (sent, no answer yet), "failed" (waits for the user).
+        """
+        out: list[tuple[Command, Optional[Rollback], str]] = []
+        for command in self._live.values():
+            if command.phase is Phase.QUEUED:
+                out.append((command, None, "waiting"))
+            elif command.phase is Phase.SENT:
+                out.append((command, None, "sending"))
+        out.extend((command, error, "failed") for command, error in self._failed.values())
+        return out
+
+    def failed(self) -> list[Rollback]:
+        return [error for _, error in self._failed.values()]
 
     @property
     def queued(self) -> int:
@@ -513,6 +530,7 @@ class Commands:
         self._outputs.append(output)
 
     def _touch(self, command: Command) -> None:
+        self.version += 1
         if command.kind is Kind.SEND_MESSAGE:
             ids = {f"pending-{command.id}"}
             if command.communication_id:
@@ -522,6 +540,7 @@ class Commands:
             self._emit(Touched(Changes(deliveries=frozenset({command.delivery_id}))))
 
     def _touch_row(self, row: str, command_id: str) -> None:
+        self.version += 1
         if row == COMPOSE:
             self._emit(Touched(Changes(communications=frozenset({f"pending-{command_id}"}))))
         else:
@@ -529,7 +548,7 @@ class Commands:
 
 
 def _carries(event: Event, command: Command) -> bool:
-    """Does ``event`` carry exactly the change ``command`` asked for?"""
+    """Does ``event`` carry exactly the change ``command`` asked for? (version-1 backends only)"""
     if command.kind is Kind.SEND_MESSAGE:
         if not isinstance(event, NewCommunication):
             return False
@@ -539,22 +558,3 @@ def _carries(event: Event, command: Command) -> bool:
         return False
     sent = sent_fields(event.changes)
     return all(name in sent and sent[name] == value for name, value in command.fields.items())
-
-
-def _server_says(body_text: str) -> str:
-    """The server's own words about a refusal, as plain text (at most 200 characters)."""
-    text = body_text or ""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        for key in ("detail", "message", "error"):
-            value = data.get(key)
-            if isinstance(value, str):
-                text = value
-                break
-            if value is not None:
-                text = json.dumps(value)
-                break
-    return " ".join(text.split())[:200]

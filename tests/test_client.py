@@ -15,13 +15,18 @@ from app.client import (
     CloseSocket,
     HttpRequest,
     Log,
+    Notice,
     OpenSocket,
     Render,
+    SaveOutbox,
     SendText,
+    Session,
+    SessionEnded,
+    SessionRenewed,
     ShowConnection,
+    ShowOutbox,
     ShowSync,
     StartTimer,
-    Unauthorized,
 )
 from app.commands import Accepted, Reason, Refused
 from app.connection import State
@@ -58,6 +63,7 @@ class Shell:
         self.closes: list[CloseSocket] = []
         self.unauthorized = 0
         self.logs: list[Log] = []
+        self.session_actions: list = []  # SessionRenewed, SaveOutbox, ShowOutbox, Notice (tests/test_client_session.py)
 
     def drain(self) -> list:
         actions = self.client.actions()
@@ -85,8 +91,10 @@ class Shell:
                 self.shown.append(action)
             elif isinstance(action, ShowSync):
                 self.sync.append(action)
-            elif isinstance(action, Unauthorized):
+            elif isinstance(action, SessionEnded):
                 self.unauthorized += 1
+            elif isinstance(action, (SessionRenewed, SaveOutbox, ShowOutbox, Notice)):
+                self.session_actions.append(action)
             elif isinstance(action, Log):
                 assert action.direction in "<>="
                 self.logs.append(action)
@@ -141,7 +149,8 @@ def new_client(**kw) -> tuple[Client, Shell, Clock]:
     clock = Clock()
     ids = iter(f"key{n}" for n in range(1, 1000))
     kw.setdefault("delays_factory", partial(delays, jitter=0))
-    client = Client(API, WS, "tok", clock=clock, id_factory=lambda: next(ids), **kw)
+    session = kw.pop("session", Session("tok", "me", "Me", "2099-01-01T00:00:00Z"))
+    client = Client(API, WS, session, clock=clock, id_factory=lambda: next(ids), **kw)
     return client, Shell(client), clock
 
 
@@ -189,7 +198,7 @@ def test_start_opens_the_socket_and_shows_connecting():
     client.start()
     shell.drain()
     assert shell.socket == "opening" and shell.shown[-1] == ShowConnection(State.CONNECTING, 0, 5, None)
-    assert shell.timers == {"dead": 35_000}
+    assert shell.timers.pop("refresh") > 0 and shell.timers == {"dead": 35_000}
     assert shell.sync[-1] == ShowSync(ready=False, loading=True, error=None)
 
 

@@ -6,14 +6,17 @@ import json
 import pytest
 
 from app.commands import (
+    MAX_AGE_MS,
     TIMEOUT,
     Accepted,
+    Command,
     Commands,
     Confirmed,
     LoggedOut,
     Reason,
     Refused,
     Request,
+    Kind,
     Touched,
 )
 from app.models import Communication, Delivery, DeliveryUpdate, NewCommunication, Snapshot
@@ -153,7 +156,6 @@ def test_an_answer_without_seq_hands_the_delivery_to_the_store():
         (409, Reason.CONFLICT, False),
         (422, Reason.INVALID, False),
         (404, Reason.NOT_FOUND, False),
-        (401, Reason.UNAUTHORIZED, False),
         (400, Reason.REJECTED, False),
         (503, Reason.SERVER_ERROR, True),
     ],
@@ -170,12 +172,18 @@ def test_a_refusal_rolls_back_with_a_reason(status, reason, retryable):
     assert "delivery D-1 is delivered" in row.error.message
 
 
-def test_401_also_says_logged_out():
+def test_401_says_logged_out_and_the_command_waits_at_the_head_of_the_queue_for_the_next_sign_in():
     cmds = make()
     cmds.set_status("D-1", "failed")
+    cmds.set_status("D-2", "failed")
     [request] = requests(cmds)
     cmds.http_answered(request.request_id, 401, "")
-    assert LoggedOut() in cmds.actions()
+    assert LoggedOut() in cmds.actions() and requests(cmds) == []  # the next one does not go out either
+    assert cmds.row_status("D-1").pending and cmds.row_status("D-1").error is None
+    assert cmds.effective(delivery()).status == "failed" and cmds.queued == 2
+    cmds.resume()  # signed in again
+    [again] = requests(cmds)
+    assert again.path == "/deliveries/D-1" and again.headers == request.headers
 
 
 @pytest.mark.parametrize("error, reason", [("TypeError: Failed to fetch", Reason.NETWORK), (TIMEOUT, Reason.TIMEOUT)])
@@ -343,3 +351,190 @@ def test_a_refused_message_is_removed_and_the_form_shows_why():
     error = cmds.compose_status().error
     assert error.reason == Reason.INVALID and "unknown recipient" in error.message
     assert cmds.row_status("D-1").error is None
+
+
+# --- confirmation by cause (PROTOCOL.md 2) -------------------------------------------------------
+
+
+def caused(seq, key, did="D-1", user="u2", **changes) -> DeliveryUpdate:
+    return DeliveryUpdate.model_validate({"seq": seq, "deliveryId": did, "changes": changes,
+                                          "cause": {"idempotencyKey": key, "userId": user}})
+
+
+def test_another_users_identical_change_leaves_ours_pending_until_our_own_answer():
+    cmds, store = make(), store_at(10)
+    cmds.set_status("D-1", "picked_up")
+    [request] = requests(cmds)
+    other = caused(11, "someone-elses-key", status="picked_up")
+    store.apply(other)
+    cmds.event_applied(other)
+    assert cmds.row_status("D-1").pending and cmds.unconfirmed == 1  # not ours
+    cmds.http_answered(request.request_id, 200, patch_answer(12, status="picked_up"))
+    assert not cmds.row_status("D-1").pending
+
+
+def test_an_event_with_our_key_confirms_our_command():
+    cmds = make()
+    cmds.set_status("D-1", "picked_up")
+    requests(cmds)
+    cmds.event_applied(caused(11, "key1", user="me", status="picked_up"))
+    assert not cmds.row_status("D-1").pending and cmds.outbox() == []
+
+
+def test_on_an_epoch_stream_an_uncaused_identical_change_confirms_nothing():
+    cmds = make()
+    cmds.new_stream("epoch-1")
+    cmds.set_status("D-1", "picked_up")
+    requests(cmds)
+    cmds.event_applied(du(11, status="picked_up"))  # the simulation moved it: not our command's doing
+    assert cmds.row_status("D-1").pending
+
+
+def test_a_version_1_backend_keeps_matching_by_value():
+    cmds = make()
+    cmds.new_stream(None)
+    cmds.set_status("D-1", "picked_up")
+    requests(cmds)
+    cmds.event_applied(du(11, status="picked_up"))
+    assert not cmds.row_status("D-1").pending
+
+
+def test_a_queued_command_whose_cause_arrives_was_applied_before_and_is_not_sent_again():
+    cmds = make(online=False)
+    cmds.set_status("D-1", "picked_up")
+    cmds.event_applied(caused(11, "key1", user="me", status="picked_up"))  # e.g. replayed after a reload
+    cmds.set_online(True)
+    assert requests(cmds) == [] and cmds.outbox() == []
+
+
+def test_a_timed_out_command_whose_cause_arrives_is_no_longer_failed():
+    cmds = make()
+    cmds.set_status("D-1", "picked_up")
+    cmds.http_failed(requests(cmds)[0].request_id, TIMEOUT)
+    assert cmds.row_status("D-1").error is not None
+    cmds.event_applied(caused(11, "key1", user="me", status="picked_up"))
+    assert cmds.row_status("D-1").error is None and cmds.outbox() == []
+
+
+def test_an_answer_seq_of_an_older_epoch_settles_once_the_new_streams_snapshot_is_in():
+    cmds, store = make(), store_at(500)
+    cmds.new_stream("A")
+    cmds.set_status("D-1", "picked_up")
+    cmds.http_answered(requests(cmds)[0].request_id, 200, patch_answer(501, status="picked_up"))
+    cmds.new_stream("B")  # the server restarted; its seq starts again
+    store.begin_resync()
+    cmds.settle(store)
+    assert cmds.has_overlay("D-1")  # the new snapshot is not in yet: no flicker
+    store.load_snapshot(Snapshot(seq=3, deliveries=[delivery(status="picked_up")], staff=[], zones=[],
+                                 communications=[]))
+    cmds.settle(store)
+    assert not cmds.has_overlay("D-1")
+
+
+# --- answers that are not what they should be ------------------------------------------------------
+
+
+def test_a_10000_deep_error_body_rolls_back_counts_it_invalid_and_the_next_command_still_goes_out():
+    cmds = make()
+    cmds.set_status("D-1", "picked_up")
+    cmds.set_status("D-2", "picked_up")
+    [first] = requests(cmds)
+    cmds.http_answered(first.request_id, 500, "[" * 10_000 + "]" * 10_000)
+    assert cmds.row_status("D-1").error.reason is Reason.SERVER_ERROR and cmds.invalid_answers == 1
+    [second] = requests(cmds)
+    assert second.path == "/deliveries/D-2"
+    cmds.http_answered(second.request_id, 200, '{"delivery": ' * 10_000)
+    assert cmds.invalid_answers == 2 and cmds.outbox()[0][2] == "failed"  # D-1's, kept for the user
+
+
+def test_a_deep_detail_inside_an_error_body_is_shown_as_text():
+    cmds = make()
+    cmds.set_status("D-1", "picked_up")
+    cmds.http_answered(requests(cmds)[0].request_id, 422, '{"detail": ' + "[" * 150 + "]" * 150 + "}")
+    assert "[[[" in cmds.row_status("D-1").error.message
+
+
+# --- every failure keeps its own text and retry; discard; set aside; adopt ------------------------------
+
+
+def test_every_failed_message_keeps_its_own_text_and_its_own_retry():
+    cmds = make()
+    cmds.send_message("S-1", "first")
+    cmds.http_answered(requests(cmds)[0].request_id, 503, '{"detail": "busy one"}')
+    cmds.send_message("S-2", "second")
+    cmds.http_failed(requests(cmds)[0].request_id, "network down")
+    failed = {c.id: (c.fields["body"], e.message) for c, e, state in cmds.outbox() if state == "failed"}
+    assert failed.keys() == {"key1", "key2"} and "busy one" in failed["key1"][1] and "network down" in failed["key2"][1]
+    assert cmds.retry("key1") == Accepted("key1")
+    [again] = requests(cmds)
+    assert again.body["body"] == "first" and again.headers["Idempotency-Key"] == "key1"
+    assert [c.id for c, _, state in cmds.outbox() if state == "failed"] == ["key2"]
+    assert cmds.retry("key2") == Accepted("key2")
+
+
+def test_a_new_command_on_a_row_hides_the_old_error_but_keeps_the_failed_command():
+    cmds = make()
+    cmds.set_status("D-1", "picked_up")
+    cmds.http_failed(requests(cmds)[0].request_id, TIMEOUT)
+    cmds.assign("D-1", "S-1")
+    assert cmds.row_status("D-1").error is None
+    assert [(c.id, state) for c, _, state in cmds.outbox()] == [("key2", "sending"), ("key1", "failed")]
+
+
+def test_discard_drops_a_failed_or_waiting_command_but_not_one_under_way():
+    cmds = make(online=False)
+    cmds.set_status("D-1", "picked_up")
+    cmds.set_status("D-2", "picked_up")
+    assert cmds.discard("key2") and not cmds.has_overlay("D-2")
+    cmds.set_online(True)
+    [request] = requests(cmds)
+    assert not cmds.discard("key1")  # under way: the server may already have it
+    cmds.http_answered(request.request_id, 409, "")
+    assert cmds.discard("key1") and cmds.outbox() == [] and cmds.row_status("D-1").error is None
+    assert not cmds.discard("key1") and requests(cmds) == []
+
+
+def test_a_command_older_than_24_hours_is_never_sent():
+    now = [0.0]
+    cmds = make(online=False, wall_clock=lambda: now[0])
+    cmds.set_status("D-1", "picked_up")
+    now[0] = MAX_AGE_MS + 1
+    cmds.set_online(True)
+    assert requests(cmds) == []
+    [(command, error, state)] = cmds.outbox()
+    assert state == "failed" and error.reason is Reason.EXPIRED and not error.retryable
+
+
+def test_set_aside_hands_over_every_unconfirmed_command_and_forgets_them():
+    cmds = make()
+    cmds.set_status("D-1", "picked_up")
+    cmds.send_message("S-1", "hello")
+    [request] = requests(cmds)
+    taken = cmds.set_aside()
+    assert [c.id for c, _ in taken] == ["key1", "key2"]
+    assert cmds.outbox() == [] and not cmds.has_overlay("D-1") and cmds.messages() == []
+    cmds.http_answered(request.request_id, 200, patch_answer(11, status="picked_up"))  # a late answer
+    assert requests(cmds) == [] and cmds.outbox() == []
+
+
+def test_adopt_takes_back_stored_commands_once_each():
+    made_ms = 1_764_151_200_000.0  # T0
+    cmds = make(online=False, wall_clock=lambda: made_ms + 1000)
+    command = Command("stored-1", Kind.ASSIGN, "D-1", {"assignedTo": "S-1"}, T0, made_ms)
+    assert cmds.adopt(command) and not cmds.adopt(command)
+    assert cmds.effective(delivery()).assignedTo == "S-1"
+    cmds.set_online(True)
+    [request] = requests(cmds)
+    assert request.headers == {"Idempotency-Key": "stored-1"}
+
+
+def test_suspend_puts_the_request_under_way_back_at_the_head_of_the_queue():
+    cmds = make()
+    cmds.set_status("D-1", "picked_up")
+    cmds.set_status("D-2", "picked_up")
+    [first] = requests(cmds)
+    cmds.suspend()
+    cmds.http_answered(first.request_id, 200, patch_answer(11, status="picked_up"))  # from the old token: ignored
+    assert requests(cmds) == [] and [c.id for c, _, s in cmds.outbox()] == ["key1", "key2"]
+    cmds.resume()
+    assert [r.headers["Idempotency-Key"] for r in requests(cmds)] == ["key1"]

@@ -95,8 +95,13 @@ def connection_text(state: str, attempt: int = 0, of: int = 5, seconds_left: Opt
         if seconds_left is None:
             return f"{head}, trying now…"
         return f"{head}, next try in {seconds_text(max(0, seconds_left))}"
+    if state == "syncing":
+        return "Syncing: loading the latest state…"
     if state == "offline":
-        return f"Offline: could not reconnect after {of} attempts"
+        head = f"Offline: could not reconnect after {of} attempts"
+        if seconds_left is None:
+            return head
+        return f"{head}; trying again in {seconds_text(max(0, seconds_left))}"
     if state == "unauthorized":
         return "Signed out: please sign in again"
     return "Not connected"
@@ -107,6 +112,7 @@ def connection_announcement(state: str) -> str:
     return {
         "open": "Connection is live.",
         "reconnecting": "Connection lost. Reconnecting.",
-        "offline": "Offline. Use Retry now to reconnect.",
+        "offline": "Offline. Retrying every minute; use Retry now to reconnect at once.",
+        "syncing": "Connected. Loading the latest state.",
         "unauthorized": "Signed out.",
     }.get(state, "")

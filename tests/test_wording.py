@@ -59,6 +59,8 @@ def test_connection_text_for_every_state():
     assert connection_text("reconnecting", 3, 5, None) == "Reconnecting: attempt 3 of 5, trying now…"
     assert connection_text("reconnecting", 3, 5, -2).endswith("next try in 0 seconds")
     assert connection_text("offline", 5, 5) == "Offline: could not reconnect after 5 attempts"
+    assert connection_text("offline", 5, 5, 61) == "Offline: could not reconnect after 5 attempts; trying again in 61 seconds"
+    assert connection_text("syncing").startswith("Syncing")
     assert "sign in" in connection_text("unauthorized")
     assert connection_text("stopped") == "Not connected"
 

@@ -1,10 +1,12 @@
 """The connection banner: ``[data-testid=connection-status]`` and its ``[data-testid=reconnect-now]`` button.
 
 It shows the connection machine's state in words a coordinator reads at a
-glance (``app.wording.connection_text``): "Live"; while reconnecting
-"Reconnecting: attempt n of 5, next try in s seconds", counting down; when
-offline, why, and a "Retry now" button; whenever the data is not live, how
-old the data on screen is. ``data-state`` carries the raw state.
+glance (``app.wording.connection_text``): "Live"; "Syncing" while the socket
+is open but the board is catching up; while reconnecting "Reconnecting:
+attempt n of 5, next try in s seconds", counting down; when offline, why,
+the countdown to the next slow try (every minute, for as long as the page is
+open), and a "Retry now" button; whenever the data is not live, how old the
+data on screen is. ``data-state`` carries the raw state.
 
 The banner itself is not a live region (a countdown read aloud every second
 is noise); a separate polite region (``#connection-announce``) says each
@@ -75,7 +77,9 @@ class Banner:
 
     def _schedule_tick(self) -> None:
         # Tick for the countdown, or for the age of the data once it is not live; not while idle on login.
-        ticking = self._state == "reconnecting" or (self._state != "open" and self._live_since_epoch is not None)
+        counting = self._state in ("reconnecting", "offline") and self._retry_at is not None
+        ticking = counting or self._state == "reconnecting" or (
+            self._state != "open" and self._live_since_epoch is not None)
         if ticking and self._ticker is None:
             self._ticker = Every(TICK_SECONDS, self._render)
         elif not ticking and self._ticker is not None:

@@ -5,7 +5,8 @@ becomes one client input; after each batch of inputs the driver drains
 ``client.actions()`` and performs them in order. Renders go to the hub, at
 most once per animation frame.
 
-    driver = Driver(client, hub, banner, on_unauthorized=show_login, on_sync=set_app_state)
+    driver = Driver(client, hub, banner, on_sync=set_app_state,
+                    app_actions={SessionEnded: show_login_over_board, SaveOutbox: outbox_store.save})
     driver.start()
     ...
     driver.stop()      # closes the socket, cancels timers, frees every proxy
@@ -32,7 +33,6 @@ from app.client import (
     SendText,
     ShowConnection,
     ShowSync,
-    Unauthorized,
 )
 from app.connection import CancelTimer, CloseSocket, StartTimer
 from app.hub import Hub
@@ -91,12 +91,16 @@ class BrowserSocket:
 
 
 class Driver:
-    def __init__(self, client: Client, hub: Hub, banner, *, on_unauthorized, on_sync, log=None):
+    """``app_actions`` maps the page-level action classes (``SessionEnded``, ``SessionRenewed``,
+    ``SaveOutbox``, ``ShowOutbox``, ``Notice``) to the page's handlers: the driver runs the socket,
+    timers and fetches itself and hands the rest up, so it needs no new branch per action."""
+
+    def __init__(self, client: Client, hub: Hub, banner, *, on_sync, app_actions=None, log=None):
         self.client = client
         self.hub = hub
         self._banner = banner
-        self._on_unauthorized = on_unauthorized
         self._on_sync = on_sync
+        self._app_actions = dict(app_actions or {})
         self._log = log or (lambda direction, text: None)
         self._socket: BrowserSocket | None = None
         self._timers: dict[str, asyncio.Handle] = {}
@@ -195,12 +199,12 @@ class Driver:
                 self._banner.show(str(action.state), action.attempt, action.max_attempts, action.next_retry_ms)
             elif isinstance(action, ShowSync):
                 self._on_sync(action)
-            elif isinstance(action, Unauthorized):
-                self.stop()
-                self._on_unauthorized()
-                return
             elif isinstance(action, Log):
                 self._log(action.direction, action.text)
+            else:
+                handler = self._app_actions.get(type(action))
+                if handler is not None:
+                    handler(action)
 
     def _schedule_frame(self) -> None:
         if not self._frame_scheduled:

@@ -2,8 +2,15 @@
 
 PyScript runs this file (``index.html``); everything it does is wiring. The
 page's life: ``loading`` -> ``login`` (no token) -> ``loading`` -> ``ready``
-(first snapshot rendered); a 401 or close 4401 goes back to ``login``; a
-configuration that cannot work ends in ``error`` with the reason on screen.
+(first snapshot rendered); a configuration that cannot work ends in
+``error`` with the reason on screen.
+
+A session that ends (a 401 or close 4401) does not tear the board down: the
+login form comes up over it (``login`` again, the board inert behind), and
+the board, filters, selection, outbox and drafts stay as they were. The same
+user signing in carries on where they were; another user gets a fresh board,
+and the first user's changes and draft wait in this browser for their return
+(PROTOCOL.md 2). Only "Log out" tears the board down.
 """
 
 from __future__ import annotations
@@ -11,14 +18,18 @@ from __future__ import annotations
 import asyncio
 import json
 
-from app.client import Client
+from app.client import Client, Notice, SaveOutbox, SessionEnded, SessionRenewed, ShowOutbox
 from app.config import ConfigError, resolve_endpoints
 from app.hub import Hub
-from app.web import http, session
+from app.session import Session
+from app.web import drafts, http, session
 from app.web.banner import Banner
 from app.web.dom import by_id
 from app.web.driver import Driver
 from app.web.login import LoginView
+from app.web.notice import NoticeView
+from app.web.outbox_store import OutboxStore
+from app.web.outbox_view import OutboxView
 from app.web.panels.base import PanelContext
 from app.web.panels.comms import CommsPanel
 from app.web.panels.deliveries import DeliveriesPanel
@@ -66,20 +77,25 @@ async def load_config_json() -> dict | None:
 class App:
     """The page-level owner: exactly one ``Driver`` (so one socket) at a time."""
 
-    def __init__(self, endpoints):
+    def __init__(self, endpoints, outbox_store: OutboxStore):
         self.endpoints = endpoints
+        self.outbox_store = outbox_store
         self.prefs: dict = {}  # panel filters, kept when the login comes back
         self.driver: Driver | None = None
         self.panels: list = []
+        self.outbox_view: OutboxView | None = None
+        self._session_over = False  # the login form is over the kept board
         self.banner = Banner(on_retry=self.retry_now)
+        self.notice = NoticeView()
         self.login = LoginView(endpoints.api_base, self._logged_in)
         self._owner = ProxyOwner("app")
         by_id("logout").addEventListener("click", self._owner.proxy(lambda event: self.logout()))
+        window.addEventListener("beforeunload", self._owner.proxy(self._before_unload))
 
     def begin(self) -> None:
-        token = session.token()
-        if token:
-            self.start_dashboard(token)
+        saved = session.load()
+        if saved is not None:
+            self.start_dashboard(saved)
         else:
             self.show_login("")
 
@@ -92,61 +108,122 @@ class App:
         self.login.show(message)
 
     def _logged_in(self, result) -> None:
-        session.save(result.token, result.user.name, result.user.id)
+        signed_in = Session(result.token, result.user.id, result.user.name, result.expiresAt)
+        session.save(signed_in)
         self.login.hide()
-        self.start_dashboard(result.token)
+        if self.driver is not None and self._session_over:
+            self._carry_on(signed_in)
+        else:
+            self.start_dashboard(signed_in)
 
-    def start_dashboard(self, token: str) -> None:
+    def start_dashboard(self, signed_in: Session) -> None:
         set_app_state("loading")
         timings = self.endpoints.timings
         client = Client(
-            self.endpoints.api_base, self.endpoints.ws_url, token,
+            self.endpoints.api_base, self.endpoints.ws_url, signed_in,
+            outbox_entries=self._stored_outbox(signed_in.user_id),
             ping_interval_ms=timings["heartbeatMs"], dead_after_ms=timings["deadAfterMs"],
-            http_timeout_ms=timings["commandTimeoutMs"], user_id=session.user_id() or "me",
-            delays_factory=_delays(timings["backoffBaseMs"]),
+            http_timeout_ms=timings["commandTimeoutMs"],
+            delays_factory=_delays(timings["backoffBaseMs"]), slow_retry_ms=timings["slowRetryMs"],
         )
         hub = Hub(on_error=_panel_failed)
-        self.driver = Driver(client, hub, self.banner, on_unauthorized=self._unauthorized,
-                             on_sync=self._sync_changed, log=_log)
+        self.driver = Driver(client, hub, self.banner, on_sync=self._sync_changed, log=_log, app_actions={
+            SessionEnded: self._session_ended,
+            SessionRenewed: lambda action: session.save(action.session),
+            SaveOutbox: self.outbox_store.save,
+            ShowOutbox: self._show_outbox,
+            Notice: lambda action: self.notice.show(action.text),
+        })
         ctx = PanelContext(client=client, hub=hub, run=self.driver.feed, prefs=self.prefs,
                            page_rows=self.endpoints.view["pageRows"])
         ctx.notes["sockets_opened"] = lambda: self.driver.sockets_opened if self.driver else 0
         by_id("boot-text").textContent = "Loading the day's deliveries…"
         by_id("boot").hidden = False
-        by_id("user-name").textContent = session.user_name()
+        by_id("user-name").textContent = signed_in.user_name or ""
         by_id("logout").hidden = False
         self.panels = [cls(by_id(section), ctx).mount() for section, cls in PANELS]
+        self.outbox_view = OutboxView(run=self.driver.feed)
+        drafts.restore(signed_in.user_id)
         hub.subscribe("*", self._first_render)
         self.driver.start()
+        self._show_outbox(None)
+
+    def _stored_outbox(self, user_id) -> list:
+        return self.outbox_store.entries(user_id) if user_id else []
 
     def _sync_changed(self, sync) -> None:
         if sync.error and not sync.ready:
             by_id("boot-text").textContent = f"Could not load the deliveries yet: {sync.error}. Retrying…"
 
     def _first_render(self, changes) -> None:
-        if changes.reset and self.driver is not None and self.driver.client.ready:
+        if changes.reset and self.driver is not None and self.driver.client.ready and not self._session_over:
             by_id("boot").hidden = True
             by_id("dashboard").hidden = False
             set_app_state("ready")
             self.banner.mark_live()
 
+    def _show_outbox(self, action) -> None:
+        if self.driver is not None and self.outbox_view is not None:
+            client = self.driver.client
+            self.outbox_view.show(client.outbox(), *client.outbox_counts())
+
+    # --- a session that ends, and the sign-in over the board ----------------------------
+
+    def _session_ended(self, action) -> None:
+        """401 or 4401: the login form over the kept board; nothing is torn down."""
+        self._session_over = True
+        session.forget_token()  # dead; the name stays for the form
+        document.documentElement.setAttribute("data-login-over", "")
+        by_id("dashboard").inert = True
+        set_app_state("login")
+        self.login.show("Your session has ended. Sign in again to carry on: "
+                        "the board and your unsent changes are kept.")
+
+    def _carry_on(self, signed_in: Session) -> None:
+        client = self.driver.client
+        previous = client.user_id
+        if previous and signed_in.user_id != previous:
+            drafts.set_aside(previous)  # their half-typed message waits for them, like their changes
+            drafts.restore(signed_in.user_id)
+        entries = self._stored_outbox(signed_in.user_id) if signed_in.user_id != previous else ()
+        self._session_over = False
+        document.documentElement.removeAttribute("data-login-over")
+        by_id("dashboard").inert = False
+        by_id("user-name").textContent = signed_in.user_name or ""
+        self.driver.feed(lambda c: c.sign_in(signed_in, outbox_entries=entries))
+        if client.ready and not by_id("dashboard").hidden:
+            set_app_state("ready")
+        else:
+            set_app_state("loading")
+
     def _teardown(self) -> None:
         for panel in self.panels:
             panel.unmount()
         self.panels = []
+        if self.outbox_view is not None:
+            self.outbox_view.destroy()
+            self.outbox_view = None
         if self.driver is not None:
             self.driver.stop()
             self.driver = None
+        self._session_over = False
+        document.documentElement.removeAttribute("data-login-over")
+        by_id("dashboard").inert = False
+        by_id("outbox").hidden = True
 
-    def _unauthorized(self) -> None:
-        self._teardown()
-        session.forget()
-        self.banner.show("unauthorized")
-        self.show_login("Your session has ended. Please sign in again.")
+    def _before_unload(self, event) -> None:
+        """Unsent changes are kept in IndexedDB, but a closing tab still asks: they are not on the server yet."""
+        if self.driver is not None and self.driver.client.has_unsent_work():
+            event.preventDefault()
+            event.returnValue = ""
 
     def logout(self) -> None:
+        user = self.driver.client.user_id if self.driver is not None else None
+        if user:
+            drafts.set_aside(user)
         self._teardown()
         session.forget()
+        self.notice.hide()
         self.banner.show("connecting")
         self.show_login("")
 
@@ -177,7 +254,9 @@ async def main() -> None:
         show_fatal(f"This dashboard is misconfigured: {exc}")
         return
     session.adopt_fragment_token()
-    app = App(endpoints)
+    outbox_store = OutboxStore()
+    await outbox_store.open()
+    app = App(endpoints, outbox_store)
     app.begin()
 
 

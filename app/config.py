@@ -20,6 +20,7 @@ DEFAULT_TIMINGS = {
     "deadAfterMs": 35_000,
     "backoffBaseMs": 1_000,
     "commandTimeoutMs": 10_000,
+    "slowRetryMs": 60_000,  # offline: a slow try every minute, +-20% (PROTOCOL.md 3)
 }
 
 

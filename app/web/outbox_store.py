@@ -21,7 +21,7 @@ import asyncio
 import json
 
 from app.outbox import storage_key
-from app.web.runtime import window
+from app.web.runtime import open_storage, window
 
 DATABASE = "dc-outbox"
 
@@ -34,9 +34,7 @@ class OutboxStore:
 
     async def open(self) -> None:
         try:
-            from pyscript import storage  # PyScript's stdlib: an IndexedDB-backed dict
-
-            self._db = await storage(DATABASE)
+            self._db = await open_storage(DATABASE)
             self._durable = True
         except Exception as exc:  # no IndexedDB here: keep working, without durability
             window.console.warn(f"outbox: IndexedDB unavailable ({exc}); unsent changes will not survive a reload")

@@ -21,6 +21,13 @@ document = js.document
 window = js.window
 
 
+async def open_storage(name: str):
+    """PyScript's IndexedDB-backed dict (``pyscript.storage``), opened and loaded."""
+    from pyscript import storage
+
+    return await storage(name)
+
+
 def js_object(mapping: dict):
     """A plain JS object from a dict (not a Map), e.g. for ``fetch`` options."""
     return to_js(mapping, dict_converter=js.Object.fromEntries)

@@ -360,7 +360,7 @@ def test_event_during_snapshot_load_is_held_not_lost(page, stub):
     (delivery_id,) = open_deliveries(stub, token, 1)
     stub.control("snapshot_delay", {"ms": 3000})
     page.goto(f"{stub.url}?{urlencode(FAST)}#token={token}")
-    wait_state(page, "open", timeout=BOOT_TIMEOUT)  # welcome received: the snapshot is on its way
+    wait_state(page, "syncing", timeout=BOOT_TIMEOUT)  # welcome received, the snapshot on its way: "syncing", not "open" (PROTOCOL v2 3)
 
     value = marker("held")
     seq = emit_customer(stub, delivery_id, value)

@@ -23,10 +23,13 @@ from fastapi.responses import JSONResponse
 
 from . import faults, rest, security, static, ws
 from .auth import Tokens
+from .dialect import Dialect
 from .hub import Hub, Stats
-from .idempotency import Answers
+from .idempotency import Answers, Applied
+from .journal import Journal
 from .pacing import paced
 from .settings import Settings
+from .timers import SystemTime, Time
 from .world import World
 
 
@@ -43,20 +46,27 @@ class Stub:
     faults: faults.Faults
     stats: Stats
     rate: float
+    #: The protocol version spoken (dialect.py), the clock of deadlines (timers.py), applied keys.
+    dialect: Dialect = field(default_factory=Dialect)
+    time: Time = field(default_factory=SystemTime)
+    applied: Applied = field(default_factory=Applied)
     stream_task: asyncio.Task | None = None
     tasks: list[asyncio.Task] = field(default_factory=list)
 
 
-def build_stub(settings: Settings) -> Stub:
+def build_stub(settings: Settings, time: Time | None = None) -> Stub:
+    """``time``: a ``timers.ManualTime`` lets a test expire tokens, sockets and answers."""
     seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**31)
+    time = time or SystemTime()
+    dialect = Dialect(settings.protocol)
     world = World(deliveries=settings.deliveries, staff=settings.staff, zones=settings.zones, seed=seed,
-                  replay_buffer=settings.replay_buffer)
+                  journal=Journal(settings.replay_buffer, render=dialect.frame))
     fault_state = faults.Faults()
     hub = Hub(settings.ws_queue_limit, silenced=lambda: fault_state.silenced)
     world.journal.subscribe(hub.publish)
-    return Stub(settings=settings, seed=seed, world=world, tokens=Tokens(settings.token_ttl),
-                answers=Answers(settings.idempotency_keys), hub=hub, faults=fault_state, stats=Stats(),
-                rate=settings.rate)
+    return Stub(settings=settings, seed=seed, world=world, tokens=Tokens(settings.token_ttl, time.now),
+                answers=Answers(settings.idempotency_keys, settings.idempotency_window, time.now), hub=hub,
+                faults=fault_state, stats=Stats(), rate=settings.rate, dialect=dialect, time=time)
 
 
 def simulate(stub: Stub, n: int) -> None:
@@ -64,9 +74,9 @@ def simulate(stub: Stub, n: int) -> None:
         stub.world.step()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, time: Time | None = None) -> FastAPI:
     settings = settings or Settings()
-    stub = build_stub(settings)
+    stub = build_stub(settings, time)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

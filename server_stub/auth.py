@@ -50,11 +50,24 @@ class Tokens:
         if account is None or not hmac.compare_digest(account[0].encode(), password.encode()):
             return None
         self._forget_expired()
+        return self._issue(account[1])
+
+    def refresh(self, token: str | None) -> LoginResult | None:
+        """A new token for the user behind a live ``token`` (PROTOCOL.md 2, session refresh),
+        with a full lifetime from now; the old token keeps its own expiry. None if not live."""
+        grant = self.grant(token)
+        return self._issue(grant.user) if grant else None
+
+    def _issue(self, user: User) -> LoginResult:
         token = secrets.token_urlsafe(32)
-        grant = Grant(account[1], self.clock() + self.ttl)
+        grant = Grant(user, self.clock() + self.ttl)
         self._grants[token] = grant
-        return LoginResult(token=token, expiresAt=iso(datetime.fromtimestamp(grant.expires, timezone.utc)),
-                           user=grant.user)
+        return LoginResult(token=token, expiresAt=self.expires_at(token), user=grant.user)
+
+    def expires_at(self, token: str) -> str | None:
+        """A token's expiry on the wire (``2026-11-26T22:05:00Z``), None if unknown."""
+        grant = self._grants.get(token)
+        return iso(datetime.fromtimestamp(grant.expires, timezone.utc)) if grant else None
 
     def grant(self, token: str | None) -> Grant | None:
         """The live grant behind ``token``: None when unknown, revoked or expired."""
@@ -73,6 +86,13 @@ class Tokens:
 
     def revoke_all(self) -> None:
         self._grants.clear()
+
+    def revoke_user(self, user_id: str) -> int:
+        """Forget every token of one user; returns how many there were."""
+        mine = [t for t, g in self._grants.items() if g.user.id == user_id]
+        for token in mine:
+            del self._grants[token]
+        return len(mine)
 
     def _forget_expired(self) -> None:
         now = self.clock()

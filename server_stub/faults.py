@@ -7,20 +7,29 @@ never authenticated: for tests on the loopback interface only. Each POST
 takes a JSON object and answers one; see ``router`` below for the shapes.
 The ``Faults`` object exists either way, inert, so the socket and REST code
 need no branches.
+
+Tests call these routes through ``server_stub.testing.control`` (in-process)
+or ``tests/e2e/harness.Stub.control`` (a real server), never by hand.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
-from app.models import DeliveryUpdate, NewCommunication, StaffStatusUpdate, ZoneUpdate
+from app.models import MAX_KEY_CHARS, DeliveryUpdate, Id, NewCommunication, StaffStatusUpdate, ZoneUpdate
 
+from .commands import execute, fingerprint
 from .hub import ABORT
 from .pacing import paced
+from .rest import patch_run
 from .world import Refused, first_error
 
 EMITTABLE = TypeAdapter(DeliveryUpdate | StaffStatusUpdate | ZoneUpdate | NewCommunication)
@@ -28,14 +37,42 @@ EMITTABLE = TypeAdapter(DeliveryUpdate | StaffStatusUpdate | ZoneUpdate | NewCom
 SENDABLE = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}
 
 
+@dataclass(frozen=True)
+class CommandFailure:
+    """The answer a failing command gets instead of its own; ``applied``: made anyway
+    (the change happened, its answer was lost on the way back)."""
+
+    status: int
+    body: bytes
+    media_type: str
+    applied: bool
+
+    def response(self) -> Response:
+        return Response(self.body, self.status, media_type=self.media_type)
+
+
 class Faults:
     def __init__(self) -> None:
         self.refuse_until = 0.0  # time.monotonic()
         self.silenced = False
         self.snapshot_delay_ms = 0
+        self.command_failures = 0
+        self.command_failure: CommandFailure | None = None
 
     def refusing(self) -> bool:
         return time.monotonic() < self.refuse_until
+
+    def next_command_failure(self) -> CommandFailure | None:
+        """The failure this command answers with, if the ``fail_commands`` fault has one left."""
+        if self.command_failures <= 0 or self.command_failure is None:
+            return None
+        self.command_failures -= 1
+        return self.command_failure
+
+
+def nested_json(depth: int) -> bytes:
+    """``[[[...]]]``, ``depth`` levels deep: valid JSON that a recursive parser chokes on, built flat."""
+    return b"[" * depth + b"]" * depth
 
 
 class Body(BaseModel):
@@ -83,8 +120,53 @@ class Stream(Body):
     seconds: float = Field(gt=0, le=3600)
 
 
-class Nothing(Body):
-    pass
+class Revoke(Body):
+    #: Only this user's tokens and sockets; absent: everyone's.
+    userId: Id | None = None
+
+
+class TokenTtl(Body):
+    seconds: float = Field(gt=0, le=366 * 86_400)
+
+
+class Restart(Drop):
+    #: How the sockets of the old history end: 1012 (service restart) unless given; null aborts.
+    code: int | None = 1012
+
+
+class FailCommands(Body):
+    """The next ``count`` PATCH/POST command answers: ``status`` with one body, either
+    ``body`` (any JSON), ``nestedDepth`` (``[[[...]]]``) or ``text`` (text/plain)."""
+
+    count: int = Field(ge=0, le=1_000_000)
+    status: int = Field(ge=400, le=599)
+    body: Any = None
+    nestedDepth: int | None = Field(default=None, ge=1, le=1_000_000)
+    text: str | None = Field(default=None, max_length=1_000_000)
+    applied: bool = False
+
+    @model_validator(mode="after")
+    def _one_body(self):
+        if len({"body", "nestedDepth", "text"} & self.model_fields_set) > 1:
+            raise ValueError("give at most one of body, nestedDepth and text")
+        return self
+
+    def failure(self) -> CommandFailure:
+        if self.nestedDepth is not None:
+            return CommandFailure(self.status, nested_json(self.nestedDepth), "application/json", self.applied)
+        if self.text is not None:
+            return CommandFailure(self.status, self.text.encode(), "text/plain; charset=utf-8", self.applied)
+        body = self.body if "body" in self.model_fields_set else {"detail": f"injected failure ({self.status})"}
+        return CommandFailure(self.status, json.dumps(body).encode(), "application/json", self.applied)
+
+
+class ApplyAs(Body):
+    """A PATCH made by another user (``userId``, any id) with that user's key."""
+
+    userId: Id
+    idempotencyKey: str = Field(min_length=1, max_length=MAX_KEY_CHARS)
+    deliveryId: Id
+    patch: dict
 
 
 router = APIRouter(prefix="/_control")
@@ -136,11 +218,63 @@ async def emit(body: Emit, request: Request) -> dict:
 
 
 @router.post("/revoke")
-async def revoke(request: Request, body: Nothing | None = None) -> dict:
-    """Forget every token: REST answers 401, open sockets close with 4401."""
+async def revoke(request: Request, body: Revoke | None = None) -> dict:
+    """Forget every token (or one user's): REST answers 401, their open sockets close with 4401."""
     stub = stub_of(request)
+    if body is not None and body.userId is not None:
+        tokens = stub.tokens.revoke_user(body.userId)
+        return {"userId": body.userId, "tokens": tokens,
+                "sockets": stub.hub.end_user(body.userId, 4401, "token revoked")}
     stub.tokens.revoke_all()
     return {"sockets": stub.hub.end_all(4401, "token revoked")}
+
+
+@router.post("/token_ttl")
+async def token_ttl(body: TokenTtl, request: Request) -> dict:
+    """The lifetime of tokens issued from now on (login, refresh); issued ones keep theirs."""
+    stub_of(request).tokens.ttl = body.seconds
+    return {"seconds": body.seconds}
+
+
+@router.post("/fail_commands")
+async def fail_commands(body: FailCommands, request: Request) -> dict:
+    """The next ``count`` command answers (PATCH /deliveries, POST /communications, any
+    outcome) are this failure; ``applied: true`` makes the change first. 0 ends it."""
+    faults = stub_of(request).faults
+    faults.command_failures, faults.command_failure = body.count, body.failure()
+    return {"count": body.count, "status": body.status, "applied": body.applied}
+
+
+@router.post("/apply_as")
+async def apply_as(body: ApplyAs, request: Request) -> dict:
+    """Exactly what ``PATCH /api/deliveries/{deliveryId}`` by ``userId`` with ``Idempotency-Key:
+    idempotencyKey`` would do (the same remembered answers; its event's cause names that
+    user and key): "another user's identical change" for a test."""
+    stub = stub_of(request)
+    raw = json.dumps(body.patch).encode()
+    path = f"/api/deliveries/{body.deliveryId}"
+    status, answer, replayed = execute(stub, body.userId, body.idempotencyKey, fingerprint("PATCH", path, raw),
+                                       lambda cause: patch_run(stub, body.deliveryId, raw, cause))
+    return {"status": status, "answer": json.loads(answer), "replayed": replayed}
+
+
+@router.post("/restart")
+async def restart(request: Request, body: Restart | None = None) -> dict:
+    """Begin the history again, as a restart without a journal would: a new epoch,
+    nothing to resume from, seq from 0 (the world and the tokens are kept), and every
+    socket closed (``code``, default 1012), so clients reconnect, see the new epoch and
+    load a snapshot."""
+    stub = stub_of(request)
+    code = 1012 if body is None else body.code
+    epoch = stub.world.journal.restart()
+    sockets = stub.hub.end_all(ABORT if code is None else code, "server restarted")
+    return {"epoch": epoch, "seq": stub.world.seq, "sockets": sockets}
+
+
+@router.get("/applied")
+async def applied(request: Request, userId: str | None = None) -> dict:
+    """``{idempotency key: times it changed the world}``, over every user or ``?userId=``'s."""
+    return stub_of(request).applied.by_key(userId)
 
 
 @router.post("/rate")
@@ -170,7 +304,7 @@ async def stream(body: Stream, request: Request) -> dict:
 @router.get("/stats")
 async def stats(request: Request) -> dict:
     stub = stub_of(request)
-    return stub.stats.as_dict(stub.world.seq)
+    return stub.stats.as_dict(stub.world.seq) | {"epoch": stub.world.journal.epoch}
 
 
 @router.post("/reset_stats")

@@ -54,6 +54,8 @@ class Peer:
     limit: int
     silenced: Callable[[], bool]
     live: bool = False
+    #: Whose token the socket authenticated with (None before its auth): revoking a user ends it.
+    user_id: str | None = None
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
     ending: asyncio.Event = field(default_factory=asyncio.Event)
     end_code: int | None = ABORT
@@ -111,3 +113,10 @@ class Hub:
         for peer in list(self.peers):
             peer.end(code, reason)
         return len(self.peers)
+
+    def end_user(self, user_id: str, code: int | None, reason: str = "") -> int:
+        """End the sockets authenticated as ``user_id``; returns how many."""
+        mine = [peer for peer in self.peers if peer.user_id == user_id]
+        for peer in mine:
+            peer.end(code, reason)
+        return len(mine)

@@ -5,12 +5,14 @@
     GET  /api/deliveries/{id}                                     200 Delivery | 404
     PATCH /api/deliveries/{id}       DeliveryPatch                200 PatchResult | 404 | 409 | 422
     POST /api/communications         CommunicationDraft           201 CommunicationResult | 422
+    POST /api/session/refresh                                     200 LoginResult | 401  (404 in version 1)
 
 Every answer but login needs ``Authorization: Bearer <token>`` (else 401).
 Bodies are parsed here, not by FastAPI, so that every error is the same
 ``{"detail": "<one readable sentence>"}``. The two commands honour
-``Idempotency-Key`` (idempotency.py): a retry gets the first answer, byte
-for byte, and changes nothing.
+``Idempotency-Key`` (commands.py): a retry gets the first answer, byte
+for byte, and changes nothing; the event a command records carries its
+``cause``. Answers are shaped by the protocol version spoken (dialect.py).
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ from pydantic import BaseModel, ValidationError
 
 from app.models import CommunicationDraft, CommunicationResult, DeliveryPatch, LoginRequest, PatchResult, User
 
-from .idempotency import KeyReused
+from .commands import execute, fingerprint
 from .world import Refused, first_error
 
 router = APIRouter(prefix="/api")
-MAX_KEY_CHARS = 200
 
 
 def stub_of(request: Request):
@@ -74,12 +75,29 @@ async def login(request: Request) -> Response:
     return JSONResponse(result.wire())
 
 
+@router.post("/session/refresh")
+async def refresh(request: Request) -> Response:
+    """A new token for the caller (PROTOCOL.md 2); the old one stays valid until its
+    own expiry. A version-1 backend has no such call: 404, before any auth check."""
+    stub = stub_of(request)
+    if not stub.dialect.v2:
+        return JSONResponse({"detail": "Not Found"}, 404)
+    current_user(request)
+    _, _, token = request.headers.get("authorization", "").partition(" ")
+    result = stub.tokens.refresh(token.strip())
+    if result is None:  # expired between the two reads: still the caller's 401
+        raise HTTPException(401, "missing, invalid or expired token: log in again",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return JSONResponse(result.wire())
+
+
 @router.get("/snapshot")
 async def snapshot(request: Request, user: User = Depends(current_user)) -> Response:
     """Taken first, then (under a snapshot_delay fault) held back: events recorded
     during the delay are newer than the snapshot's seq, as in a slow real load."""
     stub = stub_of(request)
-    body = stub.world.snapshot().model_dump_json(by_alias=True)
+    snap = stub.world.snapshot()
+    body = snap.model_dump_json(by_alias=True) if stub.dialect.v2 else json.dumps(stub.dialect.data(snap))
     if stub.faults.snapshot_delay_ms:
         await asyncio.sleep(stub.faults.snapshot_delay_ms / 1000)
     return Response(body, media_type="application/json")
@@ -87,62 +105,47 @@ async def snapshot(request: Request, user: User = Depends(current_user)) -> Resp
 
 @router.get("/deliveries/{delivery_id}")
 async def delivery(delivery_id: str, request: Request, user: User = Depends(current_user)) -> Response:
-    found = stub_of(request).world.deliveries.get(delivery_id)
+    stub = stub_of(request)
+    found = stub.world.deliveries.get(delivery_id)
     if found is None:
         return JSONResponse({"detail": f"no delivery {delivery_id}"}, 404)
-    return JSONResponse(found.wire())
+    return JSONResponse(stub.dialect.data(found))
 
 
 @router.patch("/deliveries/{delivery_id}")
 async def patch_delivery(delivery_id: str, request: Request, user: User = Depends(current_user)) -> Response:
-    world = stub_of(request).world
+    return await command(request, user, lambda raw, cause: patch_run(stub_of(request), delivery_id, raw, cause))
 
-    def run(raw: bytes) -> tuple[int, dict]:
-        events = world.apply_patch(delivery_id, parse_body(raw, DeliveryPatch))
-        return 200, PatchResult(delivery=world.deliveries[delivery_id], seq=events[0].seq).wire()
 
-    return await command(request, user, run)
+def patch_run(stub, delivery_id: str, raw: bytes, cause) -> tuple[int, dict]:
+    """The PATCH itself, given its raw body (faults.py runs it for "another user" too)."""
+    events = stub.world.apply_patch(delivery_id, parse_body(raw, DeliveryPatch), cause=cause)
+    return 200, stub.dialect.data(PatchResult(delivery=stub.world.deliveries[delivery_id], seq=events[0].seq))
 
 
 @router.post("/communications")
 async def post_communication(request: Request, user: User = Depends(current_user)) -> Response:
     world = stub_of(request).world
 
-    def run(raw: bytes) -> tuple[int, dict]:
-        event = world.add_communication(user.id, parse_body(raw, CommunicationDraft))[0]
+    def run(raw: bytes, cause) -> tuple[int, dict]:
+        event = world.add_communication(user.id, parse_body(raw, CommunicationDraft), cause=cause)[0]
         return 201, CommunicationResult(communication=event.communication, seq=event.seq).wire()
 
     return await command(request, user, run)
 
 
 async def command(request: Request, user: User, run) -> Response:
-    """Run a state-changing call once per (user, Idempotency-Key). The lookup, the
-    change and the remembering happen with no ``await`` between them, so two
-    concurrent retries cannot both change the world."""
+    """Run a state-changing call once per (user, Idempotency-Key) (commands.py). Under a
+    ``fail_commands`` fault the answer is that failure instead, before or after the change."""
+    stub = stub_of(request)
     raw = await request.body()
+    failure = stub.faults.next_command_failure()
+    if failure is not None and not failure.applied:
+        return failure.response()
     key = request.headers.get("idempotency-key")
-    if key is not None and not 1 <= len(key) <= MAX_KEY_CHARS:
-        return JSONResponse({"detail": f"Idempotency-Key must be 1 to {MAX_KEY_CHARS} characters"}, 422)
-    answers = stub_of(request).answers
-    fingerprint = f"{request.method} {request.url.path} {_canonical(raw)}"
-    if key is not None:
-        try:
-            hit = answers.lookup((user.id, key), fingerprint)
-        except KeyReused:
-            return JSONResponse({"detail": "this Idempotency-Key was used for a different request"}, 422)
-        if hit is not None:
-            return JSONResponse(hit[1], hit[0], headers={"Idempotent-Replayed": "true"})
-    try:
-        status, body = run(raw)
-    except Refused as exc:
-        status, body = exc.status, {"detail": exc.detail}
-    if key is not None:
-        answers.remember((user.id, key), fingerprint, status, body)
-    return JSONResponse(body, status)
-
-
-def _canonical(raw: bytes) -> str:
-    try:
-        return json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
-    except ValueError:
-        return raw.decode("utf-8", "replace")
+    status, body, replayed = execute(stub, user.id, key, fingerprint(request.method, request.url.path, raw),
+                                     lambda cause: run(raw, cause))
+    if failure is not None:
+        return failure.response()
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return Response(body, status, headers=headers, media_type="application/json")

@@ -43,8 +43,12 @@ class Settings:
     ws_queue_limit: int = 10_000
     #: Seconds a new socket has to send its auth message.
     auth_timeout: float = 10.0
-    #: Idempotency keys remembered (least recently used forgotten first).
-    idempotency_keys: int = 10_000
+    #: Idempotency keys remembered at most (oldest forgotten first, even inside the window).
+    idempotency_keys: int = 100_000
+    #: Seconds an idempotent answer is kept (PROTOCOL.md 2: at least 24 hours).
+    idempotency_window: float = 86_400.0
+    #: The PROTOCOL.md version spoken: 2, or 1 to test the app against an older backend (dialect.py).
+    protocol: int = 2
     #: Page origins, besides the stub's own, allowed to call /api (CORS) and open /ws (security.py).
     allow_origins: tuple[str, ...] = ()
     #: Serve over TLS (https:// and wss://) with this PEM certificate and key; both or neither.
@@ -60,6 +64,8 @@ class Settings:
             (self.replay_buffer >= 1, "replay buffer must be >= 1"),
             (self.token_ttl > 0, "token ttl must be > 0"),
             (self.ws_queue_limit >= 1, "ws queue limit must be >= 1"),
+            (self.protocol in (1, 2), "protocol must be 1 or 2"),
+            (self.idempotency_window >= 86_400, "the idempotency window must be at least 24 h (86400 s)"),
         ]
         for ok, message in checks:
             if not ok:

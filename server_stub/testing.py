@@ -8,7 +8,10 @@
             assert ws.receive_json()["seq"] == seq
 
 Nothing moves unless the test moves it: through the world
-(``client.app.state.stub.world``), a REST command or a control route.
+(``client.app.state.stub.world``), a REST command or a control route
+(``control(client, "restart")``: always through it, never a hand-built
+request, so that what a control call needs is added in one place). Pass
+``time=ManualTime()`` (timers.py) to move token and socket deadlines by hand.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ SEED = 1234
 SMALL = {"seed": SEED, "rate": 0.0, "faults": True, "deliveries": 120, "staff": 20, "zones": 4}
 
 
-def make_client(**overrides) -> TestClient:
+def make_client(time=None, **overrides) -> TestClient:
     """A TestClient over a fresh small world; use it as a context manager."""
-    return TestClient(create_app(Settings(**(SMALL | overrides))))
+    return TestClient(create_app(Settings(**(SMALL | overrides)), time))
 
 
 def login(client, username: str = "demo", password: str = "demo") -> str:
@@ -35,17 +38,22 @@ def login(client, username: str = "demo", password: str = "demo") -> str:
     return answer.json()["token"]
 
 
-def hello(ws, token: str, resume_from: int | None = None) -> dict:
+def hello(ws, token: str, resume_from: int | None = None, epoch: str | None = None) -> dict:
     """Send the auth message on a test websocket and return the welcome."""
-    ws.send_text(json.dumps({"type": "auth", "token": token, "resumeFrom": resume_from}))
+    ws.send_text(json.dumps({"type": "auth", "token": token, "resumeFrom": resume_from, "epoch": epoch}))
     welcome = ws.receive_json()
     assert welcome["type"] == "welcome", welcome
     return welcome
 
 
+def control(client, route: str, body: dict | None = None, method: str = "POST"):
+    """Call ``/_control/<route>`` (a query string may follow the route); returns the response."""
+    return client.request(method, f"/_control/{route}", json=body if method != "GET" else None)
+
+
 def emit(client, event: dict, broadcast: bool = True) -> int:
     """Apply an event through /_control/emit and return its seq."""
-    answer = client.post("/_control/emit", json={"event": event, "broadcast": broadcast})
+    answer = control(client, "emit", {"event": event, "broadcast": broadcast})
     assert answer.status_code == 200, answer.text
     return answer.json()["seq"]
 

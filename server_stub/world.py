@@ -31,7 +31,7 @@ from collections import Counter, defaultdict, deque
 from itertools import count, islice
 
 from app.models import (
-    FINAL_STATUSES, Communication, CommunicationDraft, Delivery, DeliveryChanges, DeliveryPatch,
+    FINAL_STATUSES, Cause, Communication, CommunicationDraft, Delivery, DeliveryChanges, DeliveryPatch,
     DeliveryStatus, DeliveryUpdate, Event, NewCommunication, Snapshot, Staff, StaffStatus,
     StaffStatusUpdate, Zone, ZoneChanges, ZoneStatus, ZoneUpdate,
 )
@@ -60,11 +60,11 @@ def zone_is_busy(active: int, available: int) -> bool:
 
 class World:
     def __init__(self, *, deliveries: int = 300, staff: int = 40, zones: int = 8, seed: int = 0,
-                 replay_buffer: int = 5000, clock: Clock = utc_now) -> None:
+                 replay_buffer: int = 5000, clock: Clock = utc_now, journal: Journal | None = None) -> None:
         self.capacity = deliveries
         self.rng = random.Random(seed)
         self.clock = clock
-        self.journal = Journal(replay_buffer)
+        self.journal = journal if journal is not None else Journal(replay_buffer)
         self.deliveries: dict[str, Delivery] = {}
         self.staff: dict[str, Staff] = {}
         self.zones: dict[str, Zone] = {}
@@ -90,9 +90,9 @@ class World:
         return self.journal.seq
 
     def snapshot(self) -> Snapshot:
-        """The whole state at ``seq``; communications newest first, at most 200."""
+        """The whole state at ``seq`` of ``epoch``; communications newest first, at most 200."""
         newest = list(islice(reversed(self.communications), SNAPSHOT_COMMUNICATIONS))
-        return Snapshot(seq=self.seq, deliveries=[self.deliveries[i] for i in self._ids],
+        return Snapshot(seq=self.seq, epoch=self.journal.epoch, deliveries=[self.deliveries[i] for i in self._ids],
                         staff=list(self.staff.values()), zones=list(self.zones.values()),
                         communications=newest)
 
@@ -102,11 +102,13 @@ class World:
         """One plausible happening, applied and recorded with its consequences."""
         return behaviour.step(self)
 
-    def apply_patch(self, delivery_id: str, patch: DeliveryPatch, publish: bool = True) -> list[Event]:
+    def apply_patch(self, delivery_id: str, patch: DeliveryPatch, publish: bool = True,
+                    cause: Cause | None = None) -> list[Event]:
         """A coordinator's change to one delivery (PROTOCOL.md 2, PATCH). Rules:
         a pending delivery given someone becomes assigned; ``status: pending``
         releases the carrier; assigned/picked_up/in_transit need a carrier (409);
-        unassigning an assigned delivery makes it pending again."""
+        unassigning an assigned delivery makes it pending again. The
+        ``delivery_update`` carries ``cause``; its consequences carry none."""
         sent = patch.model_fields_set
         if not sent:
             raise Refused(422, "nothing to change: send status, assignedTo or both")
@@ -134,9 +136,10 @@ class World:
             raise Refused(409, f"a delivery {status.value} needs someone assigned (assignedTo)")
         now = iso(self.clock())
         changes = {"status": status, "assignedTo": carrier, "updatedAt": now}
-        return self._change_delivery(old, changes, now, publish)
+        return self._change_delivery(old, changes, now, publish, cause)
 
-    def add_communication(self, sender_id: str, draft: CommunicationDraft, publish: bool = True) -> list[Event]:
+    def add_communication(self, sender_id: str, draft: CommunicationDraft, publish: bool = True,
+                          cause: Cause | None = None) -> list[Event]:
         """A message from ``sender_id`` (a user or staff id) to ``draft.to``."""
         if not draft.body.strip():
             raise Refused(422, "body: a message needs some text")
@@ -147,7 +150,7 @@ class World:
             "id": self.new_communication_id(), "from": sender_id, "to": draft.to,
             "body": draft.body, "sentAt": now, "deliveryId": draft.deliveryId})
         self.communications.append(message)
-        return self._record([NewCommunication(communication=message, ts=now)], publish)
+        return self._record([NewCommunication(communication=message, ts=now, cause=cause)], publish)
 
     def apply_event(self, event: Event, publish: bool = True) -> Event:
         """Apply exactly this event (fault injection): no consequences are derived,
@@ -219,7 +222,8 @@ class World:
     def new_communication_id(self) -> str:
         return f"C-{next(self._next_communication)}"
 
-    def _change_delivery(self, old: Delivery | None, changes: dict, now: str, publish: bool = True) -> list[Event]:
+    def _change_delivery(self, old: Delivery | None, changes: dict, now: str, publish: bool = True,
+                         cause: Cause | None = None) -> list[Event]:
         """Apply ``changes`` to a delivery (or insert a whole new one) and record the
         update followed by what it implies for its carriers and zones."""
         new = old.model_copy(update=changes) if old else Delivery.model_validate(changes)
@@ -228,7 +232,7 @@ class World:
         self._put_delivery(new)
         people = {x for x in (old and old.assignedTo, new.assignedTo) if x in self.staff}
         places = {x for x in (old and old.zoneId, new.zoneId) if x in self.zones}
-        update = DeliveryUpdate(deliveryId=new.id, changes=DeliveryChanges(**changes), ts=now)
+        update = DeliveryUpdate(deliveryId=new.id, changes=DeliveryChanges(**changes), ts=now, cause=cause)
         return self._record([update, *self._settle(people, places, now)], publish)
 
     def _change_staff(self, staff_id: str, status: StaffStatus, now: str) -> list[Event]:

@@ -1,10 +1,18 @@
 """The WebSocket endpoint of PROTOCOL.md 3: auth, welcome, replay, live events, heartbeat.
 
-    {"type":"auth","token":"...","resumeFrom":41}   ->   {"type":"welcome","seq":57,"resumed":true}
-                                                          then events 42..57, then live ones
+    {"type":"auth","token":"...","resumeFrom":41,"epoch":"e1"}
+        ->  {"type":"welcome","seq":57,"epoch":"e1","resumed":true}, events 42..57, then live ones
+    {"type":"auth","token":"<refreshed>"}   (later, on the open socket)
+        ->  {"type":"reauthed","expiresAt":"2026-11-26T22:05:00Z"}
+
+A socket resumes only within the server's epoch (PROTOCOL.md 3.2). It has one
+deadline, its token's expiry, on the server's timers (timers.py): reached
+without a re-auth, the socket closes with 4401; a re-auth with a new token of
+the same user moves it. Version 1 (dialect.py) has no epoch, no re-auth (an
+auth after the handshake is a 4400, as before) and no expiry deadline.
 
 Close codes: 4400 a bad client frame (malformed, not auth first, binary,
-over 64 KiB), 4401 a bad, expired or revoked token, 1008 no auth within
+over 64 KiB, a re-auth as another user), 4401 a bad, expired or revoked token, 1008 no auth within
 ``auth_timeout`` or a consumer too slow for its queue. The handshake is
 refused (HTTP 403) while a ``refuse`` fault is on, and for a page whose
 ``Origin`` is neither this server's nor allowed with ``--allow-origin`` (security.py).
@@ -22,11 +30,10 @@ import contextlib
 from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocket
 
-from app.models import MAX_FRAME_BYTES, Auth, ClientMessage, Ping, Pong, Welcome
+from app.models import MAX_FRAME_BYTES, Auth, ClientMessage, Ping, Pong, Reauthed, Welcome
 
 from . import security
 from .hub import ABORT, Peer
-from .journal import wire_json
 
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 CLOSE_TIMEOUT = 2.0
@@ -63,7 +70,7 @@ async def endpoint(websocket: WebSocket) -> None:
 
 async def serve(stub, websocket: WebSocket, peer: Peer) -> None:
     """Run the peer until it or the client ends it, then close as asked."""
-    expiry: list[asyncio.TimerHandle] = []
+    expiry: list = []  # the socket's token deadline (a timers.Handle), replaced on re-auth
     tasks = [asyncio.create_task(peer.pump()), asyncio.create_task(listen(stub, websocket, peer, expiry)),
              asyncio.create_task(peer.ending.wait())]
     try:
@@ -94,29 +101,63 @@ async def listen(stub, websocket: WebSocket, peer: Peer, expiry: list) -> None:
     if not isinstance(auth, Auth):
         peer.end(4400, "the first message must be a valid auth message")
         return
-    if stub.tokens.grant(auth.token) is None:
+    grant = stub.tokens.grant(auth.token)
+    if grant is None:
         stub.stats.auth_failures += 1
         peer.end(4401, "invalid or expired token")
         return
-    go_live(stub, peer, auth.resumeFrom)
-    left = stub.tokens.seconds_left(auth.token)
-    expiry.append(asyncio.get_running_loop().call_later(left, peer.end, 4401, "token expired"))
+    peer.user_id = grant.user.id
+    go_live(stub, peer, auth)
+    set_deadline(stub, peer, auth.token, expiry)
     while True:
         frame = await websocket.receive()
         if frame["type"] == "websocket.disconnect":
             return
         message = parse(frame)
-        if not isinstance(message, Ping):
-            peer.end(4400, "expected a ping message")
+        if isinstance(message, Ping):
+            peer.push(stub.dialect.frame(Pong(t=message.t)))
+        elif isinstance(message, Auth) and stub.dialect.v2:
+            if not reauth(stub, peer, message.token, expiry):
+                return
+        else:
+            peer.end(4400, "expected a ping message" + (" or a re-auth" if stub.dialect.v2 else ""))
             return
-        peer.push(wire_json(Pong(t=message.t)))
 
 
-def go_live(stub, peer: Peer, resume_from: int | None) -> None:
-    """Welcome, replay and subscription in one synchronous step: no gap, no duplicate."""
+def reauth(stub, peer: Peer, token: str, expiry: list) -> bool:
+    """PROTOCOL.md 3.3: a refreshed token on the open socket moves its deadline. A bad
+    token ends the session (4401); another user's token is a client bug (4400: that
+    user opens a socket of their own). Its resumeFrom and epoch are ignored."""
+    grant = stub.tokens.grant(token)
+    if grant is None:
+        stub.stats.auth_failures += 1
+        peer.end(4401, "invalid or expired token")
+        return False
+    if grant.user.id != peer.user_id:
+        peer.end(4400, "a re-auth must be by the same user; open a new socket")
+        return False
+    set_deadline(stub, peer, token, expiry)
+    peer.push(stub.dialect.frame(Reauthed(expiresAt=stub.tokens.expires_at(token))))
+    return True
+
+
+def set_deadline(stub, peer: Peer, token: str, expiry: list) -> None:
+    """One timer per socket, at its token's expiry (none in version 1): no per-frame check."""
+    for handle in expiry:
+        handle.cancel()
+    expiry.clear()
+    if stub.dialect.v2:
+        expiry.append(stub.time.call_later(stub.tokens.seconds_left(token), peer.end, 4401, "token expired"))
+
+
+def go_live(stub, peer: Peer, auth: Auth) -> None:
+    """Welcome, replay and subscription in one synchronous step: no gap, no duplicate.
+    Resumes only within this epoch (version 1 has none: the seq alone decides)."""
     journal = stub.world.journal
-    replay = journal.since(resume_from)
-    peer.push(wire_json(Welcome(seq=journal.seq, resumed=replay is not None)), force=True)
+    same_history = auth.epoch == journal.epoch or not stub.dialect.v2
+    replay = journal.since(auth.resumeFrom) if same_history else None
+    welcome = Welcome(seq=journal.seq, epoch=journal.epoch, resumed=replay is not None)
+    peer.push(stub.dialect.frame(welcome), force=True)
     for text in replay or ():
         peer.push(text, force=True)
     peer.live = True

@@ -59,7 +59,8 @@ def test_snapshot_is_the_whole_world_at_its_seq(client, stub, auth):
     snap = Snapshot.model_validate(answer.json())
     assert answer.status_code == 200 and snap.seq == 3
     assert (len(snap.deliveries), len(snap.staff), len(snap.zones)) == (120, 20, 4)
-    assert set(answer.json()) == {"seq", "deliveries", "staff", "zones", "communications"}
+    assert set(answer.json()) == {"seq", "epoch", "deliveries", "staff", "zones", "communications"}
+    assert snap.epoch == stub.world.journal.epoch
 
 
 def test_snapshot_communications_newest_first(client, auth):

@@ -22,7 +22,7 @@ def closed_with(ws) -> int:
 def test_welcome_on_first_connect(client, token, stub):
     stub.world.touch(2)
     with client.websocket_connect("/ws") as ws:
-        assert hello(ws, token) == {"type": "welcome", "seq": 2, "resumed": False}
+        assert hello(ws, token) == {"type": "welcome", "seq": 2, "epoch": stub.world.journal.epoch, "resumed": False}
 
 
 @pytest.mark.parametrize("first", [
@@ -58,7 +58,7 @@ def test_ping_is_answered_with_the_same_t(client, token):
         assert ws.receive_json() == {"type": "pong", "t": 1732629480123}
 
 
-@pytest.mark.parametrize("frame", ["{}", "nonsense", json.dumps({"type": "auth", "token": "again"})])
+@pytest.mark.parametrize("frame", ["{}", "nonsense", json.dumps({"type": "pong", "t": 1})])
 def test_an_invalid_frame_after_the_handshake_closes_4400(client, token, frame):
     with client.websocket_connect("/ws") as ws:
         hello(ws, token)
@@ -77,12 +77,13 @@ def test_live_events_follow_the_welcome(client, token):
 
 def test_resume_replays_exactly_the_missed_events_in_order(client, token, stub):
     with client.websocket_connect("/ws") as ws:
-        seen = hello(ws, token)["seq"]
+        welcome = hello(ws, token)
+    seen, epoch = welcome["seq"], welcome["epoch"]
     stub.world.touch(3)
     emit(client, staff_event())
     missed = stub.world.journal.since(seen)
     with client.websocket_connect("/ws") as ws:
-        assert hello(ws, token, resume_from=seen) == {"type": "welcome", "seq": seen + 4, "resumed": True}
+        assert hello(ws, token, seen, epoch) == {"type": "welcome", "seq": seen + 4, "epoch": epoch, "resumed": True}
         assert [ws.receive_text() for _ in missed] == missed
         seq = emit(client, staff_event("S-03"))
         assert ws.receive_json()["seq"] == seq == seen + 5
@@ -91,8 +92,9 @@ def test_resume_replays_exactly_the_missed_events_in_order(client, token, stub):
 def test_resume_from_the_current_seq_replays_nothing():
     with make_client() as client:
         token = login(client)
+        epoch = client.app.state.stub.world.journal.epoch
         with client.websocket_connect("/ws") as ws:
-            assert hello(ws, token, resume_from=0) == {"type": "welcome", "seq": 0, "resumed": True}
+            assert hello(ws, token, 0, epoch) == {"type": "welcome", "seq": 0, "epoch": epoch, "resumed": True}
             seq = emit(client, staff_event())
             assert ws.receive_json()["seq"] == seq == 1
 
@@ -102,8 +104,10 @@ def test_resume_is_refused_when_too_old_or_in_the_future(resume_from):
     with make_client(replay_buffer=5) as client:
         token = login(client)
         client.app.state.stub.world.touch(10)
+        epoch = client.app.state.stub.world.journal.epoch
         with client.websocket_connect("/ws") as ws:
-            assert hello(ws, token, resume_from=resume_from) == {"type": "welcome", "seq": 10, "resumed": False}
+            assert hello(ws, token, resume_from, epoch) == {"type": "welcome", "seq": 10, "epoch": epoch,
+                                                            "resumed": False}
             seq = emit(client, staff_event())
             assert ws.receive_json()["seq"] == seq == 11  # live only: no replay was sent
 
@@ -115,7 +119,7 @@ def test_no_gap_and_no_duplicate_between_replay_and_live(client, token, stub):
     resume_from = stub.world.seq
     time.sleep(0.05)
     with client.websocket_connect("/ws") as ws:
-        assert hello(ws, token, resume_from=resume_from)["resumed"] is True
+        assert hello(ws, token, resume_from, stub.world.journal.epoch)["resumed"] is True
         time.sleep(0.4)
         final = client.get("/_control/stats").json()["seq"]
         assert final > resume_from + 300
@@ -125,13 +129,13 @@ def test_no_gap_and_no_duplicate_between_replay_and_live(client, token, stub):
 
 def test_emit_without_broadcast_makes_a_gap_that_resume_fills(client, token):
     with client.websocket_connect("/ws") as ws:
-        hello(ws, token)
+        epoch = hello(ws, token)["epoch"]
         first = emit(client, staff_event("S-01", "offline"))
         hidden = emit(client, staff_event("S-02", "offline"), broadcast=False)
         last = emit(client, staff_event("S-03", "offline"))
         assert [ws.receive_json()["seq"] for _ in range(2)] == [first, last] == [hidden - 1, hidden + 1]
     with client.websocket_connect("/ws") as ws:
-        hello(ws, token, resume_from=first)
+        assert hello(ws, token, first, epoch)["resumed"] is True
         assert ws.receive_json()["seq"] == hidden
 
 

@@ -18,6 +18,7 @@ from app.web import http, session
 from app.web.banner import Banner
 from app.web.dom import by_id
 from app.web.driver import Driver
+from app.web.link_notice import show_link_notices
 from app.web.login import LoginView
 from app.web.panels.base import PanelContext
 from app.web.panels.comms import CommsPanel
@@ -145,6 +146,7 @@ class App:
         self.show_login("Your session has ended. Please sign in again.")
 
     def logout(self) -> None:
+        asyncio.ensure_future(session.end_on_server(self.endpoints.api_base, session.token()))  # best-effort
         self._teardown()
         session.forget()
         self.banner.show("connecting")
@@ -170,14 +172,23 @@ def _panel_failed(error) -> None:
     window.console.error(f"! panel {error.callback} raised {type(error.error).__name__}: {error.error}")
 
 
+def _token_handed(app: App) -> None:
+    """A ``#token=`` reached without a page load, with no session active: sign in with it."""
+    if app.driver is None:
+        app.login.hide()
+        app.begin()
+
+
 async def main() -> None:
+    session.adopt_fragment_token()  # first, so a failing configuration cannot leave it pending
     try:
         endpoints = resolve_endpoints(str(window.location.href), await load_config_json())
     except ConfigError as exc:
         show_fatal(f"This dashboard is misconfigured: {exc}")
         return
-    session.adopt_fragment_token()
+    show_link_notices(endpoints.notices)
     app = App(endpoints)
+    app.fragment_watch = session.FragmentWatch(lambda token: _token_handed(app))
     app.begin()
 
 

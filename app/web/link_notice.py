@@ -19,7 +19,7 @@ NOTICE_ID = "config-notice"
 def show_link_notices(notices) -> None:
     """One ``[data-testid=config-notice]`` holding a line per notice; nothing when there are none."""
     old = document.getElementById(NOTICE_ID)
-    if old is not None:
+    if old:  # JS null arrives as the falsy jsnull, not None
         old.remove()
     if not notices:
         return

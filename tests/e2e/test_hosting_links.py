@@ -87,11 +87,15 @@ def test_a_link_to_another_origin_sends_it_nothing_and_says_so(page, stub):
 
         recorder = Recorder(page)
         other = f"127.0.0.1:{listener.port}"
-        page.goto(f"{stub.url}?api=http://{other}/api&ws=ws://{other}/ws&{ALL_ROWS}")
+        # With the timings too: out of bounds, so ignored and listed (app/config.py TIMING_BOUNDS).
+        page.goto(f"{stub.url}?api=http://{other}/api&ws=ws://{other}/ws&commandTimeoutMs=1&deadAfterMs=1&{ALL_ROWS}")
         page.wait_for_selector(STATE.format("login"), state="attached", timeout=BOOT_MS)
         notice = page.locator(NOTICE)
         expect(notice).to_be_visible()
         expect(notice).to_contain_text(f"http://{other}")
+        lines = notice.locator("p").all_inner_texts()
+        assert len(lines) == 3 and any("commandTimeoutMs=1" in line for line in lines), lines
+        assert any("deadAfterMs=1" in line for line in lines), lines
         assert notice.evaluate("n => n.innerHTML.includes('<script') || n.querySelector('a') !== null") is False
         log_in(page, "demo", "demo")
         page.wait_for_selector("[data-testid=connection-status][data-state=open]", state="attached", timeout=30_000)

@@ -175,7 +175,9 @@ def _bounded(query: dict[str, str], defaults: dict, bounds: dict) -> tuple[dict,
         text = query[name].strip()
         value = int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
         if value is None or not low <= value <= high:
-            notices.append(f"Ignored {name}={_shown(query[name])} in this link: it must be a whole number "
+            # Echo a number, never free text: a link must not put its own words on the dashboard.
+            shown = f"{name}={text}" if re.fullmatch(r"-?[0-9.e+]{1,24}", text) else f"a {name} that is not a number"
+            notices.append(f"Ignored {shown} in this link: it must be a whole number "
                            f"from {low} to {high}; using {defaults[name]}.")
             continue
         out[name] = value

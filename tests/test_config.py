@@ -152,6 +152,14 @@ def test_each_timing_is_honoured_at_its_bounds_and_ignored_outside_them(name):
             assert name in ends.notices[-1], (name, value)
 
 
+def test_a_notice_never_repeats_free_text_from_the_link():
+    ends = resolve_endpoints("http://a.test/?heartbeatMs=Your+account+is+locked,+call+555-0100", None)
+    (notice,) = ends.notices
+    assert "locked" not in notice and "555" not in notice and "heartbeatMs" in notice
+    (notice,) = resolve_endpoints("http://a.test/?heartbeatMs=1e9", None).notices
+    assert "heartbeatMs=1e9" in notice
+
+
 def test_dead_after_must_outlast_two_heartbeats():
     ends = resolve_endpoints("http://a.test/?deadAfterMs=2000", None)  # heartbeat stays 15 s
     assert ends.timings["deadAfterMs"] == DEFAULT_TIMINGS["deadAfterMs"] and "heartbeats" in ends.notices[0]

@@ -6,7 +6,10 @@
 The folder holds what the page needs and nothing else (no tests, no server
 code, no source maps), laid out for caching (docs/HOSTING.md):
 
-    index.html                    the page (revalidate: no-cache)
+    index.html                    the page (revalidate: no-cache), its Content-Security-Policy in a
+                                  <meta> (connect-src from config.json and --connect-src: scripts/policy.py)
+    _headers                      what only a server can send (frame-ancestors, HSTS, ...), for hosts
+                                  that read such a file (Netlify, Cloudflare Pages)
     static/config.json            the host's endpoints (edit after the build; no-cache)
     assets/<hash>/                pyscript.toml, app/**/*.py, static/ CSS, JS, favicon
     runtime/<hash>/               the vendored PyScript and Pyodide (9.6 MB of wasm), the Pyodide
@@ -57,12 +60,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts import pyscript_files, snapshot, vendor  # noqa: E402
+from scripts import policy, pyscript_files, snapshot, vendor  # noqa: E402
 
 STATIC = ROOT / "static"
 VENDOR = STATIC / "vendor"
 PYSCRIPT_TOML = ROOT / "pyscript.toml"
 CONFIG_JSON = "static/config.json"
+CONFIG_SOURCE = ROOT / CONFIG_JSON
 MANIFEST = "BUILD-INFO.json"
 #: What static/ may contribute besides config.json and the runtime (anything else is left out).
 STATIC_SUFFIXES = {".css", ".js", ".mjs", ".svg", ".png", ".ico", ".webp", ".woff2"}
@@ -312,8 +316,11 @@ def build_index(layout: Layout, available: set[str]) -> bytes:
 # --- the build ---------------------------------------------------------------------------------
 
 
-def collect() -> dict[str, bytes]:
-    """Every output file by its path in the build (BUILD-INFO.json aside)."""
+def collect(connect_src=()) -> dict[str, bytes]:
+    """Every output file by its path in the build (BUILD-INFO.json aside).
+
+    ``connect_src``: origins beyond config.json's the page may connect to (``--connect-src``).
+    """
     # The runtime folder's files, by their path inside it: the vendored ones, then our loader.
     runtime_src = runtime_files() | snapshot_files()
     sources = {f"static/vendor/{name}" for name in runtime_src}  # what the build ships, by repository path
@@ -347,13 +354,21 @@ def collect() -> dict[str, bytes]:
     layout = Layout(assets, runtime, loader)
     out = {f"{runtime}/{name}": data for name, data in runtime_src.items()}
     out |= {layout.place(source): data for source, data in assets_src.items()}
-    config = ROOT / CONFIG_JSON
+    config = CONFIG_SOURCE
     out[CONFIG_JSON] = config.read_bytes() if config.is_file() else b'{"api_base_url": "", "ws_base_url": ""}\n'
     try:
-        json.loads(out[CONFIG_JSON])
+        config = json.loads(out[CONFIG_JSON])
     except ValueError as exc:
         raise BuildError(f"{CONFIG_JSON} is not valid JSON: {exc}") from None
+    if not isinstance(config, dict):
+        raise BuildError(f"{CONFIG_JSON} must hold a JSON object")
     out["index.html"] = build_index(layout, set(out))
+    try:  # the policy travels with the build (scripts/policy.py)
+        sources = policy.connect_sources(config, connect_src)
+        out["index.html"] = policy.with_policy_meta(out["index.html"].decode(), sources).encode()
+    except policy.PolicyError as exc:
+        raise BuildError(str(exc)) from None
+    out[policy.HEADERS_FILE] = policy.headers_file()
     forbidden = [path for path in out if any(path.endswith(s) for s in FORBIDDEN_SUFFIXES)]
     if forbidden:
         raise BuildError(f"refusing to ship {', '.join(forbidden[:3])}")
@@ -388,10 +403,10 @@ def _safe_target(out: Path) -> None:
                          f"remove it or choose another --out")
 
 
-def build(out: Path) -> dict:
+def build(out: Path, connect_src=()) -> dict:
     """Write the build to ``out``; return the parsed BUILD-INFO.json."""
     _safe_target(out)
-    files = collect()
+    files = collect(connect_src)
     info = manifest(files)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -426,9 +441,12 @@ def has_snapshot(info: dict) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")
+    parser.add_argument("--connect-src", action="append", default=[], metavar="ORIGIN",
+                        help="an origin the page may connect to besides its own and config.json's "
+                             "(a backend on another origin, e.g. https://api.example.com); repeatable")
     args = parser.parse_args(argv)
     try:
-        info = build(args.out)
+        info = build(args.out, args.connect_src)
     except (BuildError, vendor.VendorError) as exc:
         print(f"build: error: {exc}", file=sys.stderr)
         return 1

@@ -74,7 +74,7 @@ def resolves(root: Path, from_file: str, url: str) -> bool:
 @needs_runtime
 def test_the_top_level_is_the_page_its_config_and_two_hashed_folders(dist):
     top = sorted(p.name for p in dist.iterdir())
-    assert top == ["BUILD-INFO.json", "assets", "index.html", "runtime", "static"]
+    assert top == ["BUILD-INFO.json", "_headers", "assets", "index.html", "runtime", "static"]
     assert [p.name for p in (dist / "static").iterdir()] == ["config.json"]
     (assets,), (runtime,) = list((dist / "assets").iterdir()), list((dist / "runtime").iterdir())
     assert re.fullmatch(r"[0-9a-f]{12}", assets.name) and re.fullmatch(r"[0-9a-f]{12}", runtime.name)
@@ -201,7 +201,7 @@ def test_nothing_forbidden_ships(dist):
     assert python == {f"assets/{assets.name}/{p}" for p in pyscript_files.app_files()}
     allowed = {".html", ".json", ".toml", ".py", ".css", ".js", ".mjs", ".svg", ".png", ".ico", ".webp",
                ".woff2", ".wasm", ".zip", ".whl", ".bin"}
-    assert {Path(p).suffix for p in shipped} <= allowed
+    assert {Path(p).suffix for p in shipped - {"_headers"}} <= allowed
 
 
 @needs_runtime
@@ -414,3 +414,83 @@ def test_a_build_without_the_snapshot_says_so_in_one_line(made_snapshot, fake_ru
     assert len(lines) == 1 and "without them" in lines[0] and "python scripts/snapshot.py" in lines[0]
     assert not list((tmp_path / "without").glob("runtime/*/pyodide/snapshot.bin"))
     assert list((tmp_path / "with").glob("runtime/*/pyodide/snapshot.bin"))
+
+
+# --- the policy the build carries (scripts/policy.py) ---------------------------------------------
+
+
+def built_policy(files: dict[str, bytes]) -> str:
+    html = files["index.html"].decode()
+    found = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+    assert len(found) == 1, html[:600]
+    return found[0]
+
+
+def directive(policy: str, name: str) -> list[str]:
+    (found,) = [part.split()[1:] for part in policy.split("; ") if part.split()[0] == name]
+    return found
+
+
+def test_the_built_page_declares_its_policy_before_anything_it_governs(fake_runtime):
+    files = build.collect()
+    html = files["index.html"].decode()
+    head = html[html.index("<head>"):html.index("</head>")]
+    tags = re.findall(r"<(meta|link|script|style|title|base)\b[^>]*>", head)
+    assert tags[:3] == ["meta", "meta", "meta"] and "charset" in re.findall(r"<meta[^>]*>", head)[0]
+    assert re.findall(r"<meta[^>]*>", head)[1].startswith('<meta http-equiv="Content-Security-Policy"')
+    assert '<meta name="referrer" content="no-referrer">' in head
+    policy = built_policy(files)
+    assert "frame-ancestors" not in policy  # a <meta> cannot carry it: _headers does
+    assert "'unsafe-eval'" not in policy and "'unsafe-inline'" not in policy
+    assert directive(policy, "default-src") == ["'none'"] and directive(policy, "form-action") == ["'self'"]
+    # The page's own scripts set no policy of their own: nothing in the page can change this one.
+    scripts = b"".join(data for path, data in files.items() if path.endswith((".mjs", ".js", ".py")))
+    assert b"http-equiv" not in scripts
+
+
+def test_connect_src_comes_from_config_json_at_build_time(fake_runtime, tmp_path, monkeypatch):
+    assert directive(built_policy(build.collect()), "connect-src") == ["'self'"]  # empty config: same origin
+    config = {"api_base_url": "https://API.example.com/v1/api", "ws_base_url": "wss://push.example.com:8443/ws",
+              "trusted_origins": ["https://staging.example.com"]}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    monkeypatch.setattr(build, "CONFIG_SOURCE", tmp_path / "config.json")
+    files = build.collect(["http://127.0.0.1:9000"])
+    assert json.loads(files["static/config.json"]) == config
+    assert directive(built_policy(files), "connect-src") == [
+        "'self'", "https://api.example.com", "wss://push.example.com:8443",
+        "https://staging.example.com", "wss://staging.example.com", "http://127.0.0.1:9000"]
+
+
+def test_a_bad_connect_src_stops_the_build_in_one_line(fake_runtime, tmp_path, capsys):
+    for bad in ("https://api.example.com/path", "api.example.com", "https://a.example.com;script-src *",
+                "'unsafe-inline'", "ftp://a.example.com"):
+        with pytest.raises(build.BuildError, match="--connect-src"):
+            build.collect([bad])
+    assert build.main(["--out", str(tmp_path / "x"), "--connect-src", "*"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("build: error: --connect-src") and err.count("\n") == 1
+    assert not (tmp_path / "x").exists()
+
+
+def test_the_headers_file_carries_what_only_a_server_can_send(fake_runtime):
+    text = build.collect()["_headers"].decode()
+    rules: dict[str, dict[str, str]] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        if not line.startswith(" "):
+            rules[line] = {}
+            current = rules[line]
+        else:
+            name, _, value = line.strip().partition(": ")
+            current[name] = value
+    every = rules["/*"]
+    assert every["Content-Security-Policy"] == "frame-ancestors 'none'" and every["X-Frame-Options"] == "DENY"
+    assert every["Strict-Transport-Security"].startswith("max-age=") and int(
+        every["Strict-Transport-Security"].split("=")[1]) >= 180 * 86400
+    assert every["X-Content-Type-Options"] == "nosniff" and every["Referrer-Policy"] == "no-referrer"
+    assert "camera=()" in every["Permissions-Policy"] and "geolocation=()" in every["Permissions-Policy"]
+    assert "Cache-Control" not in every  # per path below, never twice for one file
+    assert rules["/index.html"] == rules["/"] == rules["/static/config.json"] == {"Cache-Control": "no-cache"}
+    assert rules["/assets/*"]["Cache-Control"] == rules["/runtime/*"]["Cache-Control"] == \
+        "public, max-age=31536000, immutable"

@@ -26,6 +26,7 @@ from app.web import drafts, http, session
 from app.web.banner import Banner
 from app.web.dom import by_id
 from app.web.driver import Driver
+from app.web.link_notice import show_link_notices
 from app.web.login import LoginView
 from app.web.notice import NoticeView
 from app.web.outbox_store import OutboxStore
@@ -218,6 +219,7 @@ class App:
             event.returnValue = ""
 
     def logout(self) -> None:
+        asyncio.ensure_future(session.end_on_server(self.endpoints.api_base, session.token()))  # best-effort
         user = self.driver.client.user_id if self.driver is not None else None
         if user:
             drafts.set_aside(user)
@@ -247,16 +249,25 @@ def _panel_failed(error) -> None:
     window.console.error(f"! panel {error.callback} raised {type(error.error).__name__}: {error.error}")
 
 
+def _token_handed(app: App) -> None:
+    """A ``#token=`` reached without a page load, with no session active: sign in with it."""
+    if app.driver is None:
+        app.login.hide()
+        app.begin()
+
+
 async def main() -> None:
+    session.adopt_fragment_token()  # first, so a failing configuration cannot leave it pending
     try:
         endpoints = resolve_endpoints(str(window.location.href), await load_config_json())
     except ConfigError as exc:
         show_fatal(f"This dashboard is misconfigured: {exc}")
         return
-    session.adopt_fragment_token()
+    show_link_notices(endpoints.notices)
     outbox_store = OutboxStore()
     await outbox_store.open()
     app = App(endpoints, outbox_store)
+    app.fragment_watch = session.FragmentWatch(lambda token: _token_handed(app))
     app.begin()
 
 

@@ -109,9 +109,9 @@ class StaticServer:
         stop_process(self.proc)
 
 
-def build_dist(out: Path) -> Path:
-    """``scripts/build.py --out out``, as a host would run it."""
-    done = subprocess.run([sys.executable, "scripts/build.py", "--out", str(out)], cwd=ROOT,
+def build_dist(out: Path, *flags: str) -> Path:
+    """``scripts/build.py --out out [flags]``, as a host would run it."""
+    done = subprocess.run([sys.executable, "scripts/build.py", "--out", str(out), *flags], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr + done.stdout
     return out

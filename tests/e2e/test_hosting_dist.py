@@ -12,6 +12,7 @@ test_hosting_csp.py), and the token never shows in a URL or a log line.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,20 +24,21 @@ from tests.e2e.hosting import Recorder, StaticServer, build_dist, sign_in_live
 
 @pytest.fixture(scope="module")
 def hosted(tmp_path_factory, browser_context):
-    dist = build_dist(tmp_path_factory.mktemp("hosting") / "dist")
-    static = StaticServer(dist)
+    dist = tmp_path_factory.mktemp("hosting") / "dist"
+    dist.mkdir()
+    static = StaticServer(dist)  # serves the folder by its path: the build moves into it below
     stub = Stub("--seed", "7", "--rate", "4", "--allow-origin", static.origin)
     page = None
     try:
         api = stub.url.rstrip("/")
         ws = "ws://" + urlsplit(stub.url).netloc
+        # The policy travels with the build: the backend on another origin through --connect-src.
+        build_dist(dist, "--connect-src", api, "--connect-src", ws)
         (dist / "static" / "config.json").write_text(json.dumps({"api_base_url": api + "/api",
                                                                  "ws_base_url": ws + "/ws"}))
-        policy = content_security_policy([api, ws], meta=True)
-        index = dist / "index.html"
-        index.write_text(index.read_text().replace(
-            '<meta charset="utf-8">',
-            f'<meta charset="utf-8">\n  <meta http-equiv="Content-Security-Policy" content="{policy}">', 1))
+        (policy,) = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">',
+                               (dist / "index.html").read_text())
+        assert policy == content_security_policy([api, ws], meta=True)
 
         page = browser_context.new_page()
         recorder = Recorder(page)
@@ -94,3 +96,21 @@ def test_the_token_stays_out_of_urls_logs_and_local_storage(hosted):
     assert hosted["local_storage"] == []
     # The static host's access log saw the page files only, never an /api path.
     assert hosted["static"].lines and not any("/api/" in line for line in hosted["static"].lines)
+
+
+def test_the_built_policy_holds_whatever_the_query_says(hosted, browser_context):
+    """The CSP is the build's <meta>: a link cannot widen connect-src (nor anything else)."""
+    page = browser_context.new_page()
+    try:
+        page.route("**/pyscript-csp.mjs", lambda route: route.abort())  # no Python needed: the policy is the page's
+        Recorder(page)
+        elsewhere = "http://127.0.0.1:9/api/login"  # no origin of the policy
+        page.goto(hosted["static"].url + f"?api={elsewhere}&ws=ws://127.0.0.1:9/ws&connect-src=*&csp=none")
+        assert page.evaluate("(url) => fetch(url).then(() => 'fetched', () => 'refused')", elsewhere) == "refused"
+        violations = Recorder.csp_violations(page)
+        assert [(v["directive"], v["blocked"]) for v in violations] == [("connect-src", elsewhere)]
+        # The same request to the configured backend is allowed by the same policy.
+        stub_api = hosted["stub"].url + "api/snapshot"
+        assert page.evaluate("(url) => fetch(url).then(() => 'fetched', () => 'refused')", stub_api) == "fetched"
+    finally:
+        page.close()

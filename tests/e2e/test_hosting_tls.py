@@ -9,12 +9,17 @@ Playwright's sync API allows one instance per thread.
 
 (a) Defaults (the page origin): the socket is ``wss://``, the page goes
     live, and no request or socket uses plain http:// or ws://.
-(b) ``?api=http://...&ws=ws://...``: html[data-app-state=error] with the
-    reason on screen, and nothing is ever asked of those URLs.
+(b) ``?api=http://...&ws=ws://...`` in a link: not the page's origin (another
+    scheme), so ignored with a notice; the login form shows, and nothing is
+    ever asked of those URLs.
+(c) The same endpoints in config.json (the host's own setting):
+    html[data-app-state=error] with the reason on screen, and nothing is ever
+    asked of those URLs.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from urllib.parse import urlsplit
 
@@ -24,7 +29,7 @@ from playwright.sync_api import sync_playwright
 from tests.e2e.harness import CHROMIUM_ARGS, Stub, chromium_path
 from tests.e2e.hosting import Recorder, self_signed_cert, sign_in_live
 
-BROWSER_TIMEOUT_S = 170
+BROWSER_TIMEOUT_S = 300  # three Pyodide boots over TLS on a shared machine
 
 
 def in_own_browser(scenario):
@@ -76,15 +81,28 @@ def tls_runs(tmp_path_factory):
         page.wait_for_selector("html:not([data-app-state=loading])", timeout=90_000)
         page.wait_for_timeout(500)  # room for a request that should not happen
         refused_result = {"recorder": refused, "state": page.get_attribute("html", "data-app-state"),
-                          "text": page.inner_text("#boot-text"), "visible": page.is_visible("#boot-text"),
+                          "notice": page.inner_text("[data-testid=config-notice]"),
                           "login_visible": page.is_visible("form[data-testid=login]")}
         page.close()
-        return secure_result, refused_result
+
+        page = context.new_page()
+        configured = Recorder(page)
+        page.route("**/static/config.json", lambda route: route.fulfill(
+            status=200, content_type="application/json",
+            body=json.dumps({"api_base_url": plain["api"], "ws_base_url": plain["ws"]})))
+        page.goto(stub.url)
+        page.wait_for_selector("html:not([data-app-state=loading])", timeout=90_000)
+        page.wait_for_timeout(500)  # room for a request that should not happen
+        configured_result = {"recorder": configured, "state": page.get_attribute("html", "data-app-state"),
+                             "text": page.inner_text("#boot-text"), "visible": page.is_visible("#boot-text"),
+                             "login_visible": page.is_visible("form[data-testid=login]")}
+        page.close()
+        return secure_result, refused_result, configured_result
 
     try:
         assert stub.url.startswith("https://127.0.0.1:")
-        secure, refused = in_own_browser(scenarios)
-        yield {"stub": stub, "plain": plain, "secure": secure, "refused": refused}
+        secure, refused, configured = in_own_browser(scenarios)
+        yield {"stub": stub, "plain": plain, "secure": secure, "refused": refused, "configured": configured}
     finally:
         stub.stop()
 
@@ -100,8 +118,17 @@ def test_over_https_the_app_goes_live_over_wss_and_never_uses_plain_http_or_ws(t
     assert secure["violations"] == [] and recorder.csp_console() == []
 
 
-def test_an_https_page_refuses_configured_http_and_ws_endpoints_visibly(tls_runs):
+def test_an_https_page_ignores_http_and_ws_endpoints_from_a_link_with_a_notice(tls_runs):
     refused, plain = tls_runs["refused"], tls_runs["plain"]
+    assert refused["state"] == "login" and refused["login_visible"]
+    assert "http://" + plain["api"].split("/")[2] in refused["notice"], refused["notice"]
+    recorder = refused["recorder"]
+    assert [url for url in recorder.urls() if url.startswith((plain["api"], plain["ws"]))] == []
+    assert [url for url in recorder.urls() if url.startswith(("http://", "ws://"))] == []
+
+
+def test_an_https_page_refuses_configured_http_and_ws_endpoints_visibly(tls_runs):
+    refused, plain = tls_runs["configured"], tls_runs["plain"]
     assert refused["state"] == "error"
     assert refused["visible"] and not refused["login_visible"]
     assert "https" in refused["text"] and plain["api"] in refused["text"], refused["text"]

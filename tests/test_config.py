@@ -124,9 +124,10 @@ def test_relative_or_wrong_scheme_endpoints_are_refused():
 
 
 def test_timings_can_be_shortened_from_the_query_for_tests():
-    ends = resolve_endpoints("http://a.test/?heartbeatMs=500&deadAfterMs=2000&backoffBaseMs=200&commandTimeoutMs=3000",
-                             None)
-    assert ends.timings == {"heartbeatMs": 500, "deadAfterMs": 2000, "backoffBaseMs": 200, "commandTimeoutMs": 3000}
+    ends = resolve_endpoints("http://a.test/?heartbeatMs=500&deadAfterMs=2000&backoffBaseMs=200&commandTimeoutMs=3000"
+                             "&slowRetryMs=5000", None)
+    assert ends.timings == {"heartbeatMs": 500, "deadAfterMs": 2000, "backoffBaseMs": 200, "commandTimeoutMs": 3000,
+                            "slowRetryMs": 5000}
     assert ends.notices == ()
     assert resolve_endpoints("http://a.test/?heartbeatMs=500", None).timings["backoffBaseMs"] == 1000
 

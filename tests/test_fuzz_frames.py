@@ -177,10 +177,7 @@ def test_ten_thousand_frames_through_the_decoder_never_raise_and_every_invalid_o
 
 #: Crashes the fuzzer found in app/client.py that are not fixed yet: (exception, its first line) -> why.
 #: The test fails on any other crash, and on one of these once it no longer happens (remove it then).
-KNOWN_CRASHES = {
-    ("AttributeError", "'Reauthed' object has no attribute 'seq'"): "models v2 decodes 'reauthed' but Client._message passes it to the store as "
-                                    "an event (no .seq): the re-auth flow (PROTOCOL.md 3.3) is not wired yet",
-}
+KNOWN_CRASHES: dict = {}  # (exception, message) -> why; a fixed crash is removed from here
 
 
 def _crash(exc: Exception) -> tuple[str, str]:

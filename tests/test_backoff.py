@@ -53,3 +53,11 @@ def test_the_slow_try_is_a_minute_plus_minus_20_percent():
     assert slow_delay(rng=lambda: 0.0) == 48_000
     assert slow_delay(rng=lambda: 1.0) == 72_000
     assert slow_delay(base_ms=100, jitter=0) == 100
+
+
+def test_the_backoff_doctests_hold():
+    import doctest
+
+    from app import backoff
+
+    assert doctest.testmod(backoff).failed == 0

@@ -190,6 +190,14 @@ def ready_client(**kw) -> tuple[Client, Shell, Clock]:
     return client, shell, clock
 
 
+def test_the_client_doctests_hold():
+    import doctest
+
+    from app import client
+
+    assert doctest.testmod(client).failed == 0
+
+
 # --- the flow ---------------------------------------------------------------------------------
 
 

@@ -488,3 +488,11 @@ def test_never_two_sockets(steps):
             elif isinstance(action, CancelTimer):
                 running.discard(action.name)
         assert (socket is not None) == conn.has_socket
+
+
+def test_the_connection_doctests_hold():
+    import doctest
+
+    from app import connection
+
+    assert doctest.testmod(connection).failed == 0

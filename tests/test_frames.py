@@ -238,3 +238,11 @@ def test_the_limits_themselves_are_accepted():
                                                                                       "lon": 180}))
     assert (edge.location.lat, edge.location.lon) == (-90, 180)
     assert decode(frame(type="zone_update", seq=1, zoneId="Z-1", changes={"name": "n" * 1000})).changes.name
+
+
+def test_the_frames_doctests_hold():
+    import doctest
+
+    from app import frames
+
+    assert doctest.testmod(frames).failed == 0

@@ -371,3 +371,11 @@ def test_forget_position_drops_seq_and_epoch_so_a_new_history_is_never_compared_
     store.load_snapshot(snap(2, staff_=[staff("S-1")]), epoch="e2")
     assert store.last_seq == 3 and store.epoch == "e2" and store.counters.duplicates == 0
     assert store.staff["S-1"].status == "on_break"
+
+
+def test_the_store_doctests_hold():
+    import doctest
+
+    from app import store
+
+    assert doctest.testmod(store).failed == 0

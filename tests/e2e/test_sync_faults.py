@@ -360,7 +360,7 @@ def test_event_during_snapshot_load_is_held_not_lost(page, stub):
     (delivery_id,) = open_deliveries(stub, token, 1)
     stub.control("snapshot_delay", {"ms": 3000})
     page.goto(f"{stub.url}?{urlencode(FAST)}#token={token}")
-    wait_state(page, "syncing", timeout=BOOT_TIMEOUT)  # welcome received, the snapshot on its way: "syncing", not "open" (PROTOCOL v2 3)
+    wait_state(page, "syncing", timeout=BOOT_TIMEOUT)  # welcome received: the snapshot is on its way
 
     value = marker("held")
     seq = emit_customer(stub, delivery_id, value)
@@ -369,6 +369,7 @@ def test_event_during_snapshot_load_is_held_not_lost(page, stub):
     stub.control("snapshot_delay", {"ms": 0})
 
     page.wait_for_selector("html[data-app-state=ready]", state="attached", timeout=20_000)
+    wait_state(page, "open", timeout=20_000)  # in sync: never "open" before (PROTOCOL.md 3, v2)
     wait_field(page, delivery_id, "customer", value)
     wait_diag(page, "last-seq", ">=", seq)
     assert diag(page)["resyncs"] == 0

@@ -129,6 +129,8 @@ def announce(settings: Settings, seed: int, url: str) -> None:
     print(f"Delivery Coordinator stub listening on {url}", flush=True)
     print('demo login: user "demo", password "demo"', flush=True)
     print('second login: user "coordinator", password "coordinator"', flush=True)
+    if settings.protocol != 2:
+        print(f"speaking PROTOCOL.md version {settings.protocol} (--protocol)", flush=True)
     if settings.allow_origins:
         print(f"pages allowed from: {', '.join(settings.allow_origins)} (CORS on /api, Origin check on /ws)",
               flush=True)

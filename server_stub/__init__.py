@@ -4,7 +4,10 @@
 
 Layout, one concept per module: ``world`` (the pure simulated state, with
 ``behaviour`` and ``generate``), ``journal`` (seq and replay ring), ``auth``
-(tokens), ``idempotency``, ``hub`` (sockets and their queues), ``ws`` (the
-socket protocol), ``rest`` (the /api routes), ``faults`` (the /_control/
-routes), ``static`` (the app's files), ``app`` (``create_app``), ``settings``.
+(tokens), ``idempotency``, ``commands`` (a command run once per key, with its
+cause), ``hub`` (sockets and their queues), ``ws`` (the socket protocol),
+``rest`` (the /api routes), ``faults`` (the /_control/ routes), ``dialect``
+(what PROTOCOL.md v2, or v1, puts on the wire), ``timers`` (deadlines on an
+injectable clock), ``static`` (the app's files), ``app`` (``create_app``),
+``settings``.
 """

@@ -61,9 +61,14 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     p.add_argument("--seed", type=int, default=None, help="world seed (default: random, printed)")
     p.add_argument("--replay-buffer", type=bounded(1, 1_000_000), default=5000,
                    help="events kept for resume (default 5000)")
-    p.add_argument("--faults", action="store_true", help="mount the /_control/ fault-injection routes")
+    p.add_argument("--faults", action="store_true",
+                   help="mount the /_control/ fault-injection routes (server_stub/README.md lists them)")
     p.add_argument("--no-sim", action="store_true", help="start with the simulation stopped (rate 0)")
-    p.add_argument("--token-ttl", type=positive, default=28_800.0, help="token lifetime in seconds (default 28800)")
+    p.add_argument("--token-ttl", type=positive, default=28_800.0,
+                   help="token lifetime in seconds (default 28800, 8 h); /_control/token_ttl changes it at run time")
+    p.add_argument("--protocol", type=int, choices=(1, 2), default=2,
+                   help="PROTOCOL.md version to speak (default 2); 1: no epoch, no cause, no session refresh "
+                        "(404), an auth on an open socket is a 4400, sockets are not closed at token expiry")
     p.add_argument("--static-root", type=Path, default=REPO_ROOT, help="where index.html, app/ and static/ are")
     p.add_argument("--bench-pages", type=Path, default=None, metavar="DIR",
                    help="also serve DIR at /bench/ (the benchmark's reference pages; off by default)")
@@ -77,7 +82,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
             p.error(f"no such file: {path}")
     return Settings(host=a.host, port=a.port, deliveries=a.deliveries, staff=a.staff, zones=a.zones,
                     rate=0.0 if a.no_sim else a.rate, seed=a.seed, replay_buffer=a.replay_buffer,
-                    faults=a.faults, token_ttl=a.token_ttl, static_root=a.static_root,
+                    faults=a.faults, token_ttl=a.token_ttl, protocol=a.protocol, static_root=a.static_root,
                     bench_pages=a.bench_pages, allow_origins=tuple(a.allow_origin), certfile=a.certfile,
                     keyfile=a.keyfile)
 
@@ -124,6 +129,8 @@ def announce(settings: Settings, seed: int, url: str) -> None:
     print(f"Delivery Coordinator stub listening on {url}", flush=True)
     print('demo login: user "demo", password "demo"', flush=True)
     print('second login: user "coordinator", password "coordinator"', flush=True)
+    if settings.protocol != 2:
+        print(f"speaking PROTOCOL.md version {settings.protocol} (--protocol)", flush=True)
     if settings.allow_origins:
         print(f"pages allowed from: {', '.join(settings.allow_origins)} (CORS on /api, Origin check on /ws)",
               flush=True)

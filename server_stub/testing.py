@@ -17,8 +17,11 @@ request, so that what a control call needs is added in one place). Pass
 from __future__ import annotations
 
 import json
+import time
 
+import anyio
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from .app import create_app
 from .settings import Settings
@@ -44,6 +47,29 @@ def hello(ws, token: str, resume_from: int | None = None, epoch: str | None = No
     welcome = ws.receive_json()
     assert welcome["type"] == "welcome", welcome
     return welcome
+
+
+def frame(ws, timeout: float = 10.0) -> dict:
+    """The next frame on a test websocket as JSON, waiting at most ``timeout`` seconds
+    (TestClient's own ``receive`` waits forever); a close raises ``WebSocketDisconnect``."""
+    async def receive():
+        with anyio.fail_after(timeout):
+            return await ws._send_rx.receive()
+
+    message = ws.portal.call(receive)
+    ws._raise_on_close(message)
+    return json.loads(message["text"])
+
+
+def closed_with(ws, timeout: float = 10.0, frames: int = 100_000) -> int:
+    """Read (and drop) frames until the server closes; its close code. Bounded in time and count."""
+    deadline = time.monotonic() + timeout
+    for _ in range(frames):
+        try:
+            frame(ws, max(0.0, deadline - time.monotonic()))
+        except WebSocketDisconnect as closed:
+            return closed.code
+    raise AssertionError(f"still open after {frames} frames")
 
 
 def control(client, route: str, body: dict | None = None, method: str = "POST"):

@@ -65,7 +65,7 @@ def test_a_real_server_answers_http_and_websocket(server):
         async with connect(ws_url, open_timeout=5) as ws:
             await ws.send(json.dumps({"type": "auth", "token": token, "resumeFrom": None}))
             welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
-            assert welcome["type"] == "welcome" and welcome["resumed"] is False
+            assert welcome["type"] == "welcome" and welcome["resumed"] is False and welcome["epoch"]
             await ws.send(json.dumps({"type": "ping", "t": 7}))
             while (message := json.loads(await asyncio.wait_for(ws.recv(), 5)))["type"] != "pong":
                 assert message["seq"] > welcome["seq"]  # live events from the simulation

@@ -206,7 +206,8 @@ class Account:
             self._request_generation = {k: v for k, v in self._request_generation.items() if k in self._requests}
 
     def _refresh_done(self, request_id: str, status: Optional[int], text: str) -> None:
-        self._request_generation.pop(request_id, None)
+        if self._request_generation.pop(request_id, self._generation) != self._generation:
+            return  # asked for an earlier sign-in: its answer is not this session's
         if status is None:
             self._renewal.failed(text)
         else:

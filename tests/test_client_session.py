@@ -337,3 +337,17 @@ def test_session_ended_is_the_action_and_unauthorized_its_old_name():
     from app.client import Unauthorized
 
     assert Unauthorized is SessionEnded
+
+
+def test_a_refresh_answer_for_an_earlier_sign_in_is_ignored():
+    client, shell, _ = new_client(session=Session("frag-ann"))
+    client.start()
+    shell.drain()
+    old_refresh = shell.request("/session/refresh")
+    client.sign_in(Session("frag-bob"))  # a second #token= before the first refresh came back
+    shell.drain()
+    shell.answer(old_refresh, 200, refresh_answer(token="ann-2", user="ann", name="Ann"))
+    shell.drain()
+    assert of(shell, SessionRenewed) == [] and client.session.token == "frag-bob"
+    [new_refresh] = [r for r in shell.http.values() if r.url.endswith("/session/refresh")]
+    assert new_refresh.headers["Authorization"] == "Bearer frag-bob"

@@ -155,7 +155,11 @@ class Account:
             if isinstance(output, RefreshNow):
                 self._http("refresh", "POST", REFRESH_PATH)
             elif isinstance(output, Renewed):
-                if output.session.user_id != self.session.user_id:
+                known = self.session.user_id
+                if known is not None and output.session.user_id != known:
+                    self._session_ended("the refresh named another user")  # never work on under their name
+                    continue
+                if known is None:
                     self._outbox_version = -1  # a user learnt: what was made meanwhile is stored for them now
                 self.session = output.session
                 self.commands.sender = output.session.user_id or "me"

@@ -351,3 +351,26 @@ def test_a_refresh_answer_for_an_earlier_sign_in_is_ignored():
     assert of(shell, SessionRenewed) == [] and client.session.token == "frag-bob"
     [new_refresh] = [r for r in shell.http.values() if r.url.endswith("/session/refresh")]
     assert new_refresh.headers["Authorization"] == "Bearer frag-bob"
+
+
+def test_a_refresh_that_names_another_user_ends_the_session_instead():
+    wall = [1_000_000.0]
+    client, shell, _ = ready_client(session=Session("tok", "me", "Me", "1970-01-01T00:20:00Z"),
+                                    wall_clock=lambda: wall[0])
+    wall[0] += shell.timers["refresh"]
+    shell.fire("refresh")
+    shell.drain()
+    shell.answer(shell.request("/session/refresh"), 200, refresh_answer(token="x", user="mallory"))
+    shell.drain()
+    assert shell.unauthorized == 1 and client.user_id == "me" and of(shell, SessionRenewed) == []
+
+
+def test_a_token_session_stores_what_was_made_before_its_user_was_known():
+    client, shell, _ = new_client(session=Session("frag"))
+    client.start()
+    client.set_status("D-1", "picked_up")
+    shell.drain()
+    assert of(shell, SaveOutbox) == []  # nobody to keep it for yet
+    shell.answer(shell.request("/session/refresh"), 200, refresh_answer(user="u7"))
+    shell.drain()
+    assert [e["key"] for e in saved(shell, "u7")] == ["key1"]

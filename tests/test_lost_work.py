@@ -6,8 +6,9 @@ requests that can be answered, processed and lost, timers, and the
 ``SaveOutbox`` storage as a dict that survives a reload) run random
 interleavings of: commands; disconnects; page reloads (a new ``Client`` built
 from the same storage); session ends followed by a sign-in of the same user or
-the other one; epoch changes (the server restarts keeping its state, seq from
-0); refusals; another user's identical change. Then everything is delivered,
+the other one; token renewals (the socket re-authenticates); epoch changes
+(the server restarts keeping its state, seq from 0); refusals; another user's
+identical change. Then everything is delivered,
 answered and signed in until quiet, the "user" retrying what may be retried
 and discarding what the server refused. It must hold that:
 
@@ -46,12 +47,13 @@ from app.client import (
     StartTimer,
     State,
 )
-from app.commands import TIMEOUT
+from app.command import iso_of
 from app.models import FINAL_STATUSES
 from tests.test_client import API, WS, Clock, delivery, staff
 
 FAR = "2099-01-01T00:00:00Z"
-WALL_MS = 1_764_151_200_000.0  # 2025-11-26: fixed, so no stored command reaches 24 h
+WALL_MS = 1_764_151_200_000.0  # 2025-11-26; a step moves it only to a refresh (45 min at most), so no command reaches 24 h
+HOUR = 3600 * 1000
 USERS = {"ann": "Ann", "bob": "Bob"}
 STATUSES = ["pending", "assigned", "picked_up", "in_transit", "delivered", "cancelled"]
 TARGETS = ["S-0", "S-1", None, "S-9"]  # S-9 does not exist: 422
@@ -60,7 +62,8 @@ TARGETS = ["S-0", "S-1", None, "S-9"]  # S-9 does not exist: 422
 class FakeServer:
     """PROTOCOL.md v2 in miniature: state, epoch, seq, a journal, idempotency keys, tokens."""
 
-    def __init__(self) -> None:
+    def __init__(self, wall) -> None:
+        self.wall = wall  # the wall clock: tokens last an hour
         self.epochs = itertools.count(1)
         self.epoch = f"e{next(self.epochs)}"
         self.seq = 0
@@ -123,7 +126,7 @@ class FakeServer:
                 "seq": self.seq, "epoch": self.epoch, "deliveries": list(self.deliveries.values()),
                 "staff": list(self.staff.values()), "zones": [], "communications": self.comms[:200]})), []
         if path == "/session/refresh":
-            return (200, json.dumps({"token": self.issue(user), "expiresAt": FAR,
+            return (200, json.dumps({"token": self.issue(user), "expiresAt": iso_of(self.wall() + HOUR),
                                      "user": {"id": user, "name": USERS[user]}})), []
         key = request.headers["Idempotency-Key"]
         if key in self.answers:
@@ -258,7 +261,8 @@ class Browser:
 
 class World:
     def __init__(self) -> None:
-        self.server = FakeServer()
+        self.wall_ms = WALL_MS
+        self.server = FakeServer(lambda: self.wall_ms)
         self.storage: dict[str, list] = {}
         self.keys = (f"k{n}" for n in itertools.count(1))
         self.made: dict[str, str] = {}  # key -> the user who made it
@@ -269,11 +273,11 @@ class World:
         self.browser = self._page()
 
     def _sign_in_session(self, user: str) -> Session:
-        return Session(self.server.issue(user), user, USERS[user], FAR)
+        return Session(self.server.issue(user), user, USERS[user], iso_of(self.wall_ms + HOUR))
 
     def _page(self) -> Browser:
         entries = self.storage.get(self.session.user_id, ())
-        client = Client(API, WS, self.session, outbox_entries=entries, wall_clock=lambda: WALL_MS,
+        client = Client(API, WS, self.session, outbox_entries=entries, wall_clock=lambda: self.wall_ms,
                         clock=self.clock, delays_factory=lambda: [1, 1, 1], id_factory=lambda: next(self.keys))
         browser = Browser(self, client)
         client.start()
@@ -350,6 +354,10 @@ class World:
                     b.client.timer_fired(name)
         elif kind == "user":
             self._user_acts(pick)
+        elif kind == "renew" and "refresh" in b.timers:  # time passes until the token is due for renewal
+            self.wall_ms = max(self.wall_ms, b.client._renewal.due_ms or self.wall_ms)
+            del b.timers["refresh"]
+            b.client.timer_fired("refresh")
         self.browser.pump()
 
     def _answer(self, request: HttpRequest) -> None:
@@ -420,8 +428,8 @@ class World:
 
 
 STEP_KINDS = (["command"] * 6 + ["deliver"] * 6 + ["answer"] * 4 + ["process"] * 2
-              + ["lose", "timeout", "disconnect", "reload", "end", "sign_in", "restart", "refuse", "someone_else",
-                 "timers", "user"])
+              + ["lose", "timeout", "disconnect", "reload", "end", "sign_in", "sign_in", "restart", "refuse", "someone_else",
+                 "timers", "user", "renew"])
 STEPS = st.lists(st.integers(0, len(STEP_KINDS) * 1000 - 1), min_size=10, max_size=50).map(
     lambda codes: [(STEP_KINDS[code % len(STEP_KINDS)], code // len(STEP_KINDS)) for code in codes]
 )

@@ -1,7 +1,8 @@
 """The client's account half: who it works for, renewing that session, sign-in over the kept board, the outbox.
 
     >>> from app.client import Client
-    >>> client = Client("https://127.0.0.1/api", "wss://127.0.0.1/ws", Session("tok", "u1", "Ada", "2099-01-01T00:00:00Z"))
+    >>> session = Session("tok", "u1", "Ada", "2099-01-01T00:00:00Z")
+    >>> client = Client("https://127.0.0.1/api", "wss://127.0.0.1/ws", session)
     >>> client.user_id, client.outbox(), client.has_unsent_work()
     ('u1', [], False)
 

@@ -3,7 +3,8 @@
     >>> renewal = Renewal(Session("tok"), wall_clock=lambda: 0.0, rng=lambda: 0.5)
     >>> renewal.start(); renewal.actions()   # a ``#token=`` session: learn user and expiry at once
     [RefreshNow()]
-    >>> renewal.answered(200, '{"token": "t2", "expiresAt": "1970-01-01T01:00:00Z", "user": {"id": "u1", "name": "Ada"}}')
+    >>> answer = '{"token": "t2", "expiresAt": "1970-01-01T01:00:00Z", "user": {"id": "u1", "name": "Ada"}}'
+    >>> renewal.answered(200, answer)
     >>> renewal.actions()[0]
     Renewed(session=Session(token='t2', user_id='u1', user_name='Ada', expires_at='1970-01-01T01:00:00Z'))
 

@@ -52,7 +52,8 @@ from app.models import FINAL_STATUSES
 from tests.test_client import API, WS, Clock, delivery, staff
 
 FAR = "2099-01-01T00:00:00Z"
-WALL_MS = 1_764_151_200_000.0  # 2025-11-26; a step moves it only to a refresh (45 min at most), so no command reaches 24 h
+#: 2025-11-26; a step moves it only to a refresh (45 min at most), so no command reaches 24 h.
+WALL_MS = 1_764_151_200_000.0
 HOUR = 3600 * 1000
 USERS = {"ann": "Ann", "bob": "Bob"}
 STATUSES = ["pending", "assigned", "picked_up", "in_transit", "delivered", "cancelled"]
@@ -428,8 +429,8 @@ class World:
 
 
 STEP_KINDS = (["command"] * 6 + ["deliver"] * 6 + ["answer"] * 4 + ["process"] * 2
-              + ["lose", "timeout", "disconnect", "reload", "end", "sign_in", "sign_in", "restart", "refuse", "someone_else",
-                 "timers", "user", "renew"])
+              + ["lose", "timeout", "disconnect", "reload", "end", "sign_in", "sign_in", "restart", "refuse",
+                 "someone_else", "timers", "user", "renew"])
 STEPS = st.lists(st.integers(0, len(STEP_KINDS) * 1000 - 1), min_size=10, max_size=50).map(
     lambda codes: [(STEP_KINDS[code % len(STEP_KINDS)], code // len(STEP_KINDS)) for code in codes]
 )

@@ -158,7 +158,8 @@ def test_an_item_carries_its_error_and_whether_it_may_be_retried():
 
 
 def test_the_set_aside_notice_names_the_user():
-    assert set_aside_notice(3, "Ada") == "3 changes made by Ada were set aside and will be sent when Ada signs in again."
+    assert set_aside_notice(3, "Ada") == ("3 changes made by Ada were set aside and will be sent when Ada signs in "
+                                          "again.")
     assert set_aside_notice(1, "Ada").startswith("1 change made by Ada was set aside")
 
 

@@ -71,10 +71,12 @@ def test_a_token_session_refreshes_at_once_and_then_uses_the_new_token_everywher
     assert of(shell, SessionRenewed) == [SessionRenewed(Session("tok2", "u7", "Grace", FAR))]
     assert client.user_id == "u7" and client.session.token == "tok2"
     assert shell.sent[-1] == {"type": "auth", "token": "tok2"}  # the open socket re-authenticates
-    assert shell.request("/snapshot").headers["Authorization"] == "Bearer frag"  # asked before the refresh
+    snapshot_request = shell.request("/snapshot")
+    assert snapshot_request.headers["Authorization"] == "Bearer frag"  # asked before the refresh
     client.socket_message(json.dumps({"type": "reauthed", "expiresAt": FAR}))
+    shell.answer(snapshot_request, 200, snapshot(10))
     shell.drain()
-    assert client.diagnostics()["invalid"] == 0 and client.state is State.OPEN
+    assert client.diagnostics()["invalid"] == 0 and client.state is State.OPEN and client.ready
 
 
 def test_a_refresh_during_the_handshake_re_authenticates_after_the_welcome():
@@ -173,7 +175,8 @@ def test_the_same_user_signs_in_again_resumes_and_sends_what_waited_with_the_sam
     shell.drain()
     assert shell.opens == opens + 1 and patches(shell) == []  # not before the stream is in sync
     open_and_welcome(client, shell, seq=10, resumed=True)
-    assert last_auth(shell) == {"type": "auth", "token": "tok2", "resumeFrom": 10}
+    auth = last_auth(shell)
+    assert (auth["token"], auth["resumeFrom"]) == ("tok2", 10)
     assert not shell.http.get("snapshot-3")  # resumed: the kept board needs no snapshot
     sent = []
     for _ in range(2):

@@ -212,7 +212,7 @@ class Client(Account):
         self.api_base = api_base.rstrip("/")
         self.ws_url = ws_url
         if isinstance(session, str):  # a bare token (before issue 12): the user is learnt by a refresh
-            session = Session(session, user_id)
+            session = Session(session, None if user_id == "me" else user_id)  # "me" stood for "unknown"
         self._clock = clock
         self._delays_factory = delays_factory or partial(backoff.delays, rng=rng)
         self.http_timeout_ms = http_timeout_ms

@@ -377,3 +377,12 @@ def test_a_token_session_stores_what_was_made_before_its_user_was_known():
     shell.answer(shell.request("/session/refresh"), 200, refresh_answer(user="u7"))
     shell.drain()
     assert [e["key"] for e in saved(shell, "u7")] == ["key1"]
+
+
+def test_a_bare_token_from_a_shell_before_issue_12_learns_its_user_by_a_refresh():
+    client, shell, _ = new_client(session="tok", user_id="me")
+    client.start()
+    shell.drain()
+    shell.answer(shell.request("/session/refresh"), 200, refresh_answer(user="u-demo"))
+    shell.drain()
+    assert client.user_id == "u-demo" and shell.unauthorized == 0

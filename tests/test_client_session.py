@@ -386,3 +386,11 @@ def test_a_bare_token_from_a_shell_before_issue_12_learns_its_user_by_a_refresh(
     shell.answer(shell.request("/session/refresh"), 200, refresh_answer(user="u-demo"))
     shell.drain()
     assert client.user_id == "u-demo" and shell.unauthorized == 0
+
+
+def test_the_account_doctests_hold():
+    import doctest
+
+    from app import account
+
+    assert doctest.testmod(account).failed == 0

@@ -188,3 +188,11 @@ def test_show_only_when_the_items_change():
     assert published.show([waiting, failed]) == ShowOutbox(2, 1)
     assert published.show([waiting, failed]) is None
     assert published.show([waiting]) == ShowOutbox(1, 0)
+
+
+def test_the_outbox_doctests_hold():
+    import doctest
+
+    from app import outbox
+
+    assert doctest.testmod(outbox).failed == 0

@@ -229,3 +229,11 @@ def test_an_expiry_that_names_no_instant_is_none(text):
 
 def test_the_reauth_frame_carries_only_type_and_token():
     assert json.loads(reauth_frame("t2")) == {"type": "auth", "token": "t2"}
+
+
+def test_the_session_doctests_hold():
+    import doctest
+
+    from app import session
+
+    assert doctest.testmod(session).failed == 0

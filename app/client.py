@@ -23,8 +23,7 @@ Inputs: ``start``, ``socket_opened``, ``socket_message(text)``,
 ``http_answered(request_id, status, body_text)``, ``http_failed(request_id,
 error)``, ``browser_online``, ``page_visible``, ``retry_now``, the commands
 ``set_status``, ``assign``, ``send_message``, ``retry``, ``discard``,
-``dismiss``, ``sign_in(session, outbox_entries)``, ``restore_outbox(entries)``
-and ``stop`` (logout).
+``dismiss``, ``sign_in``, ``restore_outbox`` (app.account) and ``stop`` (logout).
 
 Actions (dataclasses below): ``OpenSocket(url)``, ``CloseSocket(code,
 reason)`` (close *and detach its handlers*: no event from that socket is

@@ -25,7 +25,7 @@ Inputs: ``start``, ``socket_opened``, ``socket_message(text)``,
 ``http_answered(request_id, status, body_text)``, ``http_failed(request_id,
 error)``, ``browser_online``, ``page_visible``, ``retry_now``, the commands
 ``set_status``, ``assign``, ``send_message``, ``retry``, ``discard``,
-``dismiss``, ``sign_in(session, outbox_entries)`` and ``stop`` (logout).
+``dismiss``, ``sign_in``, ``restore_outbox`` (app.account) and ``stop`` (logout).
 
 Actions (dataclasses below): ``OpenSocket(url)``, ``CloseSocket(code,
 reason)`` (close *and detach its handlers*: no event from that socket is
@@ -83,7 +83,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from app import backoff, connection
-from app import outbox as stored
+from app.account import Account
 from app.commands import (
     MAX_QUEUE,
     TIMEOUT,
@@ -101,19 +101,7 @@ from app.connection import CancelTimer, CloseSocket, Connection, Phase, StartTim
 from app.frames import INVALID, PREVIEW_CHARS, Rejected, Unknown, decode, encode_auth, encode_ping
 from app.models import Communication, Delivery, Pong, Reauthed, Staff, Welcome, Zone
 from app.outbox import OutboxItem, SaveOutbox, ShowOutbox
-from app.session import (
-    REFRESH_PATH,
-    REFRESH_TIMER,
-    Ended,
-    Notice,
-    RefreshNow,
-    Renewal,
-    Renewed,
-    Session,
-    SessionEnded,
-    SessionRenewed,
-    reauth_frame,
-)
+from app.session import REFRESH_TIMER, Notice, Session, SessionEnded, SessionRenewed
 from app.store import MAX_COMMUNICATIONS, MAX_HELD, Changes, Outcome, Store
 from app.sync import RESYNC_DELAYS_MS, SNAPSHOT_TIMER, GiveUp, Loaded, Retrying, SnapshotLoader, Stale
 
@@ -199,8 +187,8 @@ Action = Union[
 ]
 
 
-class Client:
-    """See the module docstring. Not thread-safe (there are no threads in the browser)."""
+class Client(Account):
+    """See the module docstring; the session and outbox half is ``app.account.Account``. Not thread-safe."""
 
     def __init__(
         self,
@@ -228,13 +216,7 @@ class Client:
         self.api_base = api_base.rstrip("/")
         self.ws_url = ws_url
         if isinstance(session, str):  # a bare token (before issue 12): the user is learnt by a refresh
-            session = Session(session, user_id)
-        #: The sign-in this client works for (``app.session``); ``_generation`` counts sign-ins.
-        self.session = session
-        self._generation = 0
-        self._ended = False  # SessionEnded was emitted; sign_in() starts again
-        self._socket_token: Optional[str] = None  # the token the open socket authenticated with
-        self._wall_clock = wall_clock
+            session = Session(session, None if user_id == "me" else user_id)  # "me" stood for "unknown"
         self._clock = clock
         self._delays_factory = delays_factory or partial(backoff.delays, rng=rng)
         self.http_timeout_ms = http_timeout_ms
@@ -252,8 +234,6 @@ class Client:
         self.store = self._new_store()
         self.commands = Commands(id_factory=id_factory, max_queue=max_queue, sender=session.user_id or "me",
                                  wall_clock=wall_clock)
-        self._renewal = Renewal(session, wall_clock=wall_clock, rng=rng)
-        self._published = stored.Published()
         #: True once the first snapshot was applied (``data-app-state=ready``).
         self.ready = False
         self._out: list[Action] = []
@@ -272,9 +252,7 @@ class Client:
         self._unknown = 0
         self._rejected: deque[Rejected] = deque(maxlen=RECENT_REJECTED)
         self._rtt_ms: Optional[float] = None
-        self._request_generation: dict[str, int] = {}  # request id -> the sign-in it was made under
-        self._outbox_version = -1  # commands.version when the outbox was last published
-        self._restore(outbox_entries)
+        self._init_account(session, outbox_entries, wall_clock, rng)
 
     # --- inputs: the socket ---------------------------------------------------------
 
@@ -409,14 +387,10 @@ class Client:
         kind, delivery_id = entry
         if self.log_frames:
             self._log("<", f"{request_id}: {status if status is not None else text}")
-        if status == 401 and self._request_generation.get(request_id) != self._generation:
-            status, text = None, "refused under an earlier sign-in"  # not this session's verdict
-        self._request_generation.pop(request_id, None)
+        if status == 401 and self._stale_401(request_id):
+            status, text = None, "refused under an earlier sign-in"
         if kind == "refresh":
-            if status is None:
-                self._renewal.failed(text)
-            else:
-                self._renewal.answered(status, text)
+            self._refresh_done(request_id, status, text)
         elif kind == "command":
             if status is None:
                 self.commands.http_failed(request_id, text)
@@ -445,10 +419,6 @@ class Client:
         """Send a failed retryable command (any of ``outbox()``) again, with the same key."""
         return self._command(self.commands.retry, command_id)
 
-    def discard(self, command_id: str) -> bool:
-        """Drop a failed or waiting command for good: rolled back, out of the outbox and storage."""
-        return bool(self._command(self.commands.discard, command_id))
-
     def dismiss(self, command_id: str) -> None:
         """The user closed a rollback message: it goes, with its failed command."""
         self._command(self.commands.dismiss, command_id)
@@ -459,59 +429,6 @@ class Client:
         result = method(*args)  # after SessionEnded too: it waits for the sign-in
         self._after()
         return result
-
-    def sign_in(self, session: Session, outbox_entries=()) -> None:
-        """A sign-in after ``SessionEnded`` (or at any time): reconnect at once under ``session``.
-
-        The same user: resume, then send what was waiting with its keys. Another user: the
-        first user's commands are set aside (a last ``SaveOutbox`` keeps them for that user's
-        return, a ``Notice`` says so), the board is loaded afresh, ``outbox_entries`` (the
-        new user's stored ones) are restored. A user never learnt (a version-1 backend with a
-        ``#token=``) counts as the same. A fresh ``Connection`` replaces the old one.
-        """
-        if self._finished:
-            return
-        self.commands.suspend()  # nothing leaves under the old token, nor before the new stream is in sync
-        old = self.session
-        if old.user_id is not None and session.user_id != old.user_id:
-            self._set_aside(old)
-        self.session = session
-        self._generation += 1
-        self._ended = False
-        self.commands.sender = session.user_id or "me"
-        self._renewal.replace(session)
-        self._log("=", f"signed in as {session.user_id or 'an unknown user'}")
-        self._restore(outbox_entries)
-        self._conn.stop()  # closes a socket that is still open; cancels its timers
-        self._pump_connection()
-        self._conn = self._new_connection()
-        if self._started:
-            self._conn.start()
-        self.commands.set_online(False)
-        self.commands.resume()
-        self._after()
-
-    def _set_aside(self, old: Session) -> None:
-        """Another user signs in: keep the first one's work stored, out of the live queue; empty the board."""
-        taken = self.commands.set_aside()
-        entries = tuple(stored.entry_of(c, e, "failed" if e else "waiting") for c, e in taken)
-        self._out.append(self._published.save(old.user_id, entries, force=True))
-        if taken:
-            self._out.append(Notice(stored.set_aside_notice(len(taken), old.user_name or old.user_id)))
-        self._forget_snapshot_request()
-        self._fetching.clear()
-        self.store = self._new_store()
-        self.ready = False
-        self._changes.append(Changes(reset=True))
-
-    def _restore(self, entries) -> None:
-        restored = stored.restore(entries, self._wall_clock())
-        for command, error in restored.commands:
-            self.commands.adopt(command, error)
-        text = stored.dropped_notice(restored.invalid, restored.expired)
-        if text:
-            self._invalid += restored.invalid
-            self._out.append(Notice(text))
 
     def stop(self) -> None:
         """Logout: close the socket, cancel every timer; the client ignores all inputs after this."""
@@ -585,23 +502,6 @@ class Client:
     def compose_status(self) -> RowStatus:
         """The message form: a message being sent (``pending``) and the last rollback (``error``)."""
         return self.commands.compose_status()
-
-    def outbox(self) -> list[OutboxItem]:
-        """Every command not confirmed: waiting, sending, or failed and waiting for the user."""
-        return [stored.item_of(*entry) for entry in self.commands.outbox()]
-
-    def outbox_counts(self) -> tuple[int, int]:
-        """(count, failed): ``data-count`` and ``data-failed`` of the outbox."""
-        items = self.commands.outbox()
-        return len(items), sum(1 for _, _, state in items if state == "failed")
-
-    def has_unsent_work(self) -> bool:
-        """True while a command waits or is under way: ask before the page is closed."""
-        return any(state != "failed" for _, _, state in self.commands.outbox())
-
-    @property
-    def user_id(self) -> Optional[str]:
-        return self.session.user_id
 
     def diagnostics(self) -> dict:
         counters = self.store.counters
@@ -695,38 +595,6 @@ class Client:
                 del self._requests[request_id]
                 self._out.append(CancelTimer(HTTP_TIMER_PREFIX + request_id))
 
-    def _pump_session(self) -> None:
-        for output in self._renewal.actions():
-            if isinstance(output, RefreshNow):
-                self._http("refresh", "POST", REFRESH_PATH)
-            elif isinstance(output, Renewed):
-                self.session = output.session
-                self.commands.sender = output.session.user_id or "me"
-                self._out.append(SessionRenewed(output.session))
-                self._log("=", f"session renewed until {output.session.expires_at}")
-                self._reauthenticate()
-            elif isinstance(output, Ended):
-                self._session_ended(output.reason)
-            else:  # StartTimer, CancelTimer
-                self._out.append(output)
-
-    def _reauthenticate(self) -> None:
-        """After a refresh, tell the open socket the new token (PROTOCOL.md 3.3); the handshake waits."""
-        if self._conn.phase is Phase.OPEN and self._socket_token not in (None, self.session.token):
-            self._socket_token = self.session.token
-            self._out.append(SendText(reauth_frame(self.session.token)))
-            self._log(">", "auth (re-authentication after a refresh)")
-
-    def _publish_outbox(self) -> None:
-        """At most one ``SaveOutbox`` and one ``ShowOutbox`` per drain, each only on a change."""
-        if self.commands.version == self._outbox_version:
-            return
-        self._outbox_version = self.commands.version
-        entries = self.commands.outbox()
-        save = self._published.save(self.user_id, tuple(stored.entry_of(*entry) for entry in entries))
-        show = self._published.show([stored.item_of(*entry) for entry in entries])
-        self._out.extend(action for action in (save, show) if action is not None)
-
     def _pump_connection(self) -> None:
         for action in self._conn.actions():
             if isinstance(action, connection.OpenSocket):
@@ -778,9 +646,7 @@ class Client:
             self._request_count += 1
             request_id = f"{kind}-{self._request_count}"
         headers = {"Authorization": f"Bearer {self.session.token}", "Accept": "application/json"}
-        self._request_generation[request_id] = self._generation
-        if len(self._request_generation) > 2 * len(self._requests) + 16:  # answers that never came
-            self._request_generation = {k: v for k, v in self._request_generation.items() if k in self._requests}
+        self._made_under_this_sign_in(request_id)
         body_text = None
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -843,18 +709,6 @@ class Client:
 
     # --- the end ------------------------------------------------------------------------------
 
-    def _session_ended(self, why: str) -> None:
-        """A 401 or 4401: stop connecting and sending, keep everything, wait for ``sign_in``."""
-        if self._finished or self._ended:
-            return
-        self._ended = True
-        self._log("=", f"session ended ({why}): waiting for a sign-in")
-        self._out.append(SessionEnded(why))
-        self._conn.unauthorized()
-        self._renewal.stop()
-        self.commands.suspend()
-        self._forget_snapshot_request()  # asked with the dead token; the next stream asks again
-
     def _finish(self) -> None:
         self._finished = True
         for request_id in self._requests:
@@ -871,6 +725,9 @@ class Client:
 
     def _log(self, direction: str, text: str) -> None:
         self._out.append(Log(direction, text))
+
+    def _send_text(self, text: str) -> None:
+        self._out.append(SendText(text))
 
 
 def _describe(change: ShowConnection) -> str:

@@ -3,7 +3,8 @@
     >>> renewal = Renewal(Session("tok"), wall_clock=lambda: 0.0, rng=lambda: 0.5)
     >>> renewal.start(); renewal.actions()   # a ``#token=`` session: learn user and expiry at once
     [RefreshNow()]
-    >>> renewal.answered(200, '{"token": "t2", "expiresAt": "1970-01-01T01:00:00Z", "user": {"id": "u1", "name": "Ada"}}')
+    >>> answer = '{"token": "t2", "expiresAt": "1970-01-01T01:00:00Z", "user": {"id": "u1", "name": "Ada"}}'
+    >>> renewal.answered(200, answer)
     >>> renewal.actions()[0]
     Renewed(session=Session(token='t2', user_id='u1', user_name='Ada', expires_at='1970-01-01T01:00:00Z'))
 
@@ -29,6 +30,8 @@ Rules:
    after its expiry the socket's 4401 or a REST 401 ends the session.
 4. 401: the session is over (``Ended``). 404 or 405: a version-1 backend with
    no refresh; no more attempts, the session lives until a 401.
+5. After a refresh the next one waits at least ``MIN_INTERVAL_MS``, however
+   short the new token looks (a clock ahead of the server's).
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ DUE_AT = 0.75
 JITTER = 0.1
 #: A longer wait is made of steps of at most this (a browser timer overflows past 2**31 ms).
 MAX_TIMER_MS = 6 * 3600 * 1000
+#: After a refresh, the next one waits at least this long (a clock ahead of the server's would see
+#: every new token as expired already and refresh in a tight loop).
+MIN_INTERVAL_MS = 5000
 #: Statuses that mean "this backend has no refresh" (version 1).
 NO_REFRESH = frozenset({404, 405})
 #: Statuses worth another try (besides no answer at all).
@@ -223,7 +229,7 @@ class Renewal:
                 self.session = session
                 self._failures = 0
                 self._out.append(Renewed(session))
-                self._schedule()
+                self._schedule(at_least=MIN_INTERVAL_MS)
         elif status >= 500 or status in TRY_AGAIN:
             self._try_again()
         else:  # a 4xx that says the request itself is wrong: trying again will not help
@@ -247,7 +253,7 @@ class Renewal:
 
     # --- the machine --------------------------------------------------------------
 
-    def _schedule(self) -> None:
+    def _schedule(self, at_least: float = 0.0) -> None:
         now = self._wall_clock()
         expires = expires_ms(self.session.expires_at)
         if expires is None or self.session.user_id is None:
@@ -255,6 +261,7 @@ class Renewal:
         else:
             left = max(0.0, expires - now)
             delay = left * DUE_AT * (1 - JITTER * self._rng())
+        delay = max(delay, at_least)  # rule 5
         self._due = now + delay
         self._delays = []
         self._failures = 0

@@ -71,10 +71,12 @@ def test_a_token_session_refreshes_at_once_and_then_uses_the_new_token_everywher
     assert of(shell, SessionRenewed) == [SessionRenewed(Session("tok2", "u7", "Grace", FAR))]
     assert client.user_id == "u7" and client.session.token == "tok2"
     assert shell.sent[-1] == {"type": "auth", "token": "tok2"}  # the open socket re-authenticates
-    assert shell.request("/snapshot").headers["Authorization"] == "Bearer frag"  # asked before the refresh
+    snapshot_request = shell.request("/snapshot")
+    assert snapshot_request.headers["Authorization"] == "Bearer frag"  # asked before the refresh
     client.socket_message(json.dumps({"type": "reauthed", "expiresAt": FAR}))
+    shell.answer(snapshot_request, 200, snapshot(10))
     shell.drain()
-    assert client.diagnostics()["invalid"] == 0 and client.state is State.SYNCING  # the snapshot still loads
+    assert client.diagnostics()["invalid"] == 0 and client.state is State.OPEN and client.ready
 
 
 def test_a_refresh_during_the_handshake_re_authenticates_after_the_welcome():
@@ -173,7 +175,8 @@ def test_the_same_user_signs_in_again_resumes_and_sends_what_waited_with_the_sam
     shell.drain()
     assert shell.opens == opens + 1 and patches(shell) == []  # not before the stream is in sync
     open_and_welcome(client, shell, seq=10, resumed=True)
-    assert last_auth(shell) == {"type": "auth", "token": "tok2", "resumeFrom": 10, "epoch": None}
+    auth = last_auth(shell)
+    assert (auth["token"], auth["resumeFrom"]) == ("tok2", 10)
     assert not shell.http.get("snapshot-3")  # resumed: the kept board needs no snapshot
     sent = []
     for _ in range(2):
@@ -337,3 +340,57 @@ def test_session_ended_is_the_action_and_unauthorized_its_old_name():
     from app.client import Unauthorized
 
     assert Unauthorized is SessionEnded
+
+
+def test_a_refresh_answer_for_an_earlier_sign_in_is_ignored():
+    client, shell, _ = new_client(session=Session("frag-ann"))
+    client.start()
+    shell.drain()
+    old_refresh = shell.request("/session/refresh")
+    client.sign_in(Session("frag-bob"))  # a second #token= before the first refresh came back
+    shell.drain()
+    shell.answer(old_refresh, 200, refresh_answer(token="ann-2", user="ann", name="Ann"))
+    shell.drain()
+    assert of(shell, SessionRenewed) == [] and client.session.token == "frag-bob"
+    [new_refresh] = [r for r in shell.http.values() if r.url.endswith("/session/refresh")]
+    assert new_refresh.headers["Authorization"] == "Bearer frag-bob"
+
+
+def test_a_refresh_that_names_another_user_ends_the_session_instead():
+    wall = [1_000_000.0]
+    client, shell, _ = ready_client(session=Session("tok", "me", "Me", "1970-01-01T00:20:00Z"),
+                                    wall_clock=lambda: wall[0])
+    wall[0] += shell.timers["refresh"]
+    shell.fire("refresh")
+    shell.drain()
+    shell.answer(shell.request("/session/refresh"), 200, refresh_answer(token="x", user="mallory"))
+    shell.drain()
+    assert shell.unauthorized == 1 and client.user_id == "me" and of(shell, SessionRenewed) == []
+
+
+def test_a_token_session_stores_what_was_made_before_its_user_was_known():
+    client, shell, _ = new_client(session=Session("frag"))
+    client.start()
+    client.set_status("D-1", "picked_up")
+    shell.drain()
+    assert of(shell, SaveOutbox) == []  # nobody to keep it for yet
+    shell.answer(shell.request("/session/refresh"), 200, refresh_answer(user="u7"))
+    shell.drain()
+    assert [e["key"] for e in saved(shell, "u7")] == ["key1"]
+
+
+def test_a_bare_token_from_a_shell_before_issue_12_learns_its_user_by_a_refresh():
+    client, shell, _ = new_client(session="tok", user_id="me")
+    client.start()
+    shell.drain()
+    shell.answer(shell.request("/session/refresh"), 200, refresh_answer(user="u-demo"))
+    shell.drain()
+    assert client.user_id == "u-demo" and shell.unauthorized == 0
+
+
+def test_the_account_doctests_hold():
+    import doctest
+
+    from app import account
+
+    assert doctest.testmod(account).failed == 0

@@ -538,3 +538,12 @@ def test_suspend_puts_the_request_under_way_back_at_the_head_of_the_queue():
     assert requests(cmds) == [] and [c.id for c, _, s in cmds.outbox()] == ["key1", "key2"]
     cmds.resume()
     assert [r.headers["Idempotency-Key"] for r in requests(cmds)] == ["key1"]
+
+
+@pytest.mark.parametrize("name", ["commands", "command", "rollback"])
+def test_the_doctests_hold(name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"app.{name}")
+    assert doctest.testmod(module).failed == 0 and doctest.testmod(module).attempted > 0

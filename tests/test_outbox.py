@@ -158,7 +158,8 @@ def test_an_item_carries_its_error_and_whether_it_may_be_retried():
 
 
 def test_the_set_aside_notice_names_the_user():
-    assert set_aside_notice(3, "Ada") == "3 changes made by Ada were set aside and will be sent when Ada signs in again."
+    assert set_aside_notice(3, "Ada") == ("3 changes made by Ada were set aside and will be sent when Ada signs in "
+                                          "again.")
     assert set_aside_notice(1, "Ada").startswith("1 change made by Ada was set aside")
 
 
@@ -187,3 +188,11 @@ def test_show_only_when_the_items_change():
     assert published.show([waiting, failed]) == ShowOutbox(2, 1)
     assert published.show([waiting, failed]) is None
     assert published.show([waiting]) == ShowOutbox(1, 0)
+
+
+def test_the_outbox_doctests_hold():
+    import doctest
+
+    from app import outbox
+
+    assert doctest.testmod(outbox).failed == 0

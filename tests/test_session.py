@@ -9,6 +9,7 @@ from app.session import (
     DUE_AT,
     JITTER,
     MAX_TIMER_MS,
+    MIN_INTERVAL_MS,
     REFRESH_TIMER,
     Ended,
     Phase,
@@ -229,3 +230,20 @@ def test_an_expiry_that_names_no_instant_is_none(text):
 
 def test_the_reauth_frame_carries_only_type_and_token():
     assert json.loads(reauth_frame("t2")) == {"type": "auth", "token": "t2"}
+
+
+def test_the_session_doctests_hold():
+    import doctest
+
+    from app import session
+
+    assert doctest.testmod(session).failed == 0
+
+
+def test_a_clock_ahead_of_the_servers_does_not_refresh_in_a_tight_loop():
+    r, wall = renewal(now=T0_MS + 10 * HOUR)  # every token the server gives looks expired already
+    r.start()
+    assert r.actions() == [RefreshNow()]
+    r.answered(200, answer(expires_in_ms=HOUR))
+    out = r.actions()
+    assert isinstance(out[0], Renewed) and timer_ms(out) == MIN_INTERVAL_MS

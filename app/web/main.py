@@ -130,7 +130,7 @@ class App:
         hub = Hub(on_error=_panel_failed)
         self.driver = Driver(client, hub, self.banner, on_sync=self._sync_changed, log=_log, app_actions={
             SessionEnded: self._session_ended,
-            SessionRenewed: lambda action: session.save(action.session),
+            SessionRenewed: self._session_renewed,
             SaveOutbox: self.outbox_store.save,
             ShowOutbox: self._show_outbox,
             Notice: lambda action: self.notice.show(action.text),
@@ -148,6 +148,34 @@ class App:
         hub.subscribe("*", self._first_render)
         self.driver.start()
         self._show_outbox(None)
+
+    def _session_renewed(self, action) -> None:
+        """Save the new token; a ``#token=`` session that learns its user now gets that user's stored outbox."""
+        known = session.user_id()
+        session.save(action.session)
+        user = action.session.user_id
+        if not known and user:
+            entries = self._stored_outbox(user)
+            drafts.restore(user)
+            if entries:  # after this drain: the driver is still performing the actions of this one
+                asyncio.get_event_loop().call_soon(
+                    lambda: self.driver and self.driver.feed(lambda c: c.restore_outbox(entries)))
+
+    def take_handed_token(self) -> None:
+        """A link's ``#token=`` with no session active: start with it (its user is learnt by a refresh).
+
+        After a session that ended, the kept board belongs to whoever it was: their
+        outbox is already in IndexedDB and their draft is set aside, like a logout.
+        """
+        if self.driver is not None:
+            if not self._session_over:
+                return
+            user = self.driver.client.user_id
+            if user:
+                drafts.set_aside(user)
+            self._teardown()
+        self.login.hide()
+        self.begin()
 
     def _stored_outbox(self, user_id) -> list:
         return self.outbox_store.entries(user_id) if user_id else []
@@ -251,9 +279,7 @@ def _panel_failed(error) -> None:
 
 def _token_handed(app: App) -> None:
     """A ``#token=`` reached without a page load, with no session active: sign in with it."""
-    if app.driver is None:
-        app.login.hide()
-        app.begin()
+    app.take_handed_token()
 
 
 async def main() -> None:

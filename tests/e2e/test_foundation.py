@@ -76,6 +76,10 @@ def test_token_in_the_fragment_logs_in_and_stays_out_of_urls_and_local_storage(p
     open_app(page, stub, fragment=f"#token={token}")
     page.wait_for_selector("html[data-app-state=ready]")
     assert token not in page.url
-    assert page.evaluate("sessionStorage.getItem('dc.token')") == token
+    # A handed token learns its user and expiry from a first refresh (PROTOCOL.md 1): the tab then holds
+    # the refreshed token, and knows who it is.
+    wait_until(lambda: page.evaluate("sessionStorage.getItem('dc.user-id')"), timeout=20, message="the first refresh")
+    held = page.evaluate("sessionStorage.getItem('dc.token')")
+    assert held and stub.api("GET", "snapshot", token=held)[0] == 200
     assert page.evaluate("Object.keys(localStorage).length") == 0
     assert not [url for url in seen if token in url]

@@ -27,29 +27,11 @@ error)``, ``browser_online``, ``page_visible``, ``retry_now``, the commands
 ``set_status``, ``assign``, ``send_message``, ``retry``, ``discard``,
 ``dismiss``, ``sign_in``, ``restore_outbox`` (app.account) and ``stop`` (logout).
 
-Actions (dataclasses below): ``OpenSocket(url)``, ``CloseSocket(code,
-reason)`` (close *and detach its handlers*: no event from that socket is
-wanted after it), ``SendText(text)``, ``StartTimer(name, ms)`` (replaces a
-running timer of that name), ``CancelTimer(name)``, ``HttpRequest(id, method,
-url, headers, body_text)`` (answer with ``http_answered`` or
-``http_failed``), ``Render(changes)``, ``ShowConnection(state, attempt,
-max_attempts, next_retry_ms)``, ``ShowSync(ready, loading, error)``,
-``SessionEnded(reason)`` (show the sign-in form over the kept board, then
-call ``sign_in``), ``SessionRenewed(session)`` (save it), ``SaveOutbox(user_id,
-entries)`` (store them), ``ShowOutbox(count, failed)`` (re-read ``outbox()``),
-``Notice(text)`` and ``Log(direction, text)``. Timer names: ``ping``,
-``dead``, ``retry``, ``snapshot``, ``refresh`` and ``http:<request id>``.
-
-Views read *effective* state (confirmed, with optimistic overlays):
-``delivery(id)``, ``deliveries()``, ``row_status(id)`` (pending, last
-rollback), ``staff_member(id)``, ``staff()``, ``zone(id)``, ``zones()``,
-``communications()``, ``communication(id)``, ``communication_pending(id)``,
-``compose_status()``, ``outbox()``, ``outbox_counts()``, ``has_unsent_work()``;
-and ``ready``, ``state``, ``session``, ``user_id``, ``diagnostics()``. On a
-``Render``, redraw each id it names from these views (an id they no longer
-know was removed), everything on ``reset``; re-read ``compose_status()``
-whenever ``changes.communications`` is not empty. Text is data: put it in
-``textContent``, never parsed as HTML.
+Actions: the dataclasses of ``app.actions`` (re-exported here), each said
+there with what the shell does with it. Views (``app.board_views``, plus
+``outbox()``, ``outbox_counts()``, ``has_unsent_work()`` of ``app.account``,
+and ``ready``, ``state``, ``session``, ``user_id``, ``diagnostics()``) read
+*effective* state: confirmed, with the optimistic overlays laid over it.
 
 Flow (PROTOCOL.md 3 and 4): start opens the socket; on open, auth with
 ``resumeFrom`` = the last applied seq and the ``epoch`` it belongs to; a
@@ -75,7 +57,6 @@ import json
 import random
 import time
 from collections import deque
-from dataclasses import dataclass
 from functools import partial
 from typing import Callable, Optional, Union
 from urllib.parse import quote
@@ -84,6 +65,19 @@ from pydantic import ValidationError
 
 from app import backoff, connection
 from app.account import Account
+from app.actions import (
+    Action,
+    HttpRequest,
+    Log,
+    OpenSocket,
+    Render,
+    SendText,
+    ShowConnection,
+    ShowSync,
+    Unauthorized,
+    describe,
+)
+from app.board_views import BoardViews
 from app.commands import (
     MAX_QUEUE,
     TIMEOUT,
@@ -99,7 +93,7 @@ from app.commands import (
 )
 from app.connection import CancelTimer, CloseSocket, Connection, Phase, StartTimer, State
 from app.frames import INVALID, PREVIEW_CHARS, Rejected, Unknown, decode, encode_auth, encode_ping
-from app.models import Communication, Delivery, Pong, Reauthed, Staff, Welcome, Zone
+from app.models import Delivery, Pong, Reauthed, Welcome
 from app.outbox import OutboxItem, SaveOutbox, ShowOutbox
 from app.session import REFRESH_TIMER, Notice, Session, SessionEnded, SessionRenewed
 from app.store import MAX_COMMUNICATIONS, MAX_HELD, Changes, Outcome, Store
@@ -117,77 +111,7 @@ HTTP_TIMER_PREFIX = "http:"
 RECENT_REJECTED = 10
 
 
-# --- actions (CloseSocket, StartTimer, CancelTimer come from app.connection) ----------------
-
-
-@dataclass(frozen=True)
-class OpenSocket:
-    """Open the WebSocket at ``url`` (there is never another one open or opening)."""
-
-    url: str
-
-
-@dataclass(frozen=True)
-class SendText:
-    text: str
-
-
-@dataclass(frozen=True)
-class HttpRequest:
-    """Make this request; answer with ``http_answered(id, status, body_text)`` or ``http_failed(id, error)``."""
-
-    id: str
-    method: str
-    url: str
-    headers: dict
-    body_text: Optional[str]
-
-
-@dataclass(frozen=True)
-class Render:
-    """Redraw what ``changes`` names (everything if ``changes.reset``), reading the client's views."""
-
-    changes: Changes
-
-
-@dataclass(frozen=True)
-class ShowConnection:
-    """The connection indicator: ``state`` as ``data-state``, "attempt n of max", next try in ms."""
-
-    state: State
-    attempt: int
-    max_attempts: int
-    next_retry_ms: Optional[int]
-
-
-@dataclass(frozen=True)
-class ShowSync:
-    """``ready``: a snapshot was applied (``data-app-state=ready``); ``loading``: a (re)sync is under way."""
-
-    ready: bool
-    loading: bool
-    error: Optional[str]
-
-
-#: The name before issue 12 (a shell that still checks for it sees every ``SessionEnded``).
-Unauthorized = SessionEnded
-
-
-@dataclass(frozen=True)
-class Log:
-    """A line for the console: ``<`` received, ``>`` sent, ``=`` state change."""
-
-    direction: str
-    text: str
-
-
-Action = Union[
-    OpenSocket, CloseSocket, SendText, StartTimer, CancelTimer, HttpRequest,
-    Render, ShowConnection, ShowSync, SessionEnded, SessionRenewed, SaveOutbox, ShowOutbox, Notice, Log,
-]
-
-
-class Client(Account):
+class Client(Account, BoardViews):
     """See the module docstring; the session and outbox half is ``app.account.Account``. Not thread-safe."""
 
     def __init__(
@@ -460,49 +384,6 @@ class Client(Account):
         state = self._conn.state
         return State.SYNCING if state is State.OPEN and self.store.loading else state
 
-    def delivery(self, delivery_id: str) -> Optional[Delivery]:
-        """The delivery as the user should see it: confirmed, with unconfirmed changes laid over."""
-        confirmed = self.store.deliveries.get(delivery_id)
-        return None if confirmed is None else self.commands.effective(confirmed)
-
-    def deliveries(self) -> list[Delivery]:
-        return [self.commands.effective(d) for d in self.store.deliveries.values()]
-
-    def row_status(self, delivery_id: str) -> RowStatus:
-        """``pending`` (an unconfirmed change: ``data-pending``) and ``error`` (the last rollback)."""
-        return self.commands.row_status(delivery_id)
-
-    def staff_member(self, staff_id: str) -> Optional[Staff]:
-        return self.store.staff.get(staff_id)
-
-    def staff(self) -> list[Staff]:
-        return list(self.store.staff.values())
-
-    def zone(self, zone_id: str) -> Optional[Zone]:
-        return self.store.zones.get(zone_id)
-
-    def zones(self) -> list[Zone]:
-        return list(self.store.zones.values())
-
-    def communications(self) -> list[Communication]:
-        """Newest first: messages being sent, then the confirmed ones."""
-        sending = [c for c, _ in self.commands.messages() if self.store.communication(c.id) is None]
-        return sending + self.store.communications_newest_first()
-
-    def communication(self, communication_id: str) -> Optional[Communication]:
-        found = self.store.communication(communication_id)
-        if found is None:
-            found = next((c for c, _ in self.commands.messages() if c.id == communication_id), None)
-        return found
-
-    def communication_pending(self, communication_id: str) -> bool:
-        """True while a message the user sent is not confirmed (``data-pending``)."""
-        return any(c.id == communication_id and pending for c, pending in self.commands.messages())
-
-    def compose_status(self) -> RowStatus:
-        """The message form: a message being sent (``pending``) and the last rollback (``error``)."""
-        return self.commands.compose_status()
-
     def diagnostics(self) -> dict:
         counters = self.store.counters
         return {
@@ -624,7 +505,7 @@ class Client(Account):
         if shown != self._shown:
             self._shown = shown
             self._out.append(shown)
-            self._log("=", _describe(shown))
+            self._log("=", describe(shown))
 
     def _show_sync(self) -> None:
         shown = ShowSync(self.ready, self.store.loading, self._sync.error)
@@ -728,13 +609,3 @@ class Client(Account):
 
     def _send_text(self, text: str) -> None:
         self._out.append(SendText(text))
-
-
-def _describe(change: ShowConnection) -> str:
-    text = f"connection {change.state.value}"
-    if change.attempt:
-        text += f" (attempt {change.attempt} of {change.max_attempts}"
-        if change.next_retry_ms is not None:
-            text += f", next try in {change.next_retry_ms / 1000:.1f} s"
-        text += ")"
-    return text

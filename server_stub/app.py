@@ -5,7 +5,14 @@
         client.post("/api/login", json={"username": "demo", "password": "demo"})
 
 ``app.state.stub`` holds the running parts (a ``Stub``): tests reach the
-world through it. The simulation task starts with the app's lifespan and
+world through it.
+
+Every request passes, outermost first: Starlette's 64 KiB body limit, the
+``Host`` check (hosts.py), with ``--faults`` the ``X-DC-Control`` check
+(security.py), CORS (security.py), then the path and body guard (inbound.py).
+An exception a route did not expect is still a 500, as JSON, with the
+traceback on stderr: the fuzz test (tests/server_stub/test_stub_fuzz.py)
+looks for any. The simulation task starts with the app's lifespan and
 idles at rate 0; use the TestClient as a context manager so that sockets,
 tasks and requests share one event loop.
 """
@@ -15,16 +22,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import sys
 from dataclasses import dataclass, field
+from typing import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from . import faults, rest, security, static, ws
+from . import faults, hosts, logout, rest, security, static, ws
 from .auth import Tokens
 from .hub import Hub, Stats
 from .idempotency import Answers
+from .inbound import MAX_BODY_BYTES, RequestGuard
+from .limits import LoginLimits, Waiting
 from .pacing import paced
 from .settings import Settings
 from .world import World
@@ -42,6 +53,8 @@ class Stub:
     hub: Hub
     faults: faults.Faults
     stats: Stats
+    logins: LoginLimits
+    waiting: Waiting
     rate: float
     stream_task: asyncio.Task | None = None
     tasks: list[asyncio.Task] = field(default_factory=list)
@@ -54,14 +67,32 @@ def build_stub(settings: Settings) -> Stub:
     fault_state = faults.Faults()
     hub = Hub(settings.ws_queue_limit, silenced=lambda: fault_state.silenced)
     world.journal.subscribe(hub.publish)
-    return Stub(settings=settings, seed=seed, world=world, tokens=Tokens(settings.token_ttl),
+    return Stub(settings=settings, seed=seed, world=world,
+                tokens=Tokens(settings.token_ttl, max_tokens=settings.max_tokens),
                 answers=Answers(settings.idempotency_keys), hub=hub, faults=fault_state, stats=Stats(),
-                rate=settings.rate)
+                logins=LoginLimits(settings.login_attempts_per_address, settings.login_failures_per_user),
+                waiting=Waiting(settings.max_waiting_sockets), rate=settings.rate)
 
 
 def simulate(stub: Stub, n: int) -> None:
     for _ in range(n):
         stub.world.step()
+
+
+def sweep(stub: Stub) -> None:
+    """Housekeeping: forget expired tokens and login counts that have aged out."""
+    stub.tokens.prune()
+    stub.logins.prune()
+
+
+async def every(seconds: float, tick: Callable[[], object]) -> None:
+    """Call ``tick`` every ``seconds`` until cancelled; a failing tick is reported and the next one runs."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            tick()
+        except Exception as exc:  # noqa: BLE001 - a timer must outlive one bad sweep
+            print(f"error: periodic {getattr(tick, '__name__', 'task')}: {exc!r}", file=sys.stderr, flush=True)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -71,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         stub.tasks.append(asyncio.create_task(paced(lambda: stub.rate, lambda n: simulate(stub, n))))
+        stub.tasks.append(asyncio.create_task(every(settings.prune_interval, lambda: sweep(stub))))
         try:
             yield
         finally:
@@ -80,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stub.hub.end_all(1001, "server going away")
 
     app = FastAPI(title="Delivery Coordinator stub", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+                  openapi_url=None, max_body_size=MAX_BODY_BYTES)
     app.state.stub = stub
 
     @app.exception_handler(RequestValidationError)
@@ -90,8 +122,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         message = errors[0].get("msg", "invalid") if errors else "invalid"
         return JSONResponse({"detail": f"{where}: {message}"}, 422)
 
+    @app.exception_handler(Exception)
+    async def last_resort(request: Request, exc: Exception) -> JSONResponse:
+        """A bug, not an answer: the causes are fixed where they are found; this keeps it JSON."""
+        return JSONResponse({"detail": "internal error in the stub: a bug, see its stderr"}, 500)
+
+    # add_middleware puts each one outside the ones before it.
+    app.add_middleware(RequestGuard)  # control characters in the path, big or deep bodies
     app.add_middleware(security.ApiCors, allowed=settings.allow_origins)  # CORS for --allow-origin
+    if settings.faults:
+        app.add_middleware(security.ControlHeader)  # X-DC-Control: 1 on /_control/
+    app.add_middleware(hosts.HostCheck, allowed=hosts.allowed_names(settings.host, settings.allow_hosts))
     app.include_router(rest.router)
+    app.include_router(logout.router)
     app.add_api_websocket_route("/ws", ws.endpoint)
     if settings.faults:
         app.include_router(faults.router)

@@ -7,9 +7,9 @@
 ``app.state.stub`` holds the running parts (a ``Stub``): tests reach the
 world through it.
 
-Every request passes, outermost first: Starlette's 64 KiB body limit, the
-``Host`` check (hosts.py), with ``--faults`` the ``X-DC-Control`` check
-(security.py), CORS (security.py), then the path and body guard (inbound.py).
+Every request passes, outermost first: the ``Host`` check (hosts.py), with
+``--faults`` the ``X-DC-Control`` check (security.py), CORS (security.py),
+then the path and body guard (inbound.py: 64 KiB, JSON depth, NUL).
 An exception a route did not expect is still a 500, as JSON, with the
 traceback on stderr: the fuzz test (tests/server_stub/test_stub_fuzz.py)
 looks for any. The simulation task starts with the app's lifespan and
@@ -34,7 +34,7 @@ from . import faults, hosts, logout, rest, security, static, ws
 from .auth import Tokens
 from .hub import Hub, Stats
 from .idempotency import Answers
-from .inbound import MAX_BODY_BYTES, RequestGuard
+from .inbound import RequestGuard
 from .limits import LoginLimits, Waiting
 from .pacing import paced
 from .settings import Settings
@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stub.hub.end_all(1001, "server going away")
 
     app = FastAPI(title="Delivery Coordinator stub", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None, max_body_size=MAX_BODY_BYTES)
+                  openapi_url=None)
     app.state.stub = stub
 
     @app.exception_handler(RequestValidationError)

@@ -4,11 +4,12 @@
 
 - A path with a control character (``/api/deliveries/%00``) is a 400: no
   route or file lookup ever sees a NUL (``Path.resolve`` raises on one).
-- A body over ``MAX_BODY_BYTES`` (64 KiB) is a 413. The counting is
-  Starlette's (``FastAPI(max_body_size=...)``, app.py): a ``Content-Length``
+- A body over ``MAX_BODY_BYTES`` (64 KiB) is a 413: a ``Content-Length``
   over the limit is refused before a byte is read, and a chunked body is
-  counted as it streams and refused as soon as it passes the limit. This
-  guard reads the body through that counter and answers its refusal as JSON.
+  counted as it streams and refused as soon as it passes the limit.
+  (Starlette's own ``max_body_size`` does the same counting, but answers in
+  plain text from outside the CORS layer, and replaces any answer given
+  inside it: a page on an allowed origin could not read its 413.)
 - JSON nested deeper than ``MAX_JSON_DEPTH`` (brackets outside strings) is a
   400, before any parser recurses into it: ``json.loads`` of 10,000 levels
   raises ``RecursionError``. No request the stub takes nests beyond 4.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import re
 
-from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 MAX_BODY_BYTES = 64 * 1024
@@ -42,8 +42,20 @@ def json_depth(raw: bytes) -> int:
     return deepest
 
 
+class TooLarge(Exception):
+    """The body passed ``MAX_BODY_BYTES``."""
+
+
 def _has_body(scope) -> bool:
     return any(key in (b"content-length", b"transfer-encoding") for key, _ in scope.get("headers", ()))
+
+
+def _declared_length(scope) -> int | None:
+    """The ``Content-Length`` as a number; None when absent (uvicorn refuses a malformed one first)."""
+    for key, value in scope.get("headers", ()):
+        if key == b"content-length":
+            return int(value) if value.strip().isdigit() else None
+    return None
 
 
 class RequestGuard:
@@ -59,11 +71,12 @@ class RequestGuard:
             return await self._refuse(scope, receive, send, 400, "the path holds a control character")
         if not _has_body(scope):
             return await self.app(scope, receive, send)
+        declared = _declared_length(scope)
         try:
+            if declared is not None and declared > MAX_BODY_BYTES:
+                raise TooLarge  # before reading a byte of it
             body, tail = await _read_body(receive)
-        except HTTPException as exc:  # Starlette's body limit: over MAX_BODY_BYTES
-            if exc.status_code != 413:
-                raise
+        except TooLarge:
             return await self._refuse(scope, receive, send, 413, f"the body is over {MAX_BODY_BYTES} bytes")
         if tail is not None:  # the client left mid-body: nothing to answer
             return
@@ -94,7 +107,7 @@ async def _read_body(receive) -> tuple[bytes, dict | None]:
             return b"".join(chunks), message
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        if size > MAX_BODY_BYTES:  # Starlette's limit comes first; this holds without it
-            raise HTTPException(413)
+        if size > MAX_BODY_BYTES:  # as it streams: the rest is never read
+            raise TooLarge
         if not message.get("more_body", False):
             return b"".join(chunks), None

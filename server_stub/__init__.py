@@ -6,5 +6,7 @@ Layout, one concept per module: ``world`` (the pure simulated state, with
 ``behaviour`` and ``generate``), ``journal`` (seq and replay ring), ``auth``
 (tokens), ``idempotency``, ``hub`` (sockets and their queues), ``ws`` (the
 socket protocol), ``rest`` (the /api routes), ``faults`` (the /_control/
-routes), ``static`` (the app's files), ``app`` (``create_app``), ``settings``.
+routes), ``static`` (the app's files), ``app`` (``create_app``), ``settings``;
+and the gates in front: ``hosts`` (Host allowlist), ``inbound`` (paths and
+bodies), ``limits`` (logins, sockets waiting for auth), ``logout``.
 """

@@ -10,7 +10,10 @@
   success clears that user's failures). A refused attempt is not checked at
   all and gets a 429 with ``Retry-After`` (rest.py). Usernames are counted
   whether or not they exist, so the answer says nothing about which do.
-  Behind a proxy every client has the proxy's address: put the limit there.
+  The address is uvicorn's ``client``: it takes ``X-Forwarded-For`` from a
+  proxy on loopback (its default), so behind the nginx of docs/HOSTING.md
+  each browser counts on its own, and a client on the stub's own machine
+  can pick its address that way (it could do worse there anyway).
 - **Sockets waiting for auth** (``Waiting``): at most ``limit`` accepted
   sockets that have not authenticated yet; the next handshake is refused
   (ws.py). Each such socket also has ``auth_timeout`` seconds (settings.py)

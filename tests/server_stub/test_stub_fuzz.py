@@ -144,8 +144,8 @@ class Worker:
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self) -> None:
-        while True:
-            job, done = self.jobs.get()
+        while (item := self.jobs.get()) is not None:
+            job, done = item
             try:
                 done.put(("ok", job()))
             except BaseException as exc:  # reported to the caller as a crash
@@ -158,6 +158,9 @@ class Worker:
             return done.get(timeout=timeout)
         except queue.Empty:
             raise Hang(f"no answer within {timeout:g} s") from None
+
+    def stop(self) -> None:
+        self.jobs.put(None)
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +219,7 @@ def test_fuzzed_requests_never_get_a_500_or_hang(fuzz_client):
         tally["hangs"] += 1
         pytest.fail(f"a request hung: {exc}; tally so far {dict(tally)}")
     finally:
+        worker.stop()
         print(f"\nfuzz: {tally['tries']} tries, {tally['crashes']} crashes (5xx), {tally['hangs']} hangs; "
               f"answers {dict(sorted((k, v) for k, v in tally.items() if isinstance(k, int)))}; "
               f"unsendable {sum(v for k, v in tally.items() if str(k).startswith('unsendable'))}")

@@ -61,7 +61,7 @@ def test_a_body_over_64_kib_is_a_413_and_one_at_the_limit_is_read(client, auth):
     assert client.post("/api/communications", content=exactly, headers=auth).status_code == 201
 
 
-def test_a_413_for_a_listed_origin_carries_cors(tmp_path):
+def test_a_413_for_a_listed_origin_carries_cors():
     hosted = "http://127.0.0.1:8080"
     with make_client(allow_origins=(hosted,)) as client:
         answer = client.post("/api/login", content=b"x" * (MAX_BODY_BYTES + 1), headers={"Origin": hosted})

@@ -9,5 +9,7 @@ cause), ``hub`` (sockets and their queues), ``ws`` (the socket protocol),
 ``rest`` (the /api routes), ``faults`` (the /_control/ routes), ``dialect``
 (what PROTOCOL.md v2, or v1, puts on the wire), ``timers`` (deadlines on an
 injectable clock), ``static`` (the app's files), ``app`` (``create_app``),
-``settings``.
+``settings``;
+and the gates in front: ``hosts`` (Host allowlist), ``inbound`` (paths and
+bodies), ``limits`` (logins, sockets waiting for auth), ``logout``.
 """

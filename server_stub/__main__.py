@@ -3,6 +3,7 @@
     python -m server_stub --port 0 --faults --seed 7
     python -m server_stub --allow-origin http://127.0.0.1:8080    # the app hosted on another origin
     python -m server_stub --certfile cert.pem --keyfile key.pem   # https:// and wss://
+    python -m server_stub --host 0.0.0.0 --allow-host dispatch.example.com   # requests naming that host
 
 Prints, flushed, once the socket accepts connections (tests parse the first):
 
@@ -20,12 +21,12 @@ from pathlib import Path
 
 import uvicorn
 
+from app.models import MAX_FRAME_BYTES
+
 from .app import create_app
+from .hosts import is_loopback
 from .settings import MAX_DELIVERIES, MAX_STAFF, MAX_ZONES, REPO_ROOT, Settings
 from .static import RUNTIME_MARKER, runtime_missing
-
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-
 
 def bounded(low: int, high: int):
     def parse(text: str) -> int:
@@ -62,7 +63,10 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     p.add_argument("--replay-buffer", type=bounded(1, 1_000_000), default=5000,
                    help="events kept for resume (default 5000)")
     p.add_argument("--faults", action="store_true",
-                   help="mount the /_control/ fault-injection routes (server_stub/README.md lists them)")
+                   help="mount the /_control/ fault-injection routes (server_stub/README.md lists them; "
+                        "each call needs the header X-DC-Control: 1)")
+    p.add_argument("--faults-on-public-interface", action="store_true",
+                   help="allow --faults with a --host that is not loopback (the routes need no login)")
     p.add_argument("--no-sim", action="store_true", help="start with the simulation stopped (rate 0)")
     p.add_argument("--token-ttl", type=positive, default=28_800.0,
                    help="token lifetime in seconds (default 28800, 8 h); /_control/token_ttl changes it at run time")
@@ -74,6 +78,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
                    help="also serve DIR at /bench/ (the benchmark's reference pages; off by default)")
     p.add_argument("--allow-origin", action="append", default=[], metavar="URL",
                    help="a page origin (http(s)://host[:port]) allowed to call /api and open /ws; repeatable")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a host name requests may give in Host, besides loopback and --host; repeatable")
     p.add_argument("--certfile", type=Path, default=None, help="PEM certificate: serve https:// and wss://")
     p.add_argument("--keyfile", type=Path, default=None, help="PEM private key of --certfile")
     a = p.parse_args(argv)
@@ -84,7 +90,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
                     rate=0.0 if a.no_sim else a.rate, seed=a.seed, replay_buffer=a.replay_buffer,
                     faults=a.faults, token_ttl=a.token_ttl, protocol=a.protocol, static_root=a.static_root,
                     bench_pages=a.bench_pages, allow_origins=tuple(a.allow_origin), certfile=a.certfile,
-                    keyfile=a.keyfile)
+                    keyfile=a.keyfile, allow_hosts=tuple(a.allow_host),
+                    faults_on_public_interface=a.faults_on_public_interface)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -105,8 +112,10 @@ async def serve(settings: Settings) -> None:
     app = create_app(settings)
     stub = app.state.stub
     sock = bind(settings.host, settings.port)
+    # ws_max_size: the protocol layer refuses a frame over 64 KiB from its header, before
+    # reading it, and closes with 1009 (ws.py's own 4400 check is for in-process clients).
     config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on",
-                            ws_max_size=1 << 20,  # frames over 64 KiB get a 4400 from ws.py first
+                            ws_max_size=MAX_FRAME_BYTES,
                             ssl_certfile=settings.certfile, ssl_keyfile=settings.keyfile)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -123,14 +132,16 @@ def announce(settings: Settings, seed: int, url: str) -> None:
     if runtime_missing(settings.static_root):
         print(f"warning: the browser runtime is missing ({settings.static_root / RUNTIME_MARKER}); "
               "run `python scripts/vendor.py`", file=sys.stderr, flush=True)
-    if settings.faults and settings.host not in LOOPBACK:
-        print(f"warning: --faults on {settings.host}: the /_control/ routes need no login; "
-              "use them on a loopback address only", file=sys.stderr, flush=True)
+    if settings.faults and not is_loopback(settings.host):
+        print(f"warning: --faults on {settings.host} (--faults-on-public-interface): the /_control/ routes "
+              "need no login", file=sys.stderr, flush=True)
     print(f"Delivery Coordinator stub listening on {url}", flush=True)
     print('demo login: user "demo", password "demo"', flush=True)
     print('second login: user "coordinator", password "coordinator"', flush=True)
     if settings.protocol != 2:
         print(f"speaking PROTOCOL.md version {settings.protocol} (--protocol)", flush=True)
+    if settings.allow_hosts:
+        print(f"hosts allowed besides loopback: {', '.join(settings.allow_hosts)}", flush=True)
     if settings.allow_origins:
         print(f"pages allowed from: {', '.join(settings.allow_origins)} (CORS on /api, Origin check on /ws)",
               flush=True)

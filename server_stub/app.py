@@ -5,7 +5,14 @@
         client.post("/api/login", json={"username": "demo", "password": "demo"})
 
 ``app.state.stub`` holds the running parts (a ``Stub``): tests reach the
-world through it. The simulation task starts with the app's lifespan and
+world through it.
+
+Every request passes, outermost first: the ``Host`` check (hosts.py), with
+``--faults`` the ``X-DC-Control`` check (security.py), CORS (security.py),
+then the path and body guard (inbound.py: 64 KiB, JSON depth, NUL).
+An exception a route did not expect is still a 500, as JSON, with the
+traceback on stderr: the fuzz test (tests/server_stub/test_stub_fuzz.py)
+looks for any. The simulation task starts with the app's lifespan and
 idles at rate 0; use the TestClient as a context manager so that sockets,
 tasks and requests share one event loop.
 """
@@ -15,18 +22,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import sys
 from dataclasses import dataclass, field
+from typing import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from . import faults, rest, security, static, ws
+from . import faults, hosts, logout, rest, security, static, ws
 from .auth import Tokens
 from .dialect import Dialect
 from .hub import Hub, Stats
 from .idempotency import Answers, Applied
+from .inbound import RequestGuard
 from .journal import Journal
+from .limits import LoginLimits, Waiting
 from .pacing import paced
 from .settings import Settings
 from .timers import SystemTime, Time
@@ -45,6 +56,8 @@ class Stub:
     hub: Hub
     faults: faults.Faults
     stats: Stats
+    logins: LoginLimits
+    waiting: Waiting
     rate: float
     #: The protocol version spoken (dialect.py), the clock of deadlines (timers.py), applied keys.
     dialect: Dialect = field(default_factory=Dialect)
@@ -64,14 +77,33 @@ def build_stub(settings: Settings, time: Time | None = None) -> Stub:
     fault_state = faults.Faults()
     hub = Hub(settings.ws_queue_limit, silenced=lambda: fault_state.silenced)
     world.journal.subscribe(hub.publish)
-    return Stub(settings=settings, seed=seed, world=world, tokens=Tokens(settings.token_ttl, time.now),
+    return Stub(settings=settings, seed=seed, world=world,
+                tokens=Tokens(settings.token_ttl, time.now, max_tokens=settings.max_tokens),
                 answers=Answers(settings.idempotency_keys, settings.idempotency_window, time.now), hub=hub,
-                faults=fault_state, stats=Stats(), rate=settings.rate, dialect=dialect, time=time)
+                faults=fault_state, stats=Stats(),
+                logins=LoginLimits(settings.login_attempts_per_address, settings.login_failures_per_user),
+                waiting=Waiting(settings.max_waiting_sockets), rate=settings.rate, dialect=dialect, time=time)
 
 
 def simulate(stub: Stub, n: int) -> None:
     for _ in range(n):
         stub.world.step()
+
+
+def sweep(stub: Stub) -> None:
+    """Housekeeping: forget expired tokens and login counts that have aged out."""
+    stub.tokens.prune()
+    stub.logins.prune()
+
+
+async def every(seconds: float, tick: Callable[[], object]) -> None:
+    """Call ``tick`` every ``seconds`` until cancelled; a failing tick is reported and the next one runs."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            tick()
+        except Exception as exc:  # noqa: BLE001 - a timer must outlive one bad sweep
+            print(f"error: periodic {getattr(tick, '__name__', 'task')}: {exc!r}", file=sys.stderr, flush=True)
 
 
 def create_app(settings: Settings | None = None, time: Time | None = None) -> FastAPI:
@@ -81,6 +113,7 @@ def create_app(settings: Settings | None = None, time: Time | None = None) -> Fa
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         stub.tasks.append(asyncio.create_task(paced(lambda: stub.rate, lambda n: simulate(stub, n))))
+        stub.tasks.append(asyncio.create_task(every(settings.prune_interval, lambda: sweep(stub))))
         try:
             yield
         finally:
@@ -100,8 +133,19 @@ def create_app(settings: Settings | None = None, time: Time | None = None) -> Fa
         message = errors[0].get("msg", "invalid") if errors else "invalid"
         return JSONResponse({"detail": f"{where}: {message}"}, 422)
 
+    @app.exception_handler(Exception)
+    async def last_resort(request: Request, exc: Exception) -> JSONResponse:
+        """A bug, not an answer: the causes are fixed where they are found; this keeps it JSON."""
+        return JSONResponse({"detail": "internal error in the stub: a bug, see its stderr"}, 500)
+
+    # add_middleware puts each one outside the ones before it.
+    app.add_middleware(RequestGuard)  # control characters in the path, big or deep bodies
     app.add_middleware(security.ApiCors, allowed=settings.allow_origins)  # CORS for --allow-origin
+    if settings.faults:
+        app.add_middleware(security.ControlHeader)  # X-DC-Control: 1 on /_control/
+    app.add_middleware(hosts.HostCheck, allowed=hosts.allowed_names(settings.host, settings.allow_hosts))
     app.include_router(rest.router)
+    app.include_router(logout.router)
     app.add_api_websocket_route("/ws", ws.endpoint)
     if settings.faults:
         app.include_router(faults.router)

@@ -9,7 +9,9 @@
 
 Tokens are random, held in memory and forgotten on restart (a restarted stub
 answers 401 and the app shows its login, as PROTOCOL.md 2 says). The clock is
-injectable so tests can expire a token without sleeping.
+injectable so tests can expire a token without sleeping. The table is
+bounded (``max_tokens``, oldest forgotten first) and ``prune`` sweeps out
+expired tokens on a timer (app.py).
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ class Grant:
 
 
 class Tokens:
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.time, max_tokens: int = 10_000) -> None:
         self.ttl = ttl
         self.clock = clock
+        self.max_tokens = max_tokens
         self._grants: dict[str, Grant] = {}
 
     def login(self, username: str, password: str) -> LoginResult | None:
@@ -49,7 +52,6 @@ class Tokens:
         account = ACCOUNTS.get(username)
         if account is None or not hmac.compare_digest(account[0].encode(), password.encode()):
             return None
-        self._forget_expired()
         return self._issue(account[1])
 
     def refresh(self, token: str | None) -> LoginResult | None:
@@ -59,6 +61,7 @@ class Tokens:
         return self._issue(grant.user) if grant else None
 
     def _issue(self, user: User) -> LoginResult:
+        self._make_room()
         token = secrets.token_urlsafe(32)
         grant = Grant(user, self.clock() + self.ttl)
         self._grants[token] = grant
@@ -98,3 +101,24 @@ class Tokens:
         now = self.clock()
         for token in [t for t, g in self._grants.items() if g.expires <= now]:
             del self._grants[token]
+
+    def revoke(self, token: str) -> bool:
+        """End one session (logout); False if the token was not live."""
+        live = self.grant(token) is not None
+        self._grants.pop(token, None)
+        return live
+
+    def prune(self) -> int:
+        """Forget expired tokens (app.py calls this on a timer); returns how many."""
+        before = len(self._grants)
+        self._forget_expired()
+        return before - len(self._grants)
+
+    def _make_room(self) -> None:
+        """Before a new token: forget the expired ones, then the oldest while at ``max_tokens``."""
+        self._forget_expired()
+        while len(self._grants) >= self.max_tokens:
+            del self._grants[next(iter(self._grants))]
+
+    def __len__(self) -> int:
+        return len(self._grants)

@@ -1,9 +1,11 @@
 """Fault injection: the state the server consults, and the /_control/ routes that set it.
 
-    curl -X POST localhost:8000/_control/drop -d '{"code": null}'     # cut every socket
+    curl -X POST localhost:8000/_control/drop -H 'X-DC-Control: 1' -d '{"code": null}'   # cut every socket
 
 Mounted only with ``--faults`` (otherwise every /_control/ path is a 404),
-never authenticated: for tests on the loopback interface only. Each POST
+never authenticated: for tests on the loopback interface only. Every call
+needs the header ``X-DC-Control: 1`` (else 403; security.py), which no web
+page can send cross-site without a preflight the stub never grants. Each POST
 takes a JSON object and answers one; see ``router`` below for the shapes.
 The ``Faults`` object exists either way, inert, so the socket and REST code
 need no branches.

@@ -1,6 +1,6 @@
 """The /api routes of PROTOCOL.md 2, built on the shared models in app/models.py.
 
-    POST /api/login                  {"username","password"}      200 LoginResult | 401
+    POST /api/login                  {"username","password"}      200 LoginResult | 401 | 429 (limits.py)
     GET  /api/snapshot                                            200 Snapshot
     GET  /api/deliveries/{id}                                     200 Delivery | 404
     PATCH /api/deliveries/{id}       DeliveryPatch                200 PatchResult | 404 | 409 | 422
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from app.models import CommunicationDraft, CommunicationResult, DeliveryPatch, LoginRequest, PatchResult, User
 
 from .commands import execute, fingerprint
+from .limits import retry_after
 from .world import Refused, first_error
 
 router = APIRouter(prefix="/api")
@@ -68,7 +69,13 @@ async def login(request: Request) -> Response:
         credentials = parse_body(await request.body(), LoginRequest)
     except Refused as exc:
         return JSONResponse({"detail": exc.detail}, exc.status)
+    address = request.client.host if request.client else ""
+    wait = stub.logins.wait(address, credentials.username)  # limits.py: checked before the password
+    if wait is not None:
+        return JSONResponse({"detail": "too many login attempts: try again later"}, 429,
+                            headers={"Retry-After": retry_after(wait)})
     result = stub.tokens.login(credentials.username, credentials.password)
+    stub.logins.record(address, credentials.username, ok=result is not None)
     if result is None:
         stub.stats.auth_failures += 1
         return JSONResponse({"detail": "wrong username or password"}, 401)

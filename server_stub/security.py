@@ -14,6 +14,11 @@
   from a page that is neither same-origin nor listed is closed before it is
   accepted (the client sees HTTP 403). A client that sends no ``Origin`` is
   not a browser page and is let through.
+- **The fault-injection routes** (``ControlHeader``, with ``--faults``): a
+  call to ``/_control/`` must carry ``X-DC-Control: 1``, else 403. A page on
+  another site cannot send that header without a CORS preflight, which the
+  stub never grants for ``/_control/``; so no web page can cut a tester's
+  sockets or rewrite the world through their browser.
 - **Content-Security-Policy** (``content_security_policy``): the page's
   policy; the stub sends it with ``html_headers`` on the app's HTML. The same
   policy, with the production origins, is in docs/HOSTING.md.
@@ -160,6 +165,31 @@ class ApiCors:
             ]
         await send({"type": "http.response.start", "status": 204 if ok else 403, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
+
+
+# --- the fault-injection routes ---------------------------------------------------------------------
+
+#: The header every /_control/ call carries (server_stub/testing.py and tests/e2e/harness.py send it).
+CONTROL_HEADER = {"X-DC-Control": "1"}
+CONTROL_PREFIX = "/_control"
+
+
+class ControlHeader:
+    """ASGI middleware: 403 for a /_control/ request without ``X-DC-Control: 1``."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        under = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+        name, value = next(iter(CONTROL_HEADER.items()))
+        if scope["type"] != "http" or not under or _header(scope, name.lower().encode()) == value:
+            return await self.app(scope, receive, send)
+        body = json.dumps({"detail": f"control calls need the header {name}: {value}"}).encode()
+        await send({"type": "http.response.start", "status": 403,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 # --- the WebSocket's Origin ------------------------------------------------------------------------

@@ -54,6 +54,20 @@ class Settings:
     #: Serve over TLS (https:// and wss://) with this PEM certificate and key; both or neither.
     certfile: Path | None = None
     keyfile: Path | None = None
+    #: Host names, besides the loopback ones and the bound --host, that requests may name (hosts.py).
+    allow_hosts: tuple[str, ...] = ()
+    #: Allow ``faults`` on an interface other than loopback (the /_control/ routes need no login).
+    faults_on_public_interface: bool = False
+    #: Sockets accepted but not yet authenticated, at most (limits.py); more are refused.
+    max_waiting_sockets: int = 50
+    #: Login attempts per client address per minute (limits.py); more get a 429.
+    login_attempts_per_address: int = 60
+    #: Failed logins per username per 5 minutes (limits.py); more get a 429.
+    login_failures_per_user: int = 10
+    #: Live tokens kept at most (auth.py): past it, the oldest is forgotten.
+    max_tokens: int = 10_000
+    #: Seconds between sweeps of expired tokens and old login counts (app.py).
+    prune_interval: float = 60.0
 
     def __post_init__(self) -> None:
         checks = [
@@ -66,6 +80,11 @@ class Settings:
             (self.ws_queue_limit >= 1, "ws queue limit must be >= 1"),
             (self.protocol in (1, 2), "protocol must be 1 or 2"),
             (self.idempotency_window >= 86_400, "the idempotency window must be at least 24 h (86400 s)"),
+            (self.max_waiting_sockets >= 1, "max waiting sockets must be >= 1"),
+            (self.login_attempts_per_address >= 1, "login attempts per address must be >= 1"),
+            (self.login_failures_per_user >= 1, "login failures per user must be >= 1"),
+            (self.max_tokens >= 1, "max tokens must be >= 1"),
+            (self.prune_interval > 0, "prune interval must be > 0"),
         ]
         for ok, message in checks:
             if not ok:
@@ -73,5 +92,11 @@ class Settings:
         from .security import parse_allowed  # OriginError is a ValueError
 
         object.__setattr__(self, "allow_origins", parse_allowed(self.allow_origins))
+        from .hosts import is_loopback, parse_hosts  # HostError is a ValueError
+
+        object.__setattr__(self, "allow_hosts", parse_hosts(self.allow_hosts))
+        if self.faults and not is_loopback(self.host) and not self.faults_on_public_interface:
+            raise ValueError(f"--faults on {self.host}: the /_control/ routes need no login; bind a loopback "
+                             "address, or add --faults-on-public-interface if you really mean it")
         if (self.certfile is None) != (self.keyfile is None):
             raise ValueError("give both --certfile and --keyfile, or neither")

@@ -56,7 +56,7 @@ def resolve(root: Path, path: str) -> tuple[Path, str] | None:
         return None
     try:
         file = (root / path).resolve(strict=True)
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in the path
         return None
     if not file.is_file() or not file.is_relative_to(base.resolve()):
         return None

@@ -12,6 +12,10 @@ Nothing moves unless the test moves it: through the world
 (``control(client, "restart")``: always through it, never a hand-built
 request, so that what a control call needs is added in one place). Pass
 ``time=ManualTime()`` (timers.py) to move token and socket deadlines by hand.
+
+The client names the host ``testserver`` (allowed here, hosts.py) and sends
+``X-DC-Control: 1`` on every request, as any tool calling /_control/ must
+(security.py); ``make_client(control_header=False)`` leaves it out.
 """
 
 from __future__ import annotations
@@ -24,15 +28,18 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from .app import create_app
+from .security import CONTROL_HEADER
 from .settings import Settings
 
 SEED = 1234
-SMALL = {"seed": SEED, "rate": 0.0, "faults": True, "deliveries": 120, "staff": 20, "zones": 4}
+SMALL = {"seed": SEED, "rate": 0.0, "faults": True, "deliveries": 120, "staff": 20, "zones": 4,
+         "allow_hosts": ("testserver",)}
 
 
-def make_client(time=None, **overrides) -> TestClient:
+def make_client(time=None, control_header: bool = True, **overrides) -> TestClient:
     """A TestClient over a fresh small world; use it as a context manager."""
-    return TestClient(create_app(Settings(**(SMALL | overrides)), time))
+    return TestClient(create_app(Settings(**(SMALL | overrides)), time),
+                      headers=CONTROL_HEADER if control_header else None)
 
 
 def login(client, username: str = "demo", password: str = "demo") -> str:

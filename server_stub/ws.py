@@ -13,8 +13,10 @@ auth after the handshake is a 4400, as before) and no expiry deadline.
 
 Close codes: 4400 a bad client frame (malformed, not auth first, binary,
 over 64 KiB, a re-auth as another user), 4401 a bad, expired or revoked token, 1008 no auth within
-``auth_timeout`` or a consumer too slow for its queue. The handshake is
-refused (HTTP 403) while a ``refuse`` fault is on, and for a page whose
+``auth_timeout`` or a consumer too slow for its queue; a frame over 64 KiB
+never gets here under uvicorn (``ws_max_size``, __main__.py: close 1009).
+The handshake is refused (HTTP 403) while ``max_waiting_sockets`` sockets
+wait for their auth (limits.py), while a ``refuse`` fault is on, and for a page whose
 ``Origin`` is neither this server's nor allowed with ``--allow-origin`` (security.py).
 
 The welcome, the replay and the switch to live happen in one synchronous
@@ -58,12 +60,20 @@ async def endpoint(websocket: WebSocket) -> None:
     if stub.faults.refusing():
         await websocket.close(code=1013)  # before accept: the server answers HTTP 403
         return
-    await websocket.accept()
+    if not stub.waiting.admit(websocket):  # too many sockets waiting for auth (limits.py): HTTP 403
+        await websocket.close(code=1013)
+        return
+    try:
+        await websocket.accept()
+    except BaseException:
+        stub.waiting.done(websocket)
+        raise
     stub.stats.opened()
     peer = stub.hub.new_peer(websocket.send_text)
     try:
         await serve(stub, websocket, peer)
     finally:
+        stub.waiting.done(websocket)
         stub.hub.remove(peer)
         stub.stats.closed()
 
@@ -106,6 +116,7 @@ async def listen(stub, websocket: WebSocket, peer: Peer, expiry: list) -> None:
         stub.stats.auth_failures += 1
         peer.end(4401, "invalid or expired token")
         return
+    stub.waiting.done(websocket)
     peer.user_id = grant.user.id
     go_live(stub, peer, auth)
     set_deadline(stub, peer, auth.token, expiry)

@@ -18,6 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from server_stub.security import CONTROL_HEADER
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -73,7 +75,7 @@ class Stub:
     def control(self, route: str, body: dict | None = None, method: str = "POST") -> dict:
         data = None if method == "GET" else json.dumps(body or {}).encode()
         request = urllib.request.Request(self.url + "_control/" + route, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", **CONTROL_HEADER})
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read() or b"{}")
 

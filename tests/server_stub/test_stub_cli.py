@@ -18,6 +18,7 @@ import websockets
 from websockets.asyncio.client import connect
 
 from server_stub.__main__ import announce, parse_args
+from server_stub.security import CONTROL_HEADER
 from tests.e2e.harness import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,13 +72,13 @@ def test_a_real_server_answers_http_and_websocket(server):
                 assert message["seq"] > welcome["seq"]  # live events from the simulation
             assert message == {"type": "pong", "t": 7}
             async with httpx.AsyncClient(base_url=server, timeout=5) as http:
-                await http.post("_control/drop", json={"code": None})
+                await http.post("_control/drop", json={"code": None}, headers=CONTROL_HEADER)
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 while True:
                     await asyncio.wait_for(ws.recv(), 5)
             assert closed.value.rcvd is None  # aborted: no close frame
             async with httpx.AsyncClient(base_url=server, timeout=5) as http:
-                await http.post("_control/refuse", json={"seconds": 30})
+                await http.post("_control/refuse", json={"seconds": 30}, headers=CONTROL_HEADER)
         with pytest.raises(websockets.InvalidStatus) as refused:
             async with connect(ws_url, open_timeout=5):
                 pass

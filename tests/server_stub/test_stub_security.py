@@ -20,7 +20,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from server_stub.__main__ import parse_args
-from server_stub.security import content_security_policy, normalize_origin
+from server_stub.security import content_security_policy, html_headers, normalize_origin
 from server_stub.settings import Settings
 from server_stub.testing import hello, login, make_client
 from tests.e2e.harness import stop_process
@@ -199,10 +199,13 @@ def test_connect_src_follows_the_host_and_the_configured_endpoints(tmp_path):
         policy = directives(client.get("/", headers={"Host": "127.0.0.1:9000"}).headers["content-security-policy"])
         assert policy["connect-src"] == ("'self' ws://127.0.0.1:9000 https://api.example.com:8443 "
                                          "wss://push.example.com")
-        # A Host header cannot write into the policy.
-        hostile = client.get("/", headers={"Host": "x; script-src * 'unsafe-eval'"}).headers["content-security-policy"]
-        assert "'unsafe-eval'" not in hostile and "script-src *" not in hostile
-        assert directives(hostile)["connect-src"] == "'self' https://api.example.com:8443 wss://push.example.com"
+        # A Host header cannot write into the policy: the server refuses it at the door (hosts.py) ...
+        assert client.get("/", headers={"Host": "x; script-src * 'unsafe-eval'"}).status_code == 400
+    # ... and the policy would not take it either.
+    scope = {"type": "http", "scheme": "http", "headers": [(b"host", b"x; script-src * 'unsafe-eval'")]}
+    hostile = html_headers(scope, tmp_path)["Content-Security-Policy"]
+    assert "'unsafe-eval'" not in hostile and "script-src *" not in hostile
+    assert directives(hostile)["connect-src"] == "'self' https://api.example.com:8443 wss://push.example.com"
 
 
 # --- a real server: HTTP 403 on the socket, TLS -------------------------------------------------------------

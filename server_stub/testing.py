@@ -80,8 +80,9 @@ def closed_with(ws, timeout: float = 10.0, frames: int = 100_000) -> int:
 
 
 def control(client, route: str, body: dict | None = None, method: str = "POST"):
-    """Call ``/_control/<route>`` (a query string may follow the route); returns the response."""
-    return client.request(method, f"/_control/{route}", json=body if method != "GET" else None)
+    """Call ``/_control/<route>`` (a query string may follow the route), with the header it needs."""
+    return client.request(method, f"/_control/{route}", json=body if method != "GET" else None,
+                          headers=CONTROL_HEADER)
 
 
 def emit(client, event: dict, broadcast: bool = True) -> int:

@@ -12,7 +12,9 @@ code, no source maps), laid out for caching (docs/HOSTING.md):
     runtime/<hash>/               the vendored PyScript and Pyodide (9.6 MB of wasm), the Pyodide
                                   loader (pyodide-boot.mjs, pyscript.toml's interpreter), and
                                   Pyodide's snapshot.bin and pycache.zip when they are up to date
-    BUILD-INFO.json               every file with its sha256
+    BUILD-INFO.json               every file with its sha256, and the sizes of its encoded copies
+    X.br, X.gz                    beside every compressible X that they make at least 5% smaller
+                                  (scripts/compress.py; docs/HOSTING.md serves them)
 
 ``assets/<hash>`` is named by the content of what it holds, ``runtime/<hash>``
 by the runtime's (which change only with vendor.lock.json, the loader and the
@@ -57,7 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts import pyscript_files, snapshot, vendor  # noqa: E402
+from scripts import compress, pyscript_files, snapshot, vendor  # noqa: E402
 
 STATIC = ROOT / "static"
 VENDOR = STATIC / "vendor"
@@ -360,7 +362,18 @@ def collect() -> dict[str, bytes]:
     return out
 
 
-def manifest(files: dict[str, bytes]) -> bytes:
+def encoded_copies(files: dict[str, bytes], level: str | None) -> dict[str, bytes]:
+    """``X.br`` and ``X.gz`` for each file they make smaller (none with ``level=None``)."""
+    if level is None:
+        return {}
+    out = {}
+    for path, data in files.items():
+        for encoding, data_encoded in compress.variants(path, data, level).items():
+            out[path + compress.ENCODINGS[encoding]] = data_encoded
+    return out
+
+
+def manifest(files: dict[str, bytes], encoded: dict[str, bytes] | None = None) -> bytes:
     lock = vendor.load_lock()
     versions = {entry["name"]: entry["version"] for entry in lock["npm"]}
     assets = next(p for p in files if p.startswith("assets/")).split("/")[1]
@@ -374,6 +387,11 @@ def manifest(files: dict[str, bytes]) -> bytes:
                   "immutable": [f"assets/{assets}/", f"runtime/{runtime}/"]},
         "files": {path: {"sha256": sha256_bytes(data), "bytes": len(data)} for path, data in sorted(files.items())},
     }
+    if encoded:
+        info["encoded"] = {path: {encoding: len(encoded[path + suffix])
+                                  for encoding, suffix in compress.ENCODINGS.items() if path + suffix in encoded}
+                           for path in sorted(files) if any(path + suffix in encoded
+                                                            for suffix in compress.ENCODINGS.values())}
     return (json.dumps(info, indent=1) + "\n").encode()
 
 
@@ -388,11 +406,17 @@ def _safe_target(out: Path) -> None:
                          f"remove it or choose another --out")
 
 
-def build(out: Path) -> dict:
-    """Write the build to ``out``; return the parsed BUILD-INFO.json."""
+def build(out: Path, level: str | None = "best") -> dict:
+    """Write the build to ``out``; return the parsed BUILD-INFO.json.
+
+    ``level`` is scripts/compress.py's ("best", "fast") for the ``.br``/``.gz``
+    copies, or None for none.
+    """
     _safe_target(out)
     files = collect()
-    info = manifest(files)
+    encoded = encoded_copies(files, level)
+    info = manifest(files, encoded)
+    files = files | encoded
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
@@ -426,9 +450,11 @@ def has_snapshot(info: dict) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")
+    parser.add_argument("--compress", choices=["best", "fast", "none"], default="best",
+                        help="the .br and .gz copies: best (brotli 11, cached), fast, or none")
     args = parser.parse_args(argv)
     try:
-        info = build(args.out)
+        info = build(args.out, None if args.compress == "none" else args.compress)
     except (BuildError, vendor.VendorError) as exc:
         print(f"build: error: {exc}", file=sys.stderr)
         return 1
@@ -439,7 +465,9 @@ def main(argv: list[str] | None = None) -> int:
     if not has_snapshot(info):
         print("left out Pyodide's snapshot.bin and pycache.zip (missing or out of date): the page will start "
               "Pyodide without them, 2-3 s slower; run python scripts/snapshot.py, then build again")
-    print(f"built {args.out} ({len(info['files'])} files, {size / 1e6:.1f} MB): "
+    wire = sum(min([entry["bytes"], *info.get("encoded", {}).get(path, {}).values()])
+               for path, entry in info["files"].items())
+    print(f"built {args.out} ({len(info['files'])} files, {size / 1e6:.1f} MB, {wire / 1e6:.1f} MB brotli'd): "
           f"{info['assets']} and {info['runtime']}; edit {args.out / CONFIG_JSON} to point at your backend")
     return 0
 

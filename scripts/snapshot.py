@@ -21,6 +21,10 @@ static/vendor/pyodide/ (git-ignored):
 
 ``snapshot.json`` says what they were made from. static/js/pyodide-boot.mjs
 uses them when they are there and starts Pyodide the ordinary way when not.
+
+Last, the runtime (these two included) is precompressed once at brotli's
+best level into scripts/compress.py's cache, for the stub and the build
+(a no-op when it is there already).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts import vendor  # noqa: E402
+from scripts import compress, vendor  # noqa: E402
 
 PYODIDE_DIR = vendor.PYODIDE_DIR
 OUTPUTS = ("snapshot.bin", "pycache.zip")
@@ -219,7 +223,7 @@ def main(argv=None) -> int:
         print("snapshot: up to date" if ok else "snapshot: missing or out of date: run python scripts/snapshot.py")
         return 0 if ok else 1
     if up_to_date():
-        return 0
+        return precompressed()
     if not vendor.check(quiet=True):
         print("snapshot: the runtime is not vendored yet: run python scripts/vendor.py", file=sys.stderr)
         return 1
@@ -237,6 +241,16 @@ def main(argv=None) -> int:
     write(outputs)
     sizes = ", ".join(f"{name} {len(data) / 1e6:.1f} MB" for name, data in outputs.items())
     print(f"snapshot: made {sizes} in static/vendor/pyodide/", file=sys.stderr)
+    return precompressed()
+
+
+def precompressed() -> int:
+    """Fill scripts/compress.py's cache for the runtime (minutes the first time, then a no-op)."""
+    try:
+        compress.precompress_vendor(vendor.VENDOR)
+    except OSError as exc:
+        print(f"snapshot: could not precompress the runtime ({exc}); the stub compresses it on the fly",
+              file=sys.stderr)
     return 0
 
 

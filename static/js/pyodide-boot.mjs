@@ -27,6 +27,10 @@ with zipfile.ZipFile("${PYCACHE}") as archive:
     archive.extractall(site.getsitepackages()[0])
 os.remove("${PYCACHE}")`;
 
+// The boot's progress (boot-progress.mjs, loaded first by index.html); absent elsewhere.
+const step = (name, state) => globalThis.dcBootStep?.(name, state);
+step("runtime", "loading");
+
 const wanted = new URLSearchParams(location.search).get("snapshot") !== "0";
 const initial = wanted ? "absent" : "off";
 const boot = (globalThis.dcBoot = { snapshot: initial, pycache: initial, pyodide: null });
@@ -46,7 +50,15 @@ async function fetchBytes(name) {
 // files are next to pyodide.mjs (static/vendor/pyodide/ here, runtime/<hash>/pyodide/
 // in a build), so that is what Pyodide gets.
 export async function loadPyodide(options = {}) {
-  const pyodide = (boot.pyodide = await start({ ...options, indexURL: RUNTIME }));
+  let pyodide;
+  try {
+    pyodide = boot.pyodide = await start({ ...options, indexURL: RUNTIME });
+  } catch (error) {
+    step("runtime", "failed");
+    throw error;
+  }
+  step("runtime", "done");
+  step("python", "loading");
   const pycache = await pycacheBytes;
   if (pycache) {
     try {

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: An older answer is asked for again: a snapshot this old would likely leave a gap to the
-#: socket's first event (the store would resync, costing a second snapshot).
-MAX_AGE_MS = 10_000
+#: An older answer is asked for again. A prefetched snapshot is older than the socket's
+#: welcome; events between the two are a gap the store resyncs on at the next event
+#: (docs/PROTOCOL-NOTES.md). On a 25 Mbit/s line the cold boot takes ~20 s here, so a
+#: 10 s limit threw every cable prefetch away (2.4 MB asked again at 10,000 deliveries).
+MAX_AGE_MS = 30_000
 
 
 @dataclass(frozen=True)

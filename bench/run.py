@@ -4,6 +4,7 @@
     ./dev bench --quick               # development: 1 load each, 5 s windows, 1-minute soak (~8-15 min)
     ./dev bench --only load,stream    # a subset of the phases (load, stream, soak, profile)
     ./dev bench --profile             # also the profiling pass (cProfile + CDP sampling profiler)
+    ./dev bench --only network        # throttled first and second visits, bytes on the wire (bench/network.py)
 
 The stub runs with 10,000 deliveries and 500 staff and the simulation at
 rate 0, so only the benchmark's own streams move the world. A full run
@@ -29,14 +30,14 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench import measure
+from bench import measure, network
 from bench.browser import HERE
 from tests.e2e.harness import ROOT, Stub
 
 RESULTS = HERE / "results"
 README = HERE / "README.md"
 DELIVERIES, STAFF = 10_000, 500
-PHASES = ("load", "stream", "soak", "profile")
+PHASES = ("load", "stream", "soak", "profile", "network")
 
 
 def parse_args(argv):
@@ -47,7 +48,8 @@ def parse_args(argv):
     p.add_argument("--rates", default="200,1000,5000", help="events per second, comma-separated")
     p.add_argument("--soak-minutes", type=float, default=None, help="soak length (default 10; quick 1; max 60)")
     p.add_argument("--reconnect-every", type=float, default=30.0, help="seconds between forced reconnects in the soak")
-    p.add_argument("--only", default=None, help=f"comma-separated phases of {','.join(PHASES)} (default all but profile)")
+    p.add_argument("--only", default=None,
+                   help=f"comma-separated phases of {','.join(PHASES)} (default all but profile and network)")
     p.add_argument("--profile", action="store_true", help="add the profiling pass")
     p.add_argument("--profile-rates", default="1000,5000", help="stream rates of the profiling pass")
     p.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
@@ -150,6 +152,12 @@ def main(argv=None) -> int:
                 report["soak"] = measure.soak_phase(playwright, stub, token, work / "warm-app", app_url, n,
                                                     args.soak_minutes, reconnect_every=args.reconnect_every)
                 report["loadAverage"]["afterSoak"] = os.getloadavg()
+            if "network" in args.phases:
+                network.ensure_react()
+                report["network"] = network.network_phase(playwright, work, {
+                    "app": app_url, "pyodide": bare_url, "react": f"{stub.url}bench/react/#token={token}"},
+                    stub.url, args.repeats)
+                report["loadAverage"]["afterNetwork"] = os.getloadavg()
             if "profile" in args.phases:
                 report["profile"] = measure.profile_phase(playwright, stub, token, work / "warm-app", app_url,
                                                           n, [float(r) for r in args.profile_rates.split(",") if r.strip()],
@@ -160,6 +168,8 @@ def main(argv=None) -> int:
         stub.stop()
     report["minutes"] = round((time.monotonic() - began) / 60, 1)
     table = render_table(report)
+    if "network" in report:
+        table += "\n\n" + network.render(report["network"])
     report["table"] = table
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")

@@ -42,6 +42,7 @@ function onSubmit(event) {
 
 function showLogin() {
   root.dataset.boot = "login";
+  performance.mark("dc-login-ready");  // the submit is queued from here on (bench/network.py reads it)
   form.addEventListener("submit", onSubmit);
   listening = true;
   if (!document.activeElement || document.activeElement === document.body) form.elements.username.focus();
@@ -49,6 +50,7 @@ function showLogin() {
 
 function showSkeleton() {
   root.dataset.boot = "session";
+  performance.mark("dc-skeleton-shown");
   document.getElementById("login-view").hidden = true;
   document.getElementById("skeleton").hidden = false;
   step("data", "loading");

@@ -51,6 +51,9 @@ try {
 } catch {
   token = null;  // storage blocked: Python will say so; nothing to prefetch
 }
+// With no session in this tab, a #token= handed in the address is the one Python adopts
+// (PROTOCOL.md 1); with one, Python ignores the fragment, and so does this.
+if (!token) token = new URLSearchParams(location.hash.slice(1)).get("token");
 
 export const hasSession = Boolean(token);
 export const snapshotStarted = start(CONFIG, null).then((got) => {

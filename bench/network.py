@@ -48,7 +48,9 @@ BYTES = """() => {
   const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")];
   const sum = (key) => entries.reduce((n, e) => n + (e[key] || 0), 0);
   return {transfer: sum("transferSize"), encoded: sum("encodedBodySize"), decoded: sum("decodedBodySize"),
-          requests: entries.length};
+          requests: entries.length,
+          snapshotRequests: entries.filter((e) => new URL(e.name).pathname.endsWith("/api/snapshot")).length,
+          prefetch: globalThis.dcPrefetch ? {...globalThis.dcPrefetch.state} : null};
 }"""
 RESOURCES = """() => performance.getEntriesByType("resource").map((e) => ({
   name: new URL(e.name).pathname.split("/").slice(-2).join("/"), start: e.startTime, end: e.responseEnd,

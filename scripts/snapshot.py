@@ -48,7 +48,7 @@ PYODIDE_DIR = vendor.PYODIDE_DIR
 OUTPUTS = ("snapshot.bin", "pycache.zip")
 STAMP = PYODIDE_DIR / "snapshot.json"
 #: Bump to remake every snapshot (a change in how they are made that the texts below do not show).
-FORMAT = 1
+FORMAT = 2  # 2: python_stdlib.zip is vendored stored (its zipimport index is in the heap)
 #: Pure-Python packages of the lock imported before the snapshot is taken.
 IMPORTED = ("typing-extensions", "annotated-types", "typing-inspection")
 #: Run inside Pyodide before the snapshot: the modules the app and pydantic import that
@@ -116,7 +116,7 @@ def wheels(names=None) -> list[str]:
 
 def key() -> str:
     """What the outputs depend on: the pinned runtime and what runs inside it."""
-    parts = [f"format {FORMAT}", WARM_UP, COMPILE, " ".join(IMPORTED), json.dumps(vendor.load_lock(), sort_keys=True)]
+    parts = [f"format {FORMAT} {vendor.FORMAT}", WARM_UP, COMPILE, " ".join(IMPORTED), json.dumps(vendor.load_lock(), sort_keys=True)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

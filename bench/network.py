@@ -125,10 +125,11 @@ def login_paint(playwright, profile: Path, url: str, line: dict | None) -> dict:
         return got
 
 
-def network_phase(playwright, work: Path, pages: dict, login_url: str, repeats: int) -> dict:
+def network_phase(playwright, work: Path, pages: dict, login_url: str, repeats: int, lines=None) -> dict:
     """``pages``: kind -> URL. Cold visits interleaved by page, then warm ones, for each line."""
-    result: dict = {"lines": {name: line for name, line in LINES.items()}, "repeats": repeats}
-    for name, line in LINES.items():
+    chosen = {name: LINES[name] for name in (lines or LINES)}
+    result: dict = {"lines": chosen, "repeats": repeats}
+    for name, line in chosen.items():
         runs: dict = {kind: {"cold": [], "warm": []} for kind in pages}
         tag = name.replace(" ", "-")
         for rep in range(repeats):

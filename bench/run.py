@@ -51,6 +51,10 @@ def parse_args(argv):
     p.add_argument("--only", default=None,
                    help=f"comma-separated phases of {','.join(PHASES)} (default all but profile and network)")
     p.add_argument("--profile", action="store_true", help="add the profiling pass")
+    p.add_argument("--network-lines", default=",".join(network.LINES),
+                   help="the network phase's lines, comma-separated (default all)")
+    p.add_argument("--network-pages", default="app,pyodide,react",
+                   help="the network phase's pages, of app,app-nosnap,pyodide,react (default app,pyodide,react)")
     p.add_argument("--profile-rates", default="1000,5000", help="stream rates of the profiling pass")
     p.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     p.add_argument("--deliveries", type=int, default=DELIVERIES, help="world size (default 10000; smaller only to debug)")
@@ -75,6 +79,12 @@ def parse_args(argv):
     if not 1 <= a.repeats <= 20 or not 1 <= a.window <= 600:
         p.error("--repeats must be 1..20 and --window 1..600 s")
     a.phases = [ph for ph in PHASES if ph in phases]
+    a.network_lines = [x.strip() for x in a.network_lines.split(",") if x.strip()]
+    a.network_pages = [x.strip() for x in a.network_pages.split(",") if x.strip()]
+    if set(a.network_lines) - set(network.LINES) or not a.network_lines:
+        p.error(f"--network-lines: choose from {', '.join(network.LINES)}")
+    if set(a.network_pages) - {"app", "app-nosnap", "pyodide", "react"} or not a.network_pages:
+        p.error("--network-pages: choose from app, app-nosnap, pyodide, react")
     a.out = a.out or RESULTS / ("quick.json" if a.quick else "latest.json")
     return a
 
@@ -154,9 +164,11 @@ def main(argv=None) -> int:
                 report["loadAverage"]["afterSoak"] = os.getloadavg()
             if "network" in args.phases:
                 network.ensure_react()
-                report["network"] = network.network_phase(playwright, work, {
-                    "app": app_url, "pyodide": bare_url, "react": f"{stub.url}bench/react/#token={token}"},
-                    stub.url, args.repeats)
+                urls = {"app": app_url, "app-nosnap": f"{stub.url}?snapshot=0#token={token}", "pyodide": bare_url,
+                        "react": f"{stub.url}bench/react/#token={token}"}
+                report["network"] = network.network_phase(
+                    playwright, work, {kind: urls[kind] for kind in args.network_pages}, stub.url, args.repeats,
+                    lines=args.network_lines)
                 report["loadAverage"]["afterNetwork"] = os.getloadavg()
             if "profile" in args.phases:
                 report["profile"] = measure.profile_phase(playwright, stub, token, work / "warm-app", app_url,

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 
 from . import faults, rest, security, static, ws
 from .auth import Tokens
+from .encoding import ApiGzip
 from .hub import Hub, Stats
 from .idempotency import Answers
 from .pacing import paced
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": f"{where}: {message}"}, 422)
 
     app.add_middleware(security.ApiCors, allowed=settings.allow_origins)  # CORS for --allow-origin
+    app.add_middleware(ApiGzip)  # the API's JSON gzipped when accepted (encoding.py)
     app.include_router(rest.router)
     app.add_api_websocket_route("/ws", ws.endpoint)
     if settings.faults:

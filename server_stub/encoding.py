@@ -105,3 +105,24 @@ class Encoder:
         if out is None:
             out = compress.cached(data, encoding, "fast", self._cache, digest)
         return out if compress.worth_it(len(data), len(out)) else None
+
+
+class ApiGzip:
+    """gzip for the API's answers (JSON) when the request accepts it, as production backends do.
+
+    Only under ``/api/``: the app's files have their own encodings above
+    (brotli, an ETag each), and the WebSocket is not HTTP. The snapshot of
+    10,000 deliveries is 2.5 MB of JSON, ~0.3 MB gzipped.
+    """
+
+    def __init__(self, app, prefix: str = "/api/", minimum_size: int = 1024):
+        from starlette.middleware.gzip import GZipMiddleware
+
+        self.app, self.prefix = app, prefix
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -179,3 +179,17 @@ def test_the_page_itself_is_compressed_and_keeps_its_security_headers(encoded_si
     assert "content-security-policy" in page.headers and page.headers["cache-control"] == "no-cache"
     head = client.head("/static/js/big.mjs", headers={"Accept-Encoding": "br"})
     assert head.status_code == 200 and head.content == b"" and head.headers["content-encoding"] == "br"
+
+
+def test_the_apis_json_is_gzipped_when_accepted_and_plain_when_not():
+    import gzip
+
+    with make_client() as client:
+        token = client.post("/api/login", json={"username": "demo", "password": "demo"}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        with client.stream("GET", "/api/snapshot", headers=auth | {"Accept-Encoding": "gzip"}) as wire:
+            assert wire.headers["content-encoding"] == "gzip" and "Accept-Encoding" in wire.headers["vary"]
+            raw = b"".join(wire.iter_raw())
+        plain = client.get("/api/snapshot", headers=auth | {"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers
+        assert gzip.decompress(raw) == plain.content and len(raw) < len(plain.content) / 3

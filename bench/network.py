@@ -100,6 +100,17 @@ def throttle(context, page, line: dict | None):
 
 
 def visit(playwright, profile: Path, url: str, line: dict | None, *, details: bool = False) -> dict:
+    """One visit; a crashed or stuck tab is tried once more (said, and counted in ``retried``)."""
+    try:
+        return _visit(playwright, profile, url, line, details=details)
+    except Exception as exc:  # Playwright's Error (a crashed renderer) or a timeout
+        say(f"network: a visit failed ({str(exc).splitlines()[0]}); once more")
+        got = _visit(playwright, profile, url, line, details=details)
+        got["retried"] = True
+        return got
+
+
+def _visit(playwright, profile: Path, url: str, line: dict | None, *, details: bool = False) -> dict:
     with chromium(playwright, profile) as context:
         page = first_page(context)
         throttle(context, page, line)

@@ -213,3 +213,15 @@ def render(result: dict) -> str:
                  f"{r['start']:.0f} → {r['end']:.0f} ms |" for r in top]
         out += [f"Where the bytes go, app cold on {name}:", "", "\n".join(rows), ""]
     return "\n".join(out)
+
+
+def refresh_readme(page: str, readme: Path = HERE / "README.md") -> None:
+    """Put a run's network tables between bench/README.md's ``network:latest`` markers."""
+    if not readme.exists():
+        return
+    text = readme.read_text()
+    start, end = "<!-- network:latest -->", "<!-- /network:latest -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        readme.write_text(f"{head}{start}\n{page}{end}{tail}")

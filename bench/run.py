@@ -187,6 +187,8 @@ def main(argv=None) -> int:
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     page = markdown(report, table)
     args.out.with_suffix(".md").write_text(page)
+    if args.phases == ["network"] and args.out == RESULTS / "network.json" and not args.quick:
+        network.refresh_readme(page)
     if not args.quick and args.out == RESULTS / "latest.json" and set(args.phases) >= {"load", "stream", "soak"}:
         refresh_readme(page)
     print()

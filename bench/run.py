@@ -180,8 +180,8 @@ def main(argv=None) -> int:
         stub.stop()
     report["minutes"] = round((time.monotonic() - began) / 60, 1)
     table = render_table(report)
-    if "network" in report:
-        table += "\n\n" + network.render(report["network"])
+    if "network" in report:  # alone, the network tables replace the empty main table
+        table = (table + "\n\n" if table.count("\n") >= 2 else "") + network.render(report["network"])
     report["table"] = table
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")

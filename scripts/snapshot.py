@@ -48,7 +48,7 @@ PYODIDE_DIR = vendor.PYODIDE_DIR
 OUTPUTS = ("snapshot.bin", "pycache.zip")
 STAMP = PYODIDE_DIR / "snapshot.json"
 #: Bump to remake every snapshot (a change in how they are made that the texts below do not show).
-FORMAT = 2  # 2: python_stdlib.zip is vendored stored (its zipimport index is in the heap)
+FORMAT = 3  # 2: python_stdlib.zip is vendored stored (its zipimport index is in the heap); 3: free memory zeroed
 #: Pure-Python packages of the lock imported before the snapshot is taken.
 IMPORTED = ("typing-extensions", "annotated-types", "typing-inspection")
 #: Run inside Pyodide before the snapshot: the modules the app and pydantic import that
@@ -86,11 +86,40 @@ async function put(pyodide, files, dir) {
     pyodide.FS.writeFile(`${dir}/${file}`, bytes);
   }
 }
+// Zero the allocator's free memory before the heap is saved: freed blocks keep what they
+// held (compiled modules, read archives), which brotli must then carry. Take every free
+// block that fits without growing the heap (a request is made only while the space above
+// the program break could serve it whole), from 1 MB down to 64 bytes, fill them with
+// zeros, then give them all back: the heap's layout and size do not change.
+function zeroFree(module) {
+  const size = () => module.HEAPU8.buffer.byteLength;
+  const before = size();
+  const room = () => before - module._sbrk(0);
+  const held = [];
+  let zeroed = 0;
+  for (let chunk = 1 << 20; chunk >= 64; chunk >>= 1) {
+    for (let i = 0; i < 200000 && room() > chunk + (1 << 20); i++) {
+      const ptr = module._malloc(chunk);
+      if (!ptr || size() !== before) {
+        if (ptr) module._free(ptr);
+        break;
+      }
+      module.HEAPU8.fill(0, ptr, ptr + chunk);
+      held.push(ptr);
+      zeroed += chunk;
+    }
+  }
+  for (const ptr of held) module._free(ptr);
+  return { zeroed, grew: size() !== before };
+}
 try {
   const pyodide = await loadPyodide({ _makeSnapshot: true });
   // Unpacked by hand: loadPackage leaves JS state behind that a snapshot cannot hold.
   await put(pyodide, %(imported)s, "/tmp/import");
   pyodide.runPython(%(warm_up)s);
+  pyodide.runPython("import gc; gc.collect()");
+  const zeroing = zeroFree(pyodide._module);
+  if (zeroing.grew) throw new Error("zeroing the free memory grew the heap");
   const snapshot = pyodide.makeMemorySnapshot();
   await put(pyodide, %(compiled)s, "/tmp/compile");
   pyodide.runPython(%(compile)s);

@@ -4,6 +4,7 @@
     ./dev bench --quick               # development: 1 load each, 5 s windows, 1-minute soak (~8-15 min)
     ./dev bench --only load,stream    # a subset of the phases (load, stream, soak, profile)
     ./dev bench --profile             # also the profiling pass (cProfile + CDP sampling profiler)
+    ./dev bench --only network        # throttled first and second visits, bytes on the wire (bench/network.py)
 
 The stub runs with 10,000 deliveries and 500 staff and the simulation at
 rate 0, so only the benchmark's own streams move the world. A full run
@@ -29,14 +30,14 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench import measure
+from bench import measure, network
 from bench.browser import HERE
 from tests.e2e.harness import ROOT, Stub
 
 RESULTS = HERE / "results"
 README = HERE / "README.md"
 DELIVERIES, STAFF = 10_000, 500
-PHASES = ("load", "stream", "soak", "profile")
+PHASES = ("load", "stream", "soak", "profile", "network")
 
 
 def parse_args(argv):
@@ -47,8 +48,13 @@ def parse_args(argv):
     p.add_argument("--rates", default="200,1000,5000", help="events per second, comma-separated")
     p.add_argument("--soak-minutes", type=float, default=None, help="soak length (default 10; quick 1; max 60)")
     p.add_argument("--reconnect-every", type=float, default=30.0, help="seconds between forced reconnects in the soak")
-    p.add_argument("--only", default=None, help=f"comma-separated phases of {','.join(PHASES)} (default all but profile)")
+    p.add_argument("--only", default=None,
+                   help=f"comma-separated phases of {','.join(PHASES)} (default all but profile and network)")
     p.add_argument("--profile", action="store_true", help="add the profiling pass")
+    p.add_argument("--network-lines", default=",".join(network.LINES),
+                   help="the network phase's lines, comma-separated (default all)")
+    p.add_argument("--network-pages", default="app,pyodide,react",
+                   help="the network phase's pages, of app,app-nosnap,pyodide,react (default app,pyodide,react)")
     p.add_argument("--profile-rates", default="1000,5000", help="stream rates of the profiling pass")
     p.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     p.add_argument("--deliveries", type=int, default=DELIVERIES, help="world size (default 10000; smaller only to debug)")
@@ -73,6 +79,12 @@ def parse_args(argv):
     if not 1 <= a.repeats <= 20 or not 1 <= a.window <= 600:
         p.error("--repeats must be 1..20 and --window 1..600 s")
     a.phases = [ph for ph in PHASES if ph in phases]
+    a.network_lines = [x.strip() for x in a.network_lines.split(",") if x.strip()]
+    a.network_pages = [x.strip() for x in a.network_pages.split(",") if x.strip()]
+    if set(a.network_lines) - set(network.LINES) or not a.network_lines:
+        p.error(f"--network-lines: choose from {', '.join(network.LINES)}")
+    if set(a.network_pages) - {"app", "app-nosnap", "pyodide", "react"} or not a.network_pages:
+        p.error("--network-pages: choose from app, app-nosnap, pyodide, react")
     a.out = a.out or RESULTS / ("quick.json" if a.quick else "latest.json")
     return a
 
@@ -150,6 +162,14 @@ def main(argv=None) -> int:
                 report["soak"] = measure.soak_phase(playwright, stub, token, work / "warm-app", app_url, n,
                                                     args.soak_minutes, reconnect_every=args.reconnect_every)
                 report["loadAverage"]["afterSoak"] = os.getloadavg()
+            if "network" in args.phases:
+                network.ensure_react()
+                urls = {"app": app_url, "app-nosnap": f"{stub.url}?snapshot=0#token={token}", "pyodide": bare_url,
+                        "react": f"{stub.url}bench/react/#token={token}"}
+                report["network"] = network.network_phase(
+                    playwright, work, {kind: urls[kind] for kind in args.network_pages}, stub.url, args.repeats,
+                    lines=args.network_lines)
+                report["loadAverage"]["afterNetwork"] = os.getloadavg()
             if "profile" in args.phases:
                 report["profile"] = measure.profile_phase(playwright, stub, token, work / "warm-app", app_url,
                                                           n, [float(r) for r in args.profile_rates.split(",") if r.strip()],
@@ -160,11 +180,15 @@ def main(argv=None) -> int:
         stub.stop()
     report["minutes"] = round((time.monotonic() - began) / 60, 1)
     table = render_table(report)
+    if "network" in report:  # alone, the network tables replace the empty main table
+        table = (table + "\n\n" if table.count("\n") >= 2 else "") + network.render(report["network"])
     report["table"] = table
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     page = markdown(report, table)
     args.out.with_suffix(".md").write_text(page)
+    if args.phases == ["network"] and args.out == RESULTS / "network.json" and not args.quick:
+        network.refresh_readme(page)
     if not args.quick and args.out == RESULTS / "latest.json" and set(args.phases) >= {"load", "stream", "soak"}:
         refresh_readme(page)
     print()

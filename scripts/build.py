@@ -15,7 +15,9 @@ code, no source maps), laid out for caching (docs/HOSTING.md):
     runtime/<hash>/               the vendored PyScript and Pyodide (9.6 MB of wasm), the Pyodide
                                   loader (pyodide-boot.mjs, pyscript.toml's interpreter), and
                                   Pyodide's snapshot.bin and pycache.zip when they are up to date
-    BUILD-INFO.json               every file with its sha256
+    BUILD-INFO.json               every file with its sha256, and the sizes of its encoded copies
+    X.br, X.gz                    beside every compressible X that they make at least 5% smaller
+                                  (scripts/compress.py; docs/HOSTING.md serves them)
 
 ``assets/<hash>`` is named by the content of what it holds, ``runtime/<hash>``
 by the runtime's (which change only with vendor.lock.json, the loader and the
@@ -60,7 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts import policy, pyscript_files, snapshot, vendor  # noqa: E402
+from scripts import compress, policy, pyscript_files, snapshot, vendor  # noqa: E402
 
 STATIC = ROOT / "static"
 VENDOR = STATIC / "vendor"
@@ -120,8 +122,12 @@ def runtime_files() -> dict[str, bytes]:
         raise BuildError(f"the browser runtime is missing from static/vendor/ ({', '.join(missing[:3])}"
                          f"{', …' if len(missing) > 3 else ''}): run python scripts/vendor.py")
     files = {name: (VENDOR / name).read_bytes() for name in wanted}
+    # The wheels are vendored as stored copies of the pinned downloads (scripts/vendor.py):
+    # each must be exactly the copy of a download that matches vendor.lock.json.
     for wheel in lock["wheels"]:
-        if sha256_bytes(files[f"pyodide/{wheel['file']}"]) != wheel["sha256"]:
+        download = vendor.CACHE / wheel["file"]
+        if (not download.is_file() or vendor.sha256_of(download) != wheel["sha256"]
+                or files[f"pyodide/{wheel['file']}"] != vendor.stored_copy(download.read_bytes())):
             raise BuildError(f"static/vendor/pyodide/{wheel['file']} does not match vendor.lock.json: "
                              f"run python scripts/vendor.py")
     for path in sorted(dist.iterdir()):
@@ -375,7 +381,18 @@ def collect(connect_src=()) -> dict[str, bytes]:
     return out
 
 
-def manifest(files: dict[str, bytes]) -> bytes:
+def encoded_copies(files: dict[str, bytes], level: str | None) -> dict[str, bytes]:
+    """``X.br`` and ``X.gz`` for each file they make smaller (none with ``level=None``)."""
+    if level is None:
+        return {}
+    out = {}
+    for path, data in files.items():
+        for encoding, data_encoded in compress.variants(path, data, level).items():
+            out[path + compress.ENCODINGS[encoding]] = data_encoded
+    return out
+
+
+def manifest(files: dict[str, bytes], encoded: dict[str, bytes] | None = None) -> bytes:
     lock = vendor.load_lock()
     versions = {entry["name"]: entry["version"] for entry in lock["npm"]}
     assets = next(p for p in files if p.startswith("assets/")).split("/")[1]
@@ -389,6 +406,11 @@ def manifest(files: dict[str, bytes]) -> bytes:
                   "immutable": [f"assets/{assets}/", f"runtime/{runtime}/"]},
         "files": {path: {"sha256": sha256_bytes(data), "bytes": len(data)} for path, data in sorted(files.items())},
     }
+    if encoded:
+        info["encoded"] = {path: {encoding: len(encoded[path + suffix])
+                                  for encoding, suffix in compress.ENCODINGS.items() if path + suffix in encoded}
+                           for path in sorted(files) if any(path + suffix in encoded
+                                                            for suffix in compress.ENCODINGS.values())}
     return (json.dumps(info, indent=1) + "\n").encode()
 
 
@@ -403,11 +425,18 @@ def _safe_target(out: Path) -> None:
                          f"remove it or choose another --out")
 
 
-def build(out: Path, connect_src=()) -> dict:
-    """Write the build to ``out``; return the parsed BUILD-INFO.json."""
+def build(out: Path, connect_src=(), level: str | None = "best") -> dict:
+    """Write the build to ``out``; return the parsed BUILD-INFO.json.
+
+    ``connect_src``: origins the page's CSP allows besides its own and config.json's.
+    ``level`` is scripts/compress.py's ("best", "fast") for the ``.br``/``.gz``
+    copies, or None for none.
+    """
     _safe_target(out)
     files = collect(connect_src)
-    info = manifest(files)
+    encoded = encoded_copies(files, level)
+    info = manifest(files, encoded)
+    files = files | encoded
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
@@ -444,9 +473,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connect-src", action="append", default=[], metavar="ORIGIN",
                         help="an origin the page may connect to besides its own and config.json's "
                              "(a backend on another origin, e.g. https://api.example.com); repeatable")
+    parser.add_argument("--compress", choices=["best", "fast", "none"], default="best",
+                        help="the .br and .gz copies: best (brotli 11, cached), fast, or none")
     args = parser.parse_args(argv)
     try:
-        info = build(args.out, args.connect_src)
+        info = build(args.out, args.connect_src, None if args.compress == "none" else args.compress)
     except (BuildError, vendor.VendorError) as exc:
         print(f"build: error: {exc}", file=sys.stderr)
         return 1
@@ -457,7 +488,9 @@ def main(argv: list[str] | None = None) -> int:
     if not has_snapshot(info):
         print("left out Pyodide's snapshot.bin and pycache.zip (missing or out of date): the page will start "
               "Pyodide without them, 2-3 s slower; run python scripts/snapshot.py, then build again")
-    print(f"built {args.out} ({len(info['files'])} files, {size / 1e6:.1f} MB): "
+    wire = sum(min([entry["bytes"], *info.get("encoded", {}).get(path, {}).values()])
+               for path, entry in info["files"].items())
+    print(f"built {args.out} ({len(info['files'])} files, {size / 1e6:.1f} MB, {wire / 1e6:.1f} MB brotli'd): "
           f"{info['assets']} and {info['runtime']}; edit {args.out / CONFIG_JSON} to point at your backend")
     return 0
 

@@ -21,6 +21,10 @@ static/vendor/pyodide/ (git-ignored):
 
 ``snapshot.json`` says what they were made from. static/js/pyodide-boot.mjs
 uses them when they are there and starts Pyodide the ordinary way when not.
+
+Last, the runtime (these two included) is precompressed once at brotli's
+best level into scripts/compress.py's cache, for the stub and the build
+(a no-op when it is there already).
 """
 
 from __future__ import annotations
@@ -38,13 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts import vendor  # noqa: E402
+from scripts import compress, vendor  # noqa: E402
 
 PYODIDE_DIR = vendor.PYODIDE_DIR
 OUTPUTS = ("snapshot.bin", "pycache.zip")
 STAMP = PYODIDE_DIR / "snapshot.json"
 #: Bump to remake every snapshot (a change in how they are made that the texts below do not show).
-FORMAT = 1
+FORMAT = 3  # 2: python_stdlib.zip is vendored stored (its zipimport index is in the heap); 3: free memory zeroed
 #: Pure-Python packages of the lock imported before the snapshot is taken.
 IMPORTED = ("typing-extensions", "annotated-types", "typing-inspection")
 #: Run inside Pyodide before the snapshot: the modules the app and pydantic import that
@@ -82,11 +86,40 @@ async function put(pyodide, files, dir) {
     pyodide.FS.writeFile(`${dir}/${file}`, bytes);
   }
 }
+// Zero the allocator's free memory before the heap is saved: freed blocks keep what they
+// held (compiled modules, read archives), which brotli must then carry. Take every free
+// block that fits without growing the heap (a request is made only while the space above
+// the program break could serve it whole), from 1 MB down to 64 bytes, fill them with
+// zeros, then give them all back: the heap's layout and size do not change.
+function zeroFree(module) {
+  const size = () => module.HEAPU8.buffer.byteLength;
+  const before = size();
+  const room = () => before - module._sbrk(0);
+  const held = [];
+  let zeroed = 0;
+  for (let chunk = 1 << 20; chunk >= 64; chunk >>= 1) {
+    for (let i = 0; i < 200000 && room() > chunk + (1 << 20); i++) {
+      const ptr = module._malloc(chunk);
+      if (!ptr || size() !== before) {
+        if (ptr) module._free(ptr);
+        break;
+      }
+      module.HEAPU8.fill(0, ptr, ptr + chunk);
+      held.push(ptr);
+      zeroed += chunk;
+    }
+  }
+  for (const ptr of held) module._free(ptr);
+  return { zeroed, grew: size() !== before };
+}
 try {
   const pyodide = await loadPyodide({ _makeSnapshot: true });
   // Unpacked by hand: loadPackage leaves JS state behind that a snapshot cannot hold.
   await put(pyodide, %(imported)s, "/tmp/import");
   pyodide.runPython(%(warm_up)s);
+  pyodide.runPython("import gc; gc.collect()");
+  const zeroing = zeroFree(pyodide._module);
+  if (zeroing.grew) throw new Error("zeroing the free memory grew the heap");
   const snapshot = pyodide.makeMemorySnapshot();
   await put(pyodide, %(compiled)s, "/tmp/compile");
   pyodide.runPython(%(compile)s);
@@ -112,7 +145,7 @@ def wheels(names=None) -> list[str]:
 
 def key() -> str:
     """What the outputs depend on: the pinned runtime and what runs inside it."""
-    parts = [f"format {FORMAT}", WARM_UP, COMPILE, " ".join(IMPORTED), json.dumps(vendor.load_lock(), sort_keys=True)]
+    parts = [f"format {FORMAT} {vendor.FORMAT}", WARM_UP, COMPILE, " ".join(IMPORTED), json.dumps(vendor.load_lock(), sort_keys=True)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -219,7 +252,7 @@ def main(argv=None) -> int:
         print("snapshot: up to date" if ok else "snapshot: missing or out of date: run python scripts/snapshot.py")
         return 0 if ok else 1
     if up_to_date():
-        return 0
+        return precompressed()
     if not vendor.check(quiet=True):
         print("snapshot: the runtime is not vendored yet: run python scripts/vendor.py", file=sys.stderr)
         return 1
@@ -237,6 +270,16 @@ def main(argv=None) -> int:
     write(outputs)
     sizes = ", ".join(f"{name} {len(data) / 1e6:.1f} MB" for name, data in outputs.items())
     print(f"snapshot: made {sizes} in static/vendor/pyodide/", file=sys.stderr)
+    return precompressed()
+
+
+def precompressed() -> int:
+    """Fill scripts/compress.py's cache for the runtime (minutes the first time, then a no-op)."""
+    try:
+        compress.precompress_vendor(vendor.VENDOR)
+    except OSError as exc:
+        print(f"snapshot: could not precompress the runtime ({exc}); the stub compresses it on the fly",
+              file=sys.stderr)
     return 0
 
 

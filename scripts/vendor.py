@@ -12,6 +12,15 @@ npm tarballs are fetched by package name with the ordinary client (``npm pack``)
 or, without npm, over HTTP from the registry named in ``NPM_CONFIG_REGISTRY``.
 Wheels are fetched with ``pip download`` from whatever index pip is set up for.
 Either way the bytes must match the lock's sha256 or nothing is installed.
+
+The archives the page loads (every wheel, and Pyodide's ``python_stdlib.zip``)
+are vendored with their entries *stored*, not deflated (``stored_copy``):
+the same files, the same names, the same RECORD. A deflated zip gains ~2 %
+from the server's brotli, a stored one ~70 %: 1.6 MB less on a first visit
+(docs/HOSTING.md has the figures), and nothing to inflate in the browser.
+Pyodide checks a wheel's sha256, so its ``pyodide-lock.json`` gets the stored
+copy's; the pins in ``vendor.lock.json`` stay the registry's (checked on the
+downloads in ``static/vendor/.cache/``).
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import sys
 import tarfile
 import tempfile
 import urllib.request
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +49,10 @@ STAMP = VENDOR / ".stamp"
 
 # Files of the pyodide npm package the page needs (the rest is docs and types).
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+#: Part of the stamp: bump when the vendored copies change form while the lock does not.
+FORMAT = "stored-archives-1"
+#: Pyodide's own archive that is vendored stored (with the wheels).
+STORED = ("python_stdlib.zip",)
 WHEEL_PLATFORM = ["--python-version", "3.14", "--implementation", "cp", "--abi", "cp314",
                   "--platform", "pyemscripten_2026_0_wasm32"]
 
@@ -159,12 +173,24 @@ def _extract(tarball: Path, wanted, target: Path) -> None:
             out.write_bytes(archive.extractfile(member).read())
 
 
+def stored_copy(data: bytes) -> bytes:
+    """The zip archive ``data`` with every entry stored (not deflated); deterministic."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, info.date_time)
+            entry.external_attr, entry.create_system = info.external_attr, info.create_system
+            copy.writestr(entry, source.read(info), compress_type=zipfile.ZIP_STORED)
+    return out.getvalue()
+
+
 def _patch_pyodide_lock(lock: dict) -> None:
     """Point Pyodide's own lock at our wheels, so ``loadPackage`` never leaves the origin.
 
     The npm pyodide package lists pydantic in its lock but ships no wheels, and
     its pydantic-core build is older than any on PyPI: the entries are replaced
-    with the vendored files and their sha256 (Pyodide checks them on load).
+    with the vendored files and their sha256 (Pyodide checks them on load): the
+    stored copies', not the registry's.
     """
     path = PYODIDE_DIR / "pyodide-lock.json"
     data = json.loads(path.read_text())
@@ -173,7 +199,7 @@ def _patch_pyodide_lock(lock: dict) -> None:
         key = wheel["lock_key"]
         entry = packages.get(key) or {"name": wheel["import_name"], "package_type": "package",
                                       "install_dir": "site", "unvendored_tests": False}
-        entry.update(file_name=wheel["file"], sha256=wheel["sha256"], version=wheel["version"],
+        entry.update(file_name=wheel["file"], sha256=sha256_of(PYODIDE_DIR / wheel["file"]), version=wheel["version"],
                      depends=wheel["depends"], imports=wheel["imports"])
         packages[key] = entry
     path.write_text(json.dumps(data))
@@ -181,7 +207,7 @@ def _patch_pyodide_lock(lock: dict) -> None:
 
 def vendor() -> str:
     lock = load_lock()
-    fingerprint = sha256_of(LOCK)
+    fingerprint = f"{sha256_of(LOCK)} {FORMAT}"
     if STAMP.exists() and STAMP.read_text().strip() == fingerprint and check(quiet=True):
         return "vendored runtime is up to date (nothing to do)"
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -192,9 +218,11 @@ def vendor() -> str:
     pyodide_tgz = _cached(pyodide, lambda: fetch_npm(pyodide["name"], pyodide["version"], CACHE))
     _extract(core_tgz, lambda rel: rel.startswith("dist/") and not rel.endswith(".map"), PYSCRIPT_DIR)
     _extract(pyodide_tgz, lambda rel: rel in PYODIDE_FILES, PYODIDE_DIR)
+    for name in STORED:
+        (PYODIDE_DIR / name).write_bytes(stored_copy((PYODIDE_DIR / name).read_bytes()))
     for wheel in lock["wheels"]:
         got = _cached(wheel, lambda w=wheel: fetch_wheel(w["name"], w["version"], w["binary"], CACHE))
-        shutil.copyfile(got, PYODIDE_DIR / wheel["file"])
+        (PYODIDE_DIR / wheel["file"]).write_bytes(stored_copy(got.read_bytes()))
     _patch_pyodide_lock(lock)
     STAMP.write_text(fingerprint + "\n")
     return f"vendored PyScript {core['version']}, Pyodide {pyodide['version']} and {len(lock['wheels'])} wheels into {VENDOR.relative_to(ROOT)}/"

@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse
 from . import faults, hosts, logout, rest, security, static, ws
 from .auth import Tokens
 from .dialect import Dialect
+from .encoding import ApiGzip
 from .hub import Hub, Stats
 from .idempotency import Answers, Applied
 from .inbound import RequestGuard
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, time: Time | None = None) -> Fa
     # add_middleware puts each one outside the ones before it.
     app.add_middleware(RequestGuard)  # control characters in the path, big or deep bodies
     app.add_middleware(security.ApiCors, allowed=settings.allow_origins)  # CORS for --allow-origin
+    app.add_middleware(ApiGzip)  # the API's JSON gzipped when accepted (encoding.py)
     if settings.faults:
         app.add_middleware(security.ControlHeader)  # X-DC-Control: 1 on /_control/
     app.add_middleware(hosts.HostCheck, allowed=hosts.allowed_names(settings.host, settings.allow_hosts))

@@ -6,9 +6,14 @@
     GET /static/**        -> static files; static/vendor/** is immutable for a year, except
                              the files scripts/snapshot.py makes there, which change in place
 
-Every no-cache file carries an ETag and answers a matching If-None-Match
-with 304, so a revalidation costs a round trip, not the file (the snapshot is
-31 MB).
+Every file carries an ETag and answers a matching If-None-Match with 304,
+so a revalidation costs a round trip, not the file (the snapshot is 31 MB).
+
+Compressible files (scripts/compress.py's list: text, wasm, the snapshot)
+go out brotli- or gzip-encoded when the request's Accept-Encoding allows
+(server_stub/encoding.py says where the bytes come from), always with
+``Vary: Accept-Encoding``, and with one ETag per encoding (``"<tag>-br"``),
+so a cache never answers a gzip-only client with brotli.
 
 Anything else is a 404: server_stub/, tests/, .git, .venv, dotfiles and
 non-.py files under app/ are never served. A path must resolve (symlinks
@@ -21,9 +26,13 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match
 
+from scripts import compress
+
 from . import security
+from .encoding import Encoder, accepted
 
 NO_CACHE = "no-cache"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -68,6 +77,33 @@ def etag(file: Path) -> str:
     return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
 
 
+def matches(tag: str, if_none_match: str) -> bool:
+    """Whether an If-None-Match header names ``tag`` (weak or strong, or ``*``)."""
+    wanted = [item.strip().removeprefix("W/") for item in if_none_match.split(",")]
+    return tag in wanted or "*" in wanted
+
+
+async def answer(request: Request, file: Path, media_type: str, headers: dict, encoder: Encoder) -> Response:
+    """The file, encoded when it pays and the request allows; 304 for a matching ETag."""
+    tag, encoding, body = etag(file), None, None
+    if compress.compressible(file.name):
+        headers["Vary"] = "Accept-Encoding"
+        for name in accepted(request.headers.get("accept-encoding")):
+            body = await run_in_threadpool(encoder.body, file, name)
+            if body is not None:
+                encoding = name
+                break
+    if encoding is not None:
+        tag = f'{tag[:-1]}-{encoding}"'
+    headers["ETag"] = tag
+    if matches(tag, request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)
+    if encoding is None:
+        return FileResponse(file, media_type=media_type, headers=headers)
+    headers |= {"Content-Encoding": encoding, "Content-Length": str(len(body))}
+    return Response(b"" if request.method == "HEAD" else body, media_type=media_type, headers=headers)
+
+
 def runtime_missing(root: Path) -> bool:
     return not (root / RUNTIME_MARKER).is_file()
 
@@ -75,6 +111,7 @@ def runtime_missing(root: Path) -> bool:
 def mount(app: FastAPI, root: Path) -> None:
     """Add the catch-all file route; call it last so /api, /ws and /_control win."""
     root = root.resolve()
+    encoder = Encoder()
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def static_file(path: str, request: Request) -> Response:
@@ -86,11 +123,7 @@ def mount(app: FastAPI, root: Path) -> None:
         headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
         if media_type == "text/html":  # the page's CSP and framing rules (security.py)
             headers |= security.html_headers(request.scope, root)
-        if cache == NO_CACHE:
-            headers["ETag"] = etag(file)
-            if headers["ETag"] in request.headers.get("if-none-match", ""):
-                return Response(status_code=304, headers=headers)
-        return FileResponse(file, media_type=media_type, headers=headers)
+        return await answer(request, file, media_type, headers, encoder)
 
     @app.api_route("/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)
     async def not_here(path: str) -> None:
@@ -105,9 +138,12 @@ def mount_pages(app: FastAPI, prefix: str, directory: Path) -> None:
     """Serve the files of ``directory`` at ``/{prefix}/`` (no-cache): the opt-in
     ``--bench-pages`` of the benchmark. Call it before ``mount``."""
     directory = directory.resolve()
+    encoder = Encoder()
 
     @app.api_route(f"/{prefix}/{{path:path}}", methods=["GET", "HEAD"], include_in_schema=False)
-    async def page_file(path: str) -> FileResponse:
+    async def page_file(path: str, request: Request) -> Response:
+        if path == "" or path.endswith("/"):
+            path += "index.html"
         parts = path.split("/")
         if any(part in ("", ".", "..") or part.startswith(".") or "\\" in part for part in parts):
             raise HTTPException(404, "Not Found")
@@ -115,7 +151,7 @@ def mount_pages(app: FastAPI, prefix: str, directory: Path) -> None:
         if not file.is_file() or not file.is_relative_to(directory):
             raise HTTPException(404, "Not Found")
         media_type = TYPES.get(file.suffix.lower(), "application/octet-stream")
-        return FileResponse(file, media_type=media_type, headers={"Cache-Control": NO_CACHE})
+        return await answer(request, file, media_type, {"Cache-Control": NO_CACHE}, encoder)
 
 
 def routed(app: FastAPI, path: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import random
 import re
 import tomllib
 from pathlib import Path
@@ -12,7 +13,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from scripts import build, pyscript_files, snapshot, vendor
+from scripts import build, compress, pyscript_files, snapshot, vendor
 
 needs_runtime = pytest.mark.skipif(not (build.VENDOR / "pyodide" / "pyodide.asm.wasm").is_file(),
                                    reason="static/vendor/ is not there: run python scripts/vendor.py")
@@ -21,7 +22,7 @@ needs_runtime = pytest.mark.skipif(not (build.VENDOR / "pyodide" / "pyodide.asm.
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("build") / "dist"
-    build.build(out)
+    build.build(out, "fast")
     return out
 
 
@@ -59,7 +60,13 @@ def folder_of(files, top: str) -> str:
 
 
 def files_in(root: Path) -> set[str]:
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    """The build's files, without the .br/.gz copies of them."""
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
+            and p.suffix not in compress.ENCODINGS.values()}
+
+
+def copies_in(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix in compress.ENCODINGS.values()}
 
 
 def refs_in_html(text: str) -> list[str]:
@@ -73,9 +80,10 @@ def resolves(root: Path, from_file: str, url: str) -> bool:
 
 @needs_runtime
 def test_the_top_level_is_the_page_its_config_and_two_hashed_folders(dist):
-    top = sorted(p.name for p in dist.iterdir())
+    top = sorted(p.name for p in dist.iterdir() if p.suffix not in compress.ENCODINGS.values())
     assert top == ["BUILD-INFO.json", "_headers", "assets", "index.html", "runtime", "static"]
-    assert [p.name for p in (dist / "static").iterdir()] == ["config.json"]
+    assert sorted(p.name for p in (dist / "static").iterdir()) in (
+        ["config.json"], ["config.json", "config.json.br", "config.json.gz"])
     (assets,), (runtime,) = list((dist / "assets").iterdir()), list((dist / "runtime").iterdir())
     assert re.fullmatch(r"[0-9a-f]{12}", assets.name) and re.fullmatch(r"[0-9a-f]{12}", runtime.name)
     assert json.loads((dist / "static" / "config.json").read_text()) == json.loads(
@@ -219,10 +227,11 @@ def test_build_info_lists_every_file_with_its_sha256(dist):
 @needs_runtime
 def test_the_build_is_reproducible_and_replaces_a_previous_build(dist, tmp_path):
     out = tmp_path / "again"
-    build.build(out)
+    build.build(out, "fast")
     (out / "assets" / "stale-file").write_text("left from an older build")
-    build.build(out)  # a previous build (it has BUILD-INFO.json) is replaced whole
-    assert files_in(out) == files_in(dist)
+    build.build(out, "fast")  # a previous build (it has BUILD-INFO.json) is replaced whole
+    assert files_in(out) == files_in(dist) and copies_in(out) == copies_in(dist)
+    assert all((out / p).read_bytes() == (dist / p).read_bytes() for p in copies_in(dist))
     assert (out / "BUILD-INFO.json").read_bytes() == (dist / "BUILD-INFO.json").read_bytes()
     assert [p.name for p in tmp_path.iterdir()] == ["again"]  # no staging folder left behind
 
@@ -494,3 +503,68 @@ def test_the_headers_file_carries_what_only_a_server_can_send(fake_runtime):
     assert rules["/index.html"] == rules["/"] == rules["/static/config.json"] == {"Cache-Control": "no-cache"}
     assert rules["/assets/*"]["Cache-Control"] == rules["/runtime/*"]["Cache-Control"] == \
         "public, max-age=31536000, immutable"
+
+
+# --- the .br and .gz copies (issue 13) ---------------------------------------------------------
+
+
+@needs_runtime
+def test_every_compressible_file_has_brotli_and_gzip_copies_that_decode_to_it(dist):
+    import gzip
+
+    import brotli
+
+    info = json.loads((dist / "BUILD-INFO.json").read_text())
+    copies = copies_in(dist)
+    assert copies, "the build wrote no encoded copies"
+    for path in copies:
+        original = path.rsplit(".", 1)[0]
+        data = (dist / original).read_bytes()
+        encoded = (dist / path).read_bytes()
+        decoded = brotli.decompress(encoded) if path.endswith(".br") else gzip.decompress(encoded)
+        assert decoded == data, path
+        assert len(encoded) <= len(data) * (1 - compress.MIN_SAVING), path
+        encoding = "br" if path.endswith(".br") else "gzip"
+        assert info["encoded"][original][encoding] == len(encoded)
+    (runtime,) = list((dist / "runtime").iterdir())
+    base = f"runtime/{runtime.name}/pyodide/"
+    for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide-lock.json"):
+        assert {base + name + ".br", base + name + ".gz"} <= copies, name
+    for path in ("index.html", "static/config.json"):
+        assert {path + ".br", path + ".gz"} <= copies or len((dist / path).read_bytes()) < compress.MIN_BYTES
+
+
+@needs_runtime
+def test_the_stored_wheels_get_copies_and_small_files_none(dist):
+    copies = copies_in(dist)
+    # scripts/vendor.py stores the wheels' entries uncompressed, so that brotli has work to do.
+    big_wheels = [p for p in files_in(dist) if p.endswith(".whl") and (dist / p).stat().st_size > 100_000]
+    assert big_wheels and all(p + ".br" in copies for p in big_wheels)
+    small = [p for p in files_in(dist) if (dist / p).stat().st_size < compress.MIN_BYTES]
+    assert small and not [p for p in small if p + ".br" in copies or p + ".gz" in copies]
+
+
+def test_variants_keep_only_the_copies_that_pay():
+    text = b"deliveries " * 500
+    got = compress.variants("static/app.css", text, "fast", cache=None)
+    assert set(got) == {"br", "gzip"} and all(len(v) < len(text) / 10 for v in got.values())
+    noise = random.Random(13).randbytes(3200)  # bytes that do not compress
+    assert compress.variants("static/app.js", noise, "fast", cache=None) == {}  # a deflated zip is like this
+    assert compress.variants("static/logo.png", text, "fast", cache=None) == {}  # not a compressible type
+    assert compress.variants("static/a.css", b"p{}" * 10, "fast", cache=None) == {}  # too small to bother
+
+
+def test_the_cache_serves_a_second_encoding_without_encoding_again(tmp_path, monkeypatch):
+    data = (b"snapshot heap " * 10_000)[: compress.CACHE_FROM + 10]
+    first = compress.cached(data, "br", "fast", tmp_path)
+    assert len(list(tmp_path.iterdir())) == 1
+    monkeypatch.setattr(compress, "encode", lambda *a: pytest.fail("encoded twice"))
+    assert compress.cached(data, "br", "fast", tmp_path) == first
+    assert compress.lookup(hashlib.sha256(data).hexdigest(), "br", tmp_path) == first
+    assert compress.lookup(hashlib.sha256(b"other").hexdigest(), "br", tmp_path) is None
+
+
+def test_a_build_without_compression_writes_no_copies(fake_runtime, tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "snapshot_files", lambda: {})
+    info = build.build(tmp_path / "plain", None)
+    assert copies_in(tmp_path / "plain") == set() and "encoded" not in info

@@ -2,6 +2,9 @@
 
 Shown when there is no token, after a 401, or after close code 4401. It owns
 one submit listener, freed when the form is hidden again.
+
+The form is usable before Python runs (static/js/early.mjs): a submit made
+then waits, and ``show`` picks it up through ``dcEarlyLogin.stop()``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import json
 from app.models import LoginResult
 from app.web import http
 from app.web.dom import by_id
-from app.web.runtime import ProxyOwner, document
+from app.web.runtime import ProxyOwner, document, window
 
 
 class LoginView:
@@ -31,6 +34,11 @@ class LoginView:
         if self._listener is None:
             self._listener = self._owner.proxy(self._submit)
             self._form.addEventListener("submit", self._listener)
+        if _early_submit():  # submitted while the app loaded: sign in with what the form holds
+            asyncio.ensure_future(self._log_in())
+            return
+        if self._form.contains(document.activeElement):
+            return  # typing since the first paint: leave the caret where it is
         username = self._form.querySelector("[name=username]")
         # Back after a logout or an expired session, the username is still there: type the password.
         (self._form.querySelector("[name=password]") if str(username.value).strip() else username).focus()
@@ -97,3 +105,9 @@ class LoginView:
             self._show_error("The server's answer to the login was not understood.")
             return
         self._on_success(result)
+
+
+def _early_submit() -> bool:
+    """Stop static/js/early.mjs's own submit listener; whether a submit was waiting for the app."""
+    early = getattr(window, "dcEarlyLogin", None)
+    return bool(early.stop()) if early is not None else False

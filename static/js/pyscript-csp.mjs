@@ -15,6 +15,15 @@
 import "./pyodide-boot.mjs";  // starts fetching Pyodide's memory snapshot now, not when PyScript asks
 import { quiet } from "./pyscript-observer.mjs";  // before core.js: it must see PyScript's observer made
 import { hooks } from "../vendor/pyscript/dist/core.js";
+import { step } from "./boot-progress.mjs";
 
 quiet();
+// The boot's progress: PyScript is ready once pydantic is loaded and the app's files are
+// written; main.py's top level only schedules main(), so "after run" is the app started.
+hooks.main.onReady.add(() => {
+  step("python", "done");
+  step("app", "loading");
+});
+hooks.main.onAfterRun.add(() => step("app", "done"));
+hooks.main.onAfterRunAsync.add(() => step("app", "done"));
 for (const set of Object.values(hooks.worker)) set.clear();

@@ -78,3 +78,118 @@ def test_the_repository_itself_never_serves_its_server_or_tests():
         assert client.get("/app/models.py").status_code == 200
         for path in ("/server_stub/app.py", "/tests/server_stub/conftest.py", "/.gitignore", "/vendor.lock.json"):
             assert client.get(path).status_code == 404
+
+
+# --- Content-Encoding (issue 13) -------------------------------------------------------------
+
+BIG_TEXT = "export const rows = [" + ", ".join(f'"delivery {n}"' for n in range(3000)) + "];\n"
+
+
+@pytest.fixture
+def encoded_site(tmp_path, monkeypatch):
+    """A site with a big compressible module, a zip, and a build-style precompressed sibling."""
+    import random
+
+    from server_stub import encoding
+
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(encoding.compress, "CACHE", cache)
+    monkeypatch.setattr(encoding.Encoder.__init__, "__defaults__", (cache,))
+    files = {"index.html": "<!doctype html>" + "<p>board</p>" * 200, "static/js/big.mjs": BIG_TEXT,
+             "static/vendor/pyodide/pyodide.asm.mjs": BIG_TEXT * 3, "static/css/built.css": "p{}" * 400}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "static/vendor/pyodide/stdlib.zip").write_bytes(random.Random(3).randbytes(4000))
+    # As scripts/build.py writes it: the stub serves the sibling's bytes as they are.
+    (tmp_path / "static/css/built.css.br").write_bytes(__import__("brotli").compress(b"p{}" * 400))
+    with make_client(static_root=tmp_path) as client:
+        yield client, tmp_path
+
+
+def test_brotli_when_accepted_gzip_when_only_gzip_is_and_neither_when_refused(encoded_site):
+    import gzip
+
+    import brotli
+
+    client, root = encoded_site
+    raw = (root / "static/js/big.mjs").read_bytes()
+    br = client.get("/static/js/big.mjs", headers={"Accept-Encoding": "gzip, br"})
+    assert br.headers["content-encoding"] == "br" and br.headers["vary"] == "Accept-Encoding"
+    assert br.content == raw  # httpx decoded it
+    assert int(br.headers["content-length"]) < len(raw) / 5
+    with client.stream("GET", "/static/js/big.mjs", headers={"Accept-Encoding": "br"}) as wire:
+        assert brotli.decompress(b"".join(wire.iter_raw())) == raw  # the bytes on the wire are brotli
+    gz = client.get("/static/js/big.mjs", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["content-encoding"] == "gzip" and gz.content == raw
+    with client.stream("GET", "/static/js/big.mjs", headers={"Accept-Encoding": "gzip"}) as wire:
+        assert gzip.decompress(b"".join(wire.iter_raw())) == raw
+    for refusal in ("identity", "br;q=0, gzip;q=0", ""):
+        plain = client.get("/static/js/big.mjs", headers={"Accept-Encoding": refusal})
+        assert "content-encoding" not in plain.headers, refusal
+        assert plain.headers["vary"] == "Accept-Encoding" and plain.content == raw
+    star = client.get("/static/js/big.mjs", headers={"Accept-Encoding": "*"})
+    assert star.headers["content-encoding"] == "br"
+    prefer_gzip = client.get("/static/js/big.mjs", headers={"Accept-Encoding": "br;q=0.5, gzip"})
+    assert prefer_gzip.headers["content-encoding"] == "gzip"
+
+
+def test_each_encoding_has_its_own_etag_and_a_matching_one_gets_304(encoded_site):
+    client, _ = encoded_site
+    tags = {}
+    for accept in ("br", "gzip", "identity"):
+        first = client.get("/static/vendor/pyodide/pyodide.asm.mjs", headers={"Accept-Encoding": accept})
+        tags[accept] = first.headers["etag"]
+        again = client.get("/static/vendor/pyodide/pyodide.asm.mjs",
+                           headers={"Accept-Encoding": accept, "If-None-Match": tags[accept]})
+        assert again.status_code == 304 and again.content == b"" and again.headers["vary"] == "Accept-Encoding"
+    assert len(set(tags.values())) == 3
+    assert tags["br"].endswith('-br"') and tags["gzip"].endswith('-gzip"')
+    # A cache holding the brotli copy must not get a 304 for a gzip-only request.
+    crossed = client.get("/static/vendor/pyodide/pyodide.asm.mjs",
+                         headers={"Accept-Encoding": "gzip", "If-None-Match": tags["br"]})
+    assert crossed.status_code == 200 and crossed.headers["content-encoding"] == "gzip"
+
+
+def test_what_does_not_compress_goes_out_as_it_is(encoded_site):
+    client, root = encoded_site
+    answer = client.get("/static/vendor/pyodide/stdlib.zip", headers={"Accept-Encoding": "br, gzip"})
+    assert "content-encoding" not in answer.headers
+    assert answer.content == (root / "static/vendor/pyodide/stdlib.zip").read_bytes()
+    (root / "static/config.json").write_text('{"api_base_url": ""}')
+    small = client.get("/static/config.json", headers={"Accept-Encoding": "br"})
+    assert "content-encoding" not in small.headers and small.headers["vary"] == "Accept-Encoding"
+
+
+def test_a_precompressed_sibling_is_served_and_the_vendor_cache_is_filled_once(encoded_site):
+    client, root = encoded_site
+    sibling = (root / "static/css/built.css.br").read_bytes()
+    answer = client.get("/static/css/built.css", headers={"Accept-Encoding": "br"})
+    assert answer.headers["content-encoding"] == "br"
+    assert int(answer.headers["content-length"]) == len(sibling) and answer.content == b"p{}" * 400
+    client.get("/static/vendor/pyodide/pyodide.asm.mjs", headers={"Accept-Encoding": "br"})
+    cached = list((root / "cache").iterdir())
+    assert [p.suffix for p in cached] == [".br"]  # the big file, encoded once, kept on disk
+
+
+def test_the_page_itself_is_compressed_and_keeps_its_security_headers(encoded_site):
+    client, _ = encoded_site
+    page = client.get("/", headers={"Accept-Encoding": "br"})
+    assert page.headers["content-encoding"] == "br" and page.text.startswith("<!doctype html>")
+    assert "content-security-policy" in page.headers and page.headers["cache-control"] == "no-cache"
+    head = client.head("/static/js/big.mjs", headers={"Accept-Encoding": "br"})
+    assert head.status_code == 200 and head.content == b"" and head.headers["content-encoding"] == "br"
+
+
+def test_the_apis_json_is_gzipped_when_accepted_and_plain_when_not():
+    import gzip
+
+    with make_client() as client:
+        token = client.post("/api/login", json={"username": "demo", "password": "demo"}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        with client.stream("GET", "/api/snapshot", headers=auth | {"Accept-Encoding": "gzip"}) as wire:
+            assert wire.headers["content-encoding"] == "gzip" and "Accept-Encoding" in wire.headers["vary"]
+            raw = b"".join(wire.iter_raw())
+        plain = client.get("/api/snapshot", headers=auth | {"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers
+        assert gzip.decompress(raw) == plain.content and len(raw) < len(plain.content) / 3

@@ -1,0 +1,40 @@
+"""Whether a request may take the answer static/js/prefetch.mjs fetched during boot.
+
+The page starts ``GET static/config.json`` and, for a returning user,
+``GET {api}/snapshot`` before Python runs; app/web/http.py asks here whether
+the first matching request may use that answer instead of asking again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: An older answer is asked for again. A prefetched snapshot is older than the socket's
+#: welcome; events between the two are a gap the store resyncs on at the next event
+#: (docs/PROTOCOL-NOTES.md). On a 25 Mbit/s line the cold boot takes ~20 s here, so a
+#: 10 s limit threw every cable prefetch away (2.4 MB asked again at 10,000 deliveries).
+MAX_AGE_MS = 30_000
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    url: str
+    authorization: str | None
+    status: int
+    text: str
+    error: str
+    age_ms: float
+
+
+def verdict(found: Prefetched | None, method: str, url: str, headers: dict | None) -> str:
+    """``used``, or why not: ``other`` (not this request), ``failed`` (no 200), ``stale`` (too old)."""
+    if found is None or method.upper() != "GET" or found.url != url:
+        return "other"
+    wanted = next((v for k, v in (headers or {}).items() if k.lower() == "authorization"), None)
+    if (wanted or None) != (found.authorization or None):
+        return "other"
+    if found.error or found.status != 200:
+        return "failed"
+    if found.age_ms > MAX_AGE_MS:
+        return "stale"
+    return "used"

@@ -425,7 +425,7 @@ def _safe_target(out: Path) -> None:
                          f"remove it or choose another --out")
 
 
-def build(out: Path, connect_src=(), level: str | None = "best") -> dict:
+def build(out: Path, level: str | None = "best", connect_src=()) -> dict:
     """Write the build to ``out``; return the parsed BUILD-INFO.json.
 
     ``connect_src``: origins the page's CSP allows besides its own and config.json's.
@@ -477,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the .br and .gz copies: best (brotli 11, cached), fast, or none")
     args = parser.parse_args(argv)
     try:
-        info = build(args.out, args.connect_src, None if args.compress == "none" else args.compress)
+        info = build(args.out, None if args.compress == "none" else args.compress, args.connect_src)
     except (BuildError, vendor.VendorError) as exc:
         print(f"build: error: {exc}", file=sys.stderr)
         return 1

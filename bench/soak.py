@@ -140,13 +140,13 @@ class Shift:
                     raise RuntimeError("the form kept the text (refused)")
                 self.messages.append(body)
             elif kind == "status":
-                target = self.rng.choice(self.status_targets)
+                target = self.settled_one(self.status_targets)
                 current = shift.field(page, target, "status")
                 want = self.rng.choice([s for s in shift.CARRYING if s != current])
                 shift.set_status(page, target, want)
                 self.intended_status[target] = want
             else:
-                target = self.rng.choice(self.assign_targets)
+                target = self.settled_one(self.assign_targets)
                 current = shift.field(page, target, "assignedTo")
                 want = self.rng.choice([s for s in self.staff_ids if s != current])
                 shift.assign(page, target, want)
@@ -156,10 +156,21 @@ class Shift:
             self.not_taken[kind] += 1
             log(self.start, f"command {n} ({kind}) not taken: {str(exc).splitlines()[0]}")
 
+    def settled_one(self, targets: list[str]) -> str:
+        """A target whose row has no change under way (a coordinator changes a row once it has settled)."""
+        for _ in range(10):
+            target = self.rng.choice(targets)
+            if not shift.pending(self.page, target):
+                return target
+        return target
+
     def reload(self) -> None:
-        self.page.reload(wait_until="commit", timeout=60_000)
-        self.page.wait_for_selector("html[data-app-state]:not([data-app-state=loading])", state="attached",
-                                    timeout=shift.BOOT_TIMEOUT)
+        try:
+            self.page.reload(wait_until="commit", timeout=60_000)
+            self.page.wait_for_selector("html[data-app-state]:not([data-app-state=loading])", state="attached",
+                                        timeout=shift.BOOT_TIMEOUT)
+        except PlaywrightError as exc:
+            log(self.start, f"the reload did not finish in time: {str(exc).splitlines()[0]}")
 
     # --- the end ------------------------------------------------------------------------------
 

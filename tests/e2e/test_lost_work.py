@@ -67,7 +67,7 @@ def _report(request):
     if tab is not None:
         print(f"--- page console (last 60 of {len(tab.console_messages_seen)}) ---")
         print("\n".join(tab.console_messages_seen[-60:]))
-    server = request.node.funcargs.get("stub") or request.node.funcargs.get("own_stub")
+    server = request.node.funcargs.get("stub")
     if server is not None:
         print("--- stub (last 20) ---")
         print("\n".join(server.lines[-20:]))

@@ -42,7 +42,7 @@ TIMING_BOUNDS = {
     "deadAfterMs": (2_000, 35_000),
     "backoffBaseMs": (100, 1_000),
     "commandTimeoutMs": (2_000, 10_000),
-    "slowRetryMs": (5_000, 60_000),
+    "slowRetryMs": (1_000, 60_000),
 }
 DEAD_AFTER_HEARTBEATS = 2
 

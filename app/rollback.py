@@ -103,11 +103,29 @@ def read_json(text: Any) -> Any:
         return INVALID_JSON
 
 
+#: Plain-text bodies up to this long are quoted as the server's words; longer ones are not words.
+MAX_PLAIN_WORDS = 200
+
+
 def server_says(body_text: str) -> str:
-    """The server's own words about a refusal, as plain text (at most 200 characters)."""
+    """The server's own words about a refusal, as plain text (at most 200 characters).
+
+    Only words are quoted: a JSON object's ``detail``/``message``/``error``, or a
+    short plain-text body. Any other JSON (a list, a number, ten thousand
+    brackets) or a long page of text says nothing a coordinator can read.
+    """
     text = body_text if isinstance(body_text, str) else ""
     data = read_json(text)
-    if isinstance(data, dict):
+    if data is INVALID_JSON:
+        stripped = text.strip()
+        if len(stripped) > MAX_PLAIN_WORDS or stripped[:1] in ("[", "{", "<"):
+            return ""
+    elif isinstance(data, str):
+        text = data
+    elif not isinstance(data, dict):
+        return ""
+    else:
+        text = ""
         for key in ("detail", "message", "error"):
             value = data.get(key)
             if isinstance(value, str):

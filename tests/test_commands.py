@@ -440,7 +440,9 @@ def test_a_10000_deep_error_body_rolls_back_counts_it_invalid_and_the_next_comma
     cmds.set_status("D-2", "picked_up")
     [first] = requests(cmds)
     cmds.http_answered(first.request_id, 500, "[" * 10_000 + "]" * 10_000)
-    assert cmds.row_status("D-1").error.reason is Reason.SERVER_ERROR and cmds.invalid_answers == 1
+    error = cmds.row_status("D-1").error
+    assert error.reason is Reason.SERVER_ERROR and cmds.invalid_answers == 1
+    assert "[" not in error.message and error.message.endswith("(HTTP 500)")  # brackets are not words
     [second] = requests(cmds)
     assert second.path == "/deliveries/D-2"
     cmds.http_answered(second.request_id, 200, '{"delivery": ' * 10_000)
@@ -452,6 +454,16 @@ def test_a_deep_detail_inside_an_error_body_is_shown_as_text():
     cmds.set_status("D-1", "picked_up")
     cmds.http_answered(requests(cmds)[0].request_id, 422, '{"detail": ' + "[" * 150 + "]" * 150 + "}")
     assert "[[[" in cmds.row_status("D-1").error.message
+
+
+def test_only_words_are_quoted_from_an_error_body():
+    from app.rollback import server_says
+
+    assert server_says('{"detail": "Delivery D-1 is closed"}') == "Delivery D-1 is closed"
+    assert server_says("Bad gateway") == "Bad gateway"
+    assert server_says('"busy"') == "busy"
+    for junk in ("[1, 2, 3]", "12", '{"other": 1}', "<html><body>502</body></html>", "x" * 201, ""):
+        assert server_says(junk) == "", junk
 
 
 # --- every failure keeps its own text and retry; discard; set aside; adopt ------------------------------

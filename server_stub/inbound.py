@@ -4,7 +4,7 @@
 
 - A path with a control character (``/api/deliveries/%00``) is a 400: no
   route or file lookup ever sees a NUL (``Path.resolve`` raises on one).
-- A body over ``MAX_BODY_BYTES`` (64 KiB) is a 413: a ``Content-Length``
+- A body over ``MAX_BODY_BYTES`` (64 KiB; 1 MiB on the fault routes) is a 413: a ``Content-Length``
   over the limit is refused before a byte is read, and a chunked body is
   counted as it streams and refused as soon as it passes the limit.
   (Starlette's own ``max_body_size`` does the same counting, but answers in
@@ -24,6 +24,10 @@ import re
 from starlette.responses import JSONResponse
 
 MAX_BODY_BYTES = 64 * 1024
+#: The fault routes (/_control/, only with --faults, behind their header) carry test frames that are
+#: over 64 KiB on purpose (``raw``: the client must refuse them): they get more room, nothing else.
+CONTROL_PREFIX = "/_control/"
+MAX_CONTROL_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -72,12 +76,13 @@ class RequestGuard:
         if not _has_body(scope):
             return await self.app(scope, receive, send)
         declared = _declared_length(scope)
+        limit = MAX_CONTROL_BODY_BYTES if scope.get("path", "").startswith(CONTROL_PREFIX) else MAX_BODY_BYTES
         try:
-            if declared is not None and declared > MAX_BODY_BYTES:
+            if declared is not None and declared > limit:
                 raise TooLarge  # before reading a byte of it
-            body, tail = await _read_body(receive)
+            body, tail = await _read_body(receive, limit)
         except TooLarge:
-            return await self._refuse(scope, receive, send, 413, f"the body is over {MAX_BODY_BYTES} bytes")
+            return await self._refuse(scope, receive, send, 413, f"the body is over {limit} bytes")
         if tail is not None:  # the client left mid-body: nothing to answer
             return
         if json_depth(body) > MAX_JSON_DEPTH:
@@ -98,7 +103,7 @@ class RequestGuard:
         await JSONResponse({"detail": detail}, status)(scope, receive, send)
 
 
-async def _read_body(receive) -> tuple[bytes, dict | None]:
+async def _read_body(receive, limit: int = MAX_BODY_BYTES) -> tuple[bytes, dict | None]:
     """The whole body, and None; or what was read and the ``http.disconnect`` that cut it short."""
     chunks, size = [], 0
     while True:
@@ -107,7 +112,7 @@ async def _read_body(receive) -> tuple[bytes, dict | None]:
             return b"".join(chunks), message
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        if size > MAX_BODY_BYTES:  # as it streams: the rest is never read
+        if size > limit:  # as it streams: the rest is never read
             raise TooLarge
         if not message.get("more_body", False):
             return b"".join(chunks), None

@@ -53,7 +53,10 @@ def set_app_state(state: str) -> None:
 
 
 def show_fatal(message: str) -> None:
+    """A configuration that cannot work: only the reason, no form to type a password into."""
     set_app_state("error")
+    by_id("login-view").hidden = True  # shown from the first paint (static/js/early.mjs)
+    by_id("skeleton").hidden = True
     by_id("boot").hidden = False
     by_id("boot-text").textContent = message
 

@@ -168,8 +168,10 @@ def test_no_session_fixation_from_a_link_or_a_same_page_navigation(page, own_stu
 
 
 def test_a_native_submit_of_the_login_form_posts_and_keeps_the_password_out_of_the_url(page, stub):
-    # Without Python (its start is blocked), nothing intercepts the submit: the browser's own runs.
+    # Without Python (its start is blocked) and without early.mjs (which queues a submit made during the
+    # boot), nothing intercepts the submit: the browser's own runs.
     page.route("**/static/js/pyscript-csp.mjs", lambda route: route.abort())
+    page.route("**/static/js/early.mjs", lambda route: route.abort())
     page.goto(f"{stub.url}?{ALL_ROWS}")
     form = page.locator("form[data-testid=login]")
     assert form.evaluate("f => f.method") == "post"

@@ -25,6 +25,7 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.harness import Stub, wait_until
 
@@ -408,7 +409,8 @@ def test_refused_change_rolls_back_with_a_reason(live, stub):
     page.wait_for_function("(sel) => !document.querySelector(sel).hasAttribute('data-pending')",
                            arg=row_selector(delivery_id), timeout=10_000)
     assert row.get_attribute("data-status") == "delivered"
-    assert "refused" in row.inner_text(), row.inner_text()
+    row.scroll_into_view_if_needed()
+    expect(row).to_contain_text("refused")
     status, current = stub.api("GET", f"deliveries/{delivery_id}", token=live.token)
     assert (status, current["status"]) == (200, "delivered")
 

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from server_stub.__main__ import main, parse_args
 from server_stub.auth import Tokens
 from server_stub.hosts import allowed_names, host_of
-from server_stub.inbound import MAX_BODY_BYTES, MAX_JSON_DEPTH, json_depth
+from server_stub.inbound import MAX_BODY_BYTES, MAX_CONTROL_BODY_BYTES, MAX_JSON_DEPTH, json_depth
 from server_stub.limits import LoginLimits, SlidingWindow, Waiting
 from server_stub.settings import Settings
 from server_stub.testing import control, hello, login, make_client
@@ -51,10 +51,14 @@ class Clock:
 
 def test_a_body_over_64_kib_is_a_413_and_one_at_the_limit_is_read(client, auth):
     big = b'{"username": "' + b"x" * MAX_BODY_BYTES + b'"}'
-    for path in ("/api/login", "/api/communications", "/_control/emit"):
+    for path in ("/api/login", "/api/communications"):
         answer = client.post(path, content=big, headers=auth | {"Content-Type": "application/json"})
         assert answer.status_code == 413, path
         assert str(MAX_BODY_BYTES) in answer.json()["detail"]
+    # The fault routes carry over-size test frames on purpose (raw): 1 MiB, and no more.
+    assert client.post("/_control/emit", content=big, headers=auth).status_code != 413
+    huge = b'{"text": "' + b"x" * MAX_CONTROL_BODY_BYTES + b'"}'
+    assert client.post("/_control/raw", content=huge, headers=auth).status_code == 413
     prefix = b'{"to": "S-01", "body": "hi", "pad": "'
     exactly = prefix + b"y" * (MAX_BODY_BYTES - len(prefix) - 2) + b'"}'
     assert len(exactly) == MAX_BODY_BYTES

@@ -40,7 +40,7 @@ from itertools import islice
 from typing import Callable, Iterable
 
 from app.eta import is_late
-from app.filters import Filters, count, facts, matches, sort_key
+from app.filters import Filters, count, facts, matches, order_key
 from app.sorted_ids import SortedIds
 
 Clock = Callable[[], float]
@@ -75,7 +75,7 @@ class DeliveryTable:
 
     def __init__(self, filters: Filters = Filters(), page: int = 100, clock: Clock = lambda: 0.0):
         self.filters = filters
-        self._words = filters.words()
+        self._terms = filters.terms()
         self.page = page
         self.limit = page
         self._clock = clock
@@ -102,8 +102,8 @@ class DeliveryTable:
         built = {i for i in old if i in self.facts and i not in self._queued}
         self._counts = count(self.facts.values(), now_ts)
         self.late = {i for i, f in self.facts.items() if is_late(f.eta_ts, f.open, now_ts)}
-        self.matched = {i for i, f in self.facts.items() if matches(f, self.filters, now_ts, self._words)}
-        self.order.reset((i, sort_key(f, self.filters)) for i, f in self.facts.items())
+        self.matched = {i for i, f in self.facts.items() if matches(f, self.filters, now_ts, self._terms)}
+        self.order.reset((i, order_key(f, self.filters)) for i, f in self.facts.items())
         for delivery_id in gone:
             self.waiting.pop(delivery_id, None)
         for delivery_id in built:
@@ -130,11 +130,11 @@ class DeliveryTable:
             self.late.add(delivery_id)
         else:
             self.late.discard(delivery_id)
-        if matches(new, self.filters, now_ts, self._words):
+        if matches(new, self.filters, now_ts, self._terms):
             self.matched.add(delivery_id)
         else:
             self.matched.discard(delivery_id)
-        key = sort_key(new, self.filters)
+        key = order_key(new, self.filters)
         self.order.place(delivery_id, key)
         moved = self._touched(delivery_id, key)
         if old is None and delivery_id not in self._queued:
@@ -147,17 +147,17 @@ class DeliveryTable:
     def set_filters(self, new: Filters) -> Refiltered:
         """A new view. A new filter shows the first page again; a new sort keeps how many are shown."""
         old, self.filters = self.filters, new
-        self._words = new.words()
+        self._terms = new.terms()
         resorted = (old.sort, old.descending) != (new.sort, new.descending)
-        refiltered = (old.status, old.zone, old.assignee, old.priority, old.words()) != (
-            new.status, new.zone, new.assignee, new.priority, new.words())
+        refiltered = (old.status, old.zone, old.assignee, old.priority, old.terms()) != (
+            new.status, new.zone, new.assignee, new.priority, new.terms())
         if resorted:
-            self.order.reset((i, sort_key(f, new)) for i, f in self.facts.items())
+            self.order.reset((i, order_key(f, new)) for i, f in self.facts.items())
         if refiltered:
             self.limit = self.page
             now_ts = self._clock()
-            words = self._words
-            self.matched = {i for i, f in self.facts.items() if matches(f, new, now_ts, words)}
+            terms = self._terms
+            self.matched = {i for i, f in self.facts.items() if matches(f, new, now_ts, terms)}
         if resorted or refiltered:
             self._dirty = True
             if self._queue:  # build what is now shown first

@@ -7,7 +7,7 @@
     >>> f = facts(d)
     >>> matches(f, Filters(query="mill ada"), now_ts=0), matches(f, Filters(status="delivered"), now_ts=0)
     (True, False)
-    >>> sort_key(f, Filters())[-1]
+    >>> order_key(f, Filters())[-1]
     'D-7'
 
 The deliveries panel keeps one ``Facts`` per delivery (computed once per
@@ -42,15 +42,13 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import Iterable, NamedTuple, Optional
 
-from app.eta import is_late, is_open, timestamp
-from app.models import DeliveryStatus, Priority
+from app.eta import is_late, timestamp
+from app.models import DeliveryStatus, Priority, is_open
 
 STATUS_ORDER = {status.value: rank for rank, status in enumerate(DeliveryStatus)}
 PRIORITY_RANK = {Priority.URGENT.value: 0, Priority.HIGH.value: 1, Priority.NORMAL.value: 2}
 SORTS = ("eta", "priority", "status")
 STATUS_CHOICES = ("", "open", "late", *STATUS_ORDER)
-STATUS_LABELS = {status: status.replace("_", " ").capitalize() for status in STATUS_ORDER}
-PRIORITY_LABELS = {priority: priority.capitalize() for priority in PRIORITY_RANK}
 UNASSIGNED = "none"
 STAFF_PREFIX = "staff:"
 _NO_ETA = float("inf")
@@ -99,7 +97,8 @@ class Filters:
         """True when some filter or search hides rows (the sort does not count)."""
         return bool(self.status or self.zone or self.assignee or self.priority or self.query.strip())
 
-    def words(self) -> tuple[str, ...]:
+    def terms(self) -> tuple[str, ...]:
+        """The search words, casefolded: each must occur in a row (rule 2)."""
         return tuple(self.query.casefold().split())
 
 
@@ -131,8 +130,8 @@ def staff_choice(staff_id: str) -> str:
     return STAFF_PREFIX + staff_id
 
 
-def matches(item: Facts, filters: Filters, now_ts: float, words: Optional[tuple[str, ...]] = None) -> bool:
-    """Rules 1 and 2. Pass ``words`` (``filters.words()``) when calling it for many rows."""
+def matches(item: Facts, filters: Filters, now_ts: float, terms: Optional[tuple[str, ...]] = None) -> bool:
+    """Rules 1 and 2. Pass ``terms`` (``filters.terms()``) when calling it for many rows."""
     status = filters.status
     if status:
         if status == "open":
@@ -155,20 +154,20 @@ def matches(item: Facts, filters: Filters, now_ts: float, words: Optional[tuple[
         elif assignee.startswith(STAFF_PREFIX):
             if item.assignee != assignee[len(STAFF_PREFIX):]:
                 return False
-    for word in filters.words() if words is None else words:
+    for word in filters.terms() if terms is None else terms:
         if word not in item.haystack:
             return False
     return True
 
 
-@lru_cache(maxsize=65536)  # one entry per id: sort_key runs on every update
+@lru_cache(maxsize=65536)  # one entry per id: order_key runs on every update
 def natural(text: str) -> tuple:
     """``D-2`` before ``D-10``: text and number parts alternate, so any two keys compare."""
     parts = _DIGITS.split(text)
     return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
 
 
-def sort_key(item: Facts, filters: Filters) -> tuple:
+def order_key(item: Facts, filters: Filters) -> tuple:
     """Rule 3: a unique, totally ordered key for ``SortedIds``."""
     sign = -1 if filters.descending else 1
     eta = _NO_ETA if item.eta_ts is None else item.eta_ts

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import app.delivery_table as table_module
 from app.delivery_table import DeliveryTable
-from app.filters import Filters, count, facts, matches, sort_key
+from app.filters import Filters, count, facts, matches, order_key
 from app.models import Delivery
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
@@ -160,6 +160,6 @@ def test_incremental_state_equals_a_recount_after_any_changes(steps, filters, pa
     got = table.counts()
     assert {k: got[k] for k in expected_counts} == expected_counts
     assert table.matched == {i for i, f in every.items() if matches(f, filters, now_ts)}
-    ordered = sorted(table.matched, key=lambda i: sort_key(every[i], filters))
+    ordered = sorted(table.matched, key=lambda i: order_key(every[i], filters))
     assert table.window() == ordered[:page]
     assert not (set(table.waiting) & {i for i in every if table.is_queued(i)})

@@ -16,7 +16,7 @@ from app.filters import (
     facts,
     matches,
     natural,
-    sort_key,
+    order_key,
     staff_choice,
 )
 from app.models import Delivery
@@ -114,7 +114,7 @@ def test_search_text_is_literal_not_a_pattern():
 
 def order(items, **kw):
     f = Filters(**kw)
-    return [d.id for d in sorted(items, key=lambda d: sort_key(facts(d), f))]
+    return [d.id for d in sorted(items, key=lambda d: order_key(facts(d), f))]
 
 
 def test_eta_sort_puts_open_deliveries_first_soonest_first_then_no_eta_then_closed():
@@ -147,9 +147,9 @@ def test_ties_break_by_natural_id():
     assert natural("D-2") < natural("D-10") and natural("A") < natural("B-1")
 
 
-def test_every_sort_key_is_unique_even_for_ids_that_read_alike():
+def test_every_order_key_is_unique_even_for_ids_that_read_alike():
     a, b = facts(delivery("D-01")), facts(delivery("D-1"))
-    assert sort_key(a, Filters()) != sort_key(b, Filters())
+    assert order_key(a, Filters()) != order_key(b, Filters())
 
 
 # --- counts --------------------------------------------------------------------------------------

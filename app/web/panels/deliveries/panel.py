@@ -14,7 +14,8 @@ import asyncio
 import time
 
 from app.delivery_table import DeliveryTable
-from app.filters import UNASSIGNED, Filters, STATUS_LABELS
+from app.filters import UNASSIGNED, Filters
+from app.roster import by_name
 from app.store import Changes
 from app.web import localtime
 from app.web.chunks import Chunked
@@ -26,6 +27,7 @@ from app.web.panels.deliveries.rows import (C_ID, C_PICK_STATUS, CONTROL_CELLS, 
 from app.web.panels.deliveries.toolbar import Toolbar, fill_options
 from app.web.panels.delivery_detail import DeliveryDetail, staff_label
 from app.web.row_ops import RowOps
+from app.wording import STATUS_LABELS
 
 PREFS_KEY = "deliveries"
 FIRST_CHUNK = 120
@@ -485,7 +487,7 @@ class DeliveriesPanel(Panel):
         elif action == "assign":
             options = [("", "Unassigned")] + [
                 (member.id, f"{member.name} ({member.id}, {str(member.status).replace('_', ' ')})")
-                for member in sorted(self.client.staff(), key=lambda m: (m.name.casefold(), m.id))
+                for member in sorted(self.client.staff(), key=by_name)
             ]
         elif target.getAttribute("data-filter") == "assignee":
             self.toolbar.fill_assignees(self.client.staff())

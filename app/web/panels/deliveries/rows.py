@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from app.eta import eta_text, is_open, timestamp
-from app.eta import relative as eta_relative
-from app.filters import PRIORITY_LABELS, STATUS_LABELS
+from app.eta import countdown, eta_text, timestamp
+from app.models import is_open
 from app.web.dom import el
 from app.web.panels.delivery_detail import staff_label
 from app.web.row_ops import FIRST, LAST, ROW, RowOps, at
 from app.web.runtime import document
+from app.wording import PRIORITY_LABELS, STATUS_LABELS, name_and_id
 
 #: The cells of a row, by index in ``tr.cells``.
 C_ID, C_STATUS, C_PICK_STATUS, C_CUSTOMER, C_ADDRESS, C_ZONE, C_ASSIGNEE, C_PICK_ASSIGNEE, C_PRIORITY, C_ETA = range(10)
@@ -183,7 +183,7 @@ class RowPainter:
         if row.eta is UNDRAWN or row.eta_ts is None:
             return False
         seconds = row.eta_ts - now_ts
-        self.write_relative(row, eta_relative(seconds, True), seconds < 0)  # touches the page only on change
+        self.write_relative(row, countdown(seconds, True), seconds < 0)  # touches the page only on change
         return True
 
     def write_relative(self, row: DrawnRow, relative: str, late: bool) -> None:
@@ -249,13 +249,8 @@ class RowPainter:
         """A cell showing ``Name (ID)``: the name, the id beside it in a quieter style; ``none_text`` for null."""
         ops = self.ops
         ops.attr(row_id, at(index), "data-value", "" if raw is None else raw)
-        if raw is None:
-            main, sub = none_text, ""
-        elif name is None:
-            main, sub = raw, ""
-        else:
-            main, sub = name, f" ({raw})"
+        main, sub = (name or raw or none_text), (f" ({raw})" if raw and name else "")  # two spans, two styles
         ops.text(row_id, at(index, FIRST), main)
         ops.text(row_id, at(index, LAST), sub)
         ops.class_name(row_id, at(index), "none" if raw is None else "")
-        ops.attr(row_id, at(index), "title", main + sub)
+        ops.attr(row_id, at(index), "title", name_and_id(raw, name) or none_text)

@@ -7,9 +7,11 @@ remembered here, so that a frame of live changes reads nothing from it.
 
 from __future__ import annotations
 
-from app.filters import PRIORITY_LABELS, STATUS_LABELS, UNASSIGNED, Filters, staff_choice
+from app.filters import UNASSIGNED, Filters, staff_choice
+from app.roster import by_name
 from app.web.dom import el
 from app.web.runtime import document
+from app.wording import PRIORITY_LABELS, STATUS_LABELS, name_and_id
 
 SORT_CHOICES = (
     ("eta", "ETA, soonest first"), ("-eta", "ETA, latest first"),
@@ -115,8 +117,8 @@ class Toolbar:
             empty_note.hidden = not empty
 
     def fill_zones(self, zones, current: str) -> None:
-        zones = sorted(zones, key=lambda z: (z.name.casefold(), z.id))
-        options = [("", "All zones")] + [(z.id, f"{z.name} ({z.id})") for z in zones]
+        zones = sorted(zones, key=by_name)
+        options = [("", "All zones")] + [(z.id, name_and_id(z.id, z.name)) for z in zones]
         if current and current not in {z.id for z in zones}:
             options.append((current, current))
         fill_options(self.selects["zone"], options, current)
@@ -128,8 +130,7 @@ class Toolbar:
             return
         current = str(select.value)
         options = [("", "Anyone"), (UNASSIGNED, "Unassigned")] + [
-            (staff_choice(member.id), f"{member.name} ({member.id})")
-            for member in sorted(staff, key=lambda m: (m.name.casefold(), m.id))
+            (staff_choice(member.id), name_and_id(member.id, member.name)) for member in sorted(staff, key=by_name)
         ]
         if current and current not in {value for value, _ in options}:
             options.append((current, self._assignee_label(current)))

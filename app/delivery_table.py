@@ -19,7 +19,8 @@ asks this what to draw and draws it. It keeps one ``Facts`` per delivery
 (``app.filters``), the ids that match the filters, the counts per status
 (kept up to date one change at a time), the sort order (``SortedIds``), the
 window (the first ``limit`` matching ids in order) and the late set, which
-``tick`` brings up to date as the clock moves. The clock is injected
+``tick`` brings up to date as the clock moves: from a heap of the ETAs still
+ahead, so a tick costs the ETAs that passed, not a pass over every delivery. The clock is injected
 (seconds since the epoch), so every rule is tested with a fixed time.
 
 Two marks are about the page's rows, which the panel builds and draws:
@@ -35,6 +36,7 @@ Two marks are about the page's rows, which the panel builds and draws:
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from itertools import islice
 from typing import Callable, Iterable
@@ -82,6 +84,7 @@ class DeliveryTable:
         self.facts: dict = {}
         self.matched: set[str] = set()
         self.late: set[str] = set()
+        self._ahead: list[tuple[float, str]] = []  # (ETA, id) of open deliveries not late yet: a heap, lazily pruned
         self.order = SortedIds()
         self._counts = count((), 0)
         self._window: list[str] = []
@@ -102,6 +105,9 @@ class DeliveryTable:
         built = {i for i in old if i in self.facts and i not in self._queued}
         self._counts = count(self.facts.values(), now_ts)
         self.late = {i for i, f in self.facts.items() if is_late(f.eta_ts, f.open, now_ts)}
+        self._ahead = [(f.eta_ts, i) for i, f in self.facts.items()
+                       if f.open and f.eta_ts is not None and i not in self.late]
+        heapq.heapify(self._ahead)
         self.matched = {i for i, f in self.facts.items() if matches(f, self.filters, now_ts, self._terms)}
         self.order.reset((i, order_key(f, self.filters)) for i, f in self.facts.items())
         for delivery_id in gone:
@@ -130,6 +136,11 @@ class DeliveryTable:
             self.late.add(delivery_id)
         else:
             self.late.discard(delivery_id)
+            if new.open and new.eta_ts is not None and (old is None or old.eta_ts != new.eta_ts or not old.open):
+                heapq.heappush(self._ahead, (new.eta_ts, delivery_id))
+                if len(self._ahead) > 2 * len(self.facts) + 1024:  # outdated entries: prune
+                    self._ahead = [(ts, i) for ts, i in self._ahead if self._due(i, ts)]
+                    heapq.heapify(self._ahead)
         if matches(new, self.filters, now_ts, self._terms):
             self.matched.add(delivery_id)
         else:
@@ -166,18 +177,21 @@ class DeliveryTable:
         return Refiltered(sorted=resorted, matched=refiltered)
 
     def tick(self) -> set[str]:
-        """The clock moved: the late set again. Returns the ids that became or stopped being late."""
+        """The clock moved on: the ids whose ETA has now passed join the late set (and are returned).
+
+        Time only moves forward here; a delivery stops being late by a change
+        (``upsert``: a later ETA, a closed status), never by a tick.
+        """
         now_ts = self._clock()
-        late = {i for i, f in self.facts.items() if is_late(f.eta_ts, f.open, now_ts)}
-        flipped = late ^ self.late
-        self.late = late
+        ahead, flipped = self._ahead, set()
+        while ahead and ahead[0][0] < now_ts:
+            eta_ts, delivery_id = heapq.heappop(ahead)
+            if self._due(delivery_id, eta_ts) and delivery_id not in self.late:
+                flipped.add(delivery_id)
+        self.late |= flipped
         if flipped and self.filters.status == "late":
             self._dirty = True
-            for delivery_id in flipped:
-                if delivery_id in late:
-                    self.matched.add(delivery_id)
-                else:
-                    self.matched.discard(delivery_id)
+            self.matched |= flipped
         return flipped
 
     def show_more(self) -> None:
@@ -230,6 +244,12 @@ class DeliveryTable:
         """Up to ``n`` parked rows with a change not drawn yet, oldest first: ``(id, live)``."""
         return [(i, self.waiting.pop(i)) for i in list(islice(self.waiting, n))]
 
+    def mark_waiting(self, ids: Iterable[str]) -> None:
+        """These built rows need a whole draw (a new local day changes how an ETA reads)."""
+        for delivery_id in ids:
+            if delivery_id not in self._shown:
+                self.waiting.setdefault(delivery_id, False)
+
     def drawn(self, delivery_id: str) -> bool:
         """Its row is drawn up to date; True if a live change was among what waited."""
         return self.waiting.pop(delivery_id, False)
@@ -244,6 +264,11 @@ class DeliveryTable:
         if delivery_id in self._shown or len(window) < self.limit or key <= self.order.key(window[-1]):
             self._dirty = True
         return self._dirty
+
+    def _due(self, delivery_id: str, eta_ts: float) -> bool:
+        """Is ``(eta_ts, delivery_id)`` still an open delivery's current ETA (not an outdated heap entry)?"""
+        item = self.facts.get(delivery_id)
+        return item is not None and item.open and item.eta_ts == eta_ts
 
     def _forget(self, delivery_id: str) -> bool:
         old = self.facts.pop(delivery_id, None)

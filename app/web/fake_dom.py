@@ -385,8 +385,9 @@ class Document:
 class RowTable:
     """``static/js/rows.mjs``'s ``RowTable`` for tests: applies the same operations (``row_ops.json``)."""
 
-    def __init__(self, body, parked, prototype, id_cell, control_cells, flash_cap, codes):
-        self._ops = json.loads(codes)
+    def __init__(self, body, parked, prototype, id_cell, control_cells, flash_cap, codes=None):
+        self._ops = json.loads(codes) if codes else dict(zip(
+            ("new", "window", "remove", "text", "attr", "class", "select", "flash"), "nwxtacsf"))
         self.body, self.parked, self.prototype = body, parked, prototype.cloneNode(True)
         self.id_cell = id_cell
         self.rows: dict[str, Element] = {}

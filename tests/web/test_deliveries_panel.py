@@ -194,3 +194,14 @@ def test_unmount_frees_every_proxy_and_the_rows():
     panel.unmount()
     js.dcBridge.run()
     assert ProxyOwner.live() == before and panel.root.childNodes == []
+
+
+def test_a_parked_row_reads_the_clock_of_now_when_it_comes_into_the_window(monkeypatch):
+    panel, _ = mount(world())
+    later = datetime.now(timezone.utc) + timedelta(minutes=30)
+    monkeypatch.setattr(localtime, "now", lambda: later)
+    panel._tick()
+    click(panel.more.querySelector("button"))
+    row = panel.ops.node("D-8")
+    assert row.getAttribute("data-late") == "true"
+    assert row.querySelector("[data-field=eta] .eta-rel").textContent.endswith("min late")

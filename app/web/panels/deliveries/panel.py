@@ -31,7 +31,9 @@ from app.wording import STATUS_LABELS
 
 PREFS_KEY = "deliveries"
 FIRST_CHUNK = 120
-CHUNK = 500
+CHUNK = 500  # rows built per event-loop turn after a snapshot, while no live change comes
+BUSY_CHUNK_SECONDS = 0.008  # ... and while live changes keep coming, as many as fit in this, so frames go on
+BUSY_CHUNK_STEP = 20
 TICK_SECONDS = 20
 FLASH_CAP = 60  # rows highlighted at once; a burst beyond that is not highlighted (static/js/rows.mjs)
 SEARCH_DELAY = 0.15
@@ -197,7 +199,15 @@ class DeliveriesPanel(Panel):
         self.chunks.kick()
 
     def _build_chunk(self) -> None:
-        self._build(self.table.take_queued(CHUNK), self._clock())
+        """Build queued rows: ``CHUNK`` at a time, or for ``BUSY_CHUNK_SECONDS`` while a stream runs
+        (at 50,000 deliveries, chunks of 500 were long tasks that held back the stream's frames)."""
+        now = self._clock()
+        if time.monotonic() - self._last_live >= CATCH_UP_SECONDS:
+            self._build(self.table.take_queued(CHUNK), now)
+        else:
+            deadline = time.perf_counter() + BUSY_CHUNK_SECONDS
+            while self.table.has_queued() and time.perf_counter() < deadline:
+                self._build(self.table.take_queued(BUSY_CHUNK_STEP), now)
         self._show_counts()
         self._flush()
 
@@ -266,27 +276,32 @@ class DeliveriesPanel(Panel):
                 self._draw(row, self.client.delivery(delivery_id), now)
 
     def _tick(self) -> None:
-        """The clock moved: relative ETAs, late flags and the late count; nothing else."""
+        """The clock moved: the shown rows' relative ETAs and late flags, and the late count.
+
+        Parked rows are brought up to the clock when they are shown again
+        (``_flush``), so a tick costs the window, not every delivery.
+        """
         now = self._clock()
-        now_ts = now[0].timestamp()
-        day = (now_ts + now[1] * 60) // 86400  # the local day: "14:05" may now need a date
-        timed = self.painter.timed
+        day = (now[0].timestamp() + now[1] * 60) // 86400  # the local day: "14:05" may now need a date
         if self._day is not None and day != self._day:
-            for delivery_id in timed:
+            for delivery_id in self.painter.timed:
                 self.painter.forget_eta(self.rows[delivery_id])
+            self.table.mark_waiting(self.painter.timed)
         self._day = day
-        waiting = self.table.waiting
-        for delivery_id in list(timed):
-            if delivery_id in waiting:
-                continue  # drawn whole when caught up
-            row = self.rows[delivery_id]
-            if not self.painter.tick(row, now_ts):
-                delivery = self.client.delivery(delivery_id)
-                if delivery is not None:
-                    self._draw(row, delivery, now)
         self.table.tick()
+        self._clock_rows(self._drawn_window or (), now)
         self._show_counts()
         self._flush()
+
+    def _clock_rows(self, ids, now) -> None:
+        """Relative ETAs and late flags of these rows (shown ones) by the clock ``now``."""
+        now_ts = now[0].timestamp()
+        timed, rows = self.painter.timed, self.rows
+        for delivery_id in ids:
+            if delivery_id in timed and not self.painter.tick(rows[delivery_id], now_ts):
+                delivery = self.client.delivery(delivery_id)
+                if delivery is not None:
+                    self._draw(rows[delivery_id], delivery, now)
 
     # --- the window and the background ------------------------------------------------------------
 
@@ -306,6 +321,8 @@ class DeliveriesPanel(Panel):
             for delivery_id in window:
                 if delivery_id in waiting:
                     self._catch(delivery_id, table.drawn(delivery_id), now)
+            before = set(self._drawn_window or ())  # a row parked since the last tick may read "in 12 min" still:
+            self._clock_rows([i for i in window if i not in before], now)
             self._drawn_window = window
             self.ops.window(window)
         matched = table.counts()["shown"]

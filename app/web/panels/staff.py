@@ -130,7 +130,7 @@ class StaffPanel(Panel):
             redraw |= self.work.update(delivery_id, client.delivery(delivery_id)).staff
         if changes.zones:
             self._fill_zone_filter()
-            redraw |= {sid for sid, row in self.rows.items() if row.last.get("zoneId") in changes.zones}
+            redraw |= {sid for sid, row in self.rows.items() if row.last.get("zoneId", (None,))[0] in changes.zones}
         added = False
         for staff_id in redraw:
             member = client.staff_member(staff_id)

@@ -10,7 +10,7 @@ selectors (``tag.class[attr=value]``, descendants), events that bubble, and
 
     >>> doc = Document()
     >>> row = doc.createElement("tr"); row.setAttribute("data-id", "D-1")
-    >>> cell = doc.createElement("td"); row.appendChild(cell); cell.textContent = "Ada"
+    >>> cell = row.appendChild(doc.createElement("td")); cell.textContent = "Ada"
     >>> row.querySelector("td").textContent, cell.closest("[data-id=D-1]") is row
     ('Ada', True)
 """
@@ -513,6 +513,19 @@ def to_js(value, dict_converter=None):
     return value
 
 
+class Storage(dict):
+    """``sessionStorage``: strings by key."""
+
+    def setItem(self, key, value) -> None:
+        self[str(key)] = str(value)
+
+    def getItem(self, key):
+        return self.get(str(key))
+
+    def removeItem(self, key) -> None:
+        self.pop(str(key), None)
+
+
 class _Date:
     @staticmethod
     def new():
@@ -522,7 +535,7 @@ class _Date:
 def browser() -> SimpleNamespace:
     """A fresh ``js`` namespace: a document and the page's globals the shell uses."""
     document = Document()
-    window = SimpleNamespace(document=document, sessionStorage={}, console=SimpleNamespace(log=print),
+    window = SimpleNamespace(document=document, sessionStorage=Storage(), console=SimpleNamespace(log=print),
                              addEventListener=lambda *args: None)
     return SimpleNamespace(
         document=document, window=window, Date=_Date, Object=SimpleNamespace(fromEntries=dict),

@@ -424,10 +424,13 @@ class RowTable:
                     node.removeAttribute(op[3]) if op[4] is None else node.setAttribute(op[3], op[4])
                 elif kind == ops["class"]:
                     node.className = op[3]
-                elif kind == ops["select"]:
-                    node.replaceChildren(node.ownerDocument.createElement("option"))
-                    node.firstChild.value, node.firstChild.textContent = op[3], op[4]
+                elif kind == ops["select"]:  # rows.mjs showCurrent: pick it, else hold just that option
                     node.value = op[3]
+                    if node.getAttribute("data-filled") != "true" or node.value != op[3]:
+                        node.replaceChildren(node.ownerDocument.createElement("option"))
+                        node.removeAttribute("data-filled")
+                        node.firstChild.value, node.firstChild.textContent = op[3], op[4]
+                        node.value = op[3]
                 else:
                     raise ValueError(f"unknown row operation {kind}")
         self.flashed.extend(i for i in flashes if i in self.rows and self.rows[i].parentNode is self.body)

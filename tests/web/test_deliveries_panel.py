@@ -134,8 +134,9 @@ def test_set_status_shows_at_once_as_pending():
     client = world()
     panel, _ = mount(client)
     select = panel.ops.node("D-2").querySelector("select[data-action=set-status]")
-    change(select, "pending")  # the only option it holds before it is filled
-    assert client.commands == [("set_status", "D-2", "pending")]
+    assert len(select.querySelectorAll("option")) == 7  # every status, without a focus first
+    change(select, "delivered")
+    assert client.commands == [("set_status", "D-2", "delivered")]
     assert panel.ops.node("D-2").getAttribute("data-pending") == "true"
 
 

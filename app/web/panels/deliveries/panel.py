@@ -27,7 +27,6 @@ from app.web.panels.deliveries.rows import (C_ID, C_PICK_STATUS, CONTROL_CELLS, 
 from app.web.panels.deliveries.toolbar import Toolbar, fill_options
 from app.web.panels.delivery_detail import DeliveryDetail, staff_label
 from app.web.row_ops import RowOps
-from app.wording import STATUS_LABELS
 
 PREFS_KEY = "deliveries"
 FIRST_CHUNK = 120
@@ -494,14 +493,14 @@ class DeliveriesPanel(Panel):
         self._flush()
 
     def _fill_select(self, event) -> None:
-        """A row's select, or the assignee filter, gets its every option when the user first reaches it."""
+        """A row's assign select, or the assignee filter, gets its every option when the user first reaches it.
+
+        (A row's status select holds every status from the start: ``rows.row_prototype``.)"""
         target = event.target
         if target.tagName != "SELECT" or target.getAttribute("data-filled") == "true":
             return
         action = target.getAttribute("data-action") or ""
-        if action == "set-status":
-            options = list(STATUS_LABELS.items())
-        elif action == "assign":
+        if action == "assign":
             options = [("", "Unassigned")] + [
                 (member.id, f"{member.name} ({member.id}, {str(member.status).replace('_', ' ')})")
                 for member in sorted(self.client.staff(), key=by_name)

@@ -45,7 +45,9 @@ def row_prototype():
            el("button", {"type": "button", "data-action": "open-details", "aria-haspopup": "dialog",
                          "title": "Open details"})),
         cell({"data-field": "status"}, el("span", {"class": "badge"})),
-        cell({"class": "pick pick-status"}, el("select", {"data-action": "set-status"}, el("option"))),
+        cell({"class": "pick pick-status"},  # every status, always (PROTOCOL v2 6): a select that needs no focus
+             el("select", {"data-action": "set-status", "data-filled": "true"},
+                *(el("option", {"value": value}, text=label) for value, label in STATUS_LABELS.items()))),
         cell({"data-field": "customer"}),
         cell({"data-field": "address"}),
         cell({"data-field": "zoneId"}, el("span", {"class": "main"}), el("span", {"class": "sub"})),

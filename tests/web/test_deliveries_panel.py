@@ -147,6 +147,7 @@ def test_a_refused_command_shows_its_reason_in_the_row_and_dismiss_hides_it():
     select = panel.ops.node("D-2").querySelector("select[data-action=assign]")
     panel._fill_select(Event("focusin", target=select))
     assert len(select.querySelectorAll("option")) == 2 and select.getAttribute("data-filled") == "true"
+    assert select.querySelectorAll("option")[1].textContent == "Grace Okafor (S-1), available"
     change(select, "S-1")
     box = panel.ops.node("D-2").querySelector("[data-testid=row-error]")
     assert box.querySelector(".row-error-text").textContent == "That status is not allowed" and not box.hidden

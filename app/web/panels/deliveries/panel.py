@@ -27,6 +27,7 @@ from app.web.panels.deliveries.rows import (C_ID, C_PICK_STATUS, CONTROL_CELLS, 
 from app.web.panels.deliveries.toolbar import Toolbar, fill_options
 from app.web.panels.delivery_detail import DeliveryDetail, staff_label
 from app.web.row_ops import RowOps
+from app.wording import name_and_id, words
 
 PREFS_KEY = "deliveries"
 FIRST_CHUNK = 120
@@ -502,7 +503,7 @@ class DeliveriesPanel(Panel):
         action = target.getAttribute("data-action") or ""
         if action == "assign":
             options = [("", "Unassigned")] + [
-                (member.id, f"{member.name} ({member.id}, {str(member.status).replace('_', ' ')})")
+                (member.id, f"{name_and_id(member.id, member.name)}, {words(member.status).lower()}")
                 for member in sorted(self.client.staff(), key=by_name)
             ]
         elif target.getAttribute("data-filter") == "assignee":

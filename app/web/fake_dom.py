@@ -418,6 +418,8 @@ class RowTable:
                 flashes.append(op[1])
             else:
                 node = _target(tr, op[2])
+                if node is None:  # as rows.mjs: an edit to a part the row does not have is skipped
+                    continue
                 if kind == ops["text"]:
                     node.textContent = op[3]
                 elif kind == ops["attr"]:
@@ -463,7 +465,14 @@ class RowTable:
 
 
 def _target(tr, code: int):
-    """``row_ops.at``'s code: -1 the row, else cell * 4 + part (the cell, its first or its last child)."""
+    """``row_ops.at``'s code: -1 the row, else cell * 4 + part (the cell, its first or its last child);
+    or ``row_ops.inside``'s list: from ``[cell, part]``, element children by index."""
+    if isinstance(code, list):
+        node = _target(tr, code[0] * 4 + code[1])
+        for index in code[2:]:
+            children = node.children if node is not None else []
+            node = children[index] if index < len(children) else None
+        return node
     if code < 0:
         return tr
     cell = tr.cells[code >> 2]

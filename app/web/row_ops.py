@@ -43,6 +43,11 @@ def at(cell: int, part: int = CELL) -> int:
     return cell * 4 + part
 
 
+def inside(cell: int, part: int, *children: int) -> list:
+    """A target deeper in a row: from ``at(cell, part)``, the element children by index, in turn."""
+    return [cell, part, *children]
+
+
 class RowOps:
     def __init__(self, body, parked, prototype, *, id_cell: int, control_cells=(), flash_cap: int = 60):
         """``control_cells``: cells whose first child is a form control kept out of the page while parked.
@@ -74,14 +79,14 @@ class RowOps:
     def remove(self, row_id: str) -> None:
         self._add((_X, row_id))
 
-    def text(self, row_id: str, target: int, text: str) -> None:
+    def text(self, row_id: str, target, text: str) -> None:
         self._add((_T, row_id, target, text))
 
-    def attr(self, row_id: str, target: int, name: str, value: str | None) -> None:
+    def attr(self, row_id: str, target, name: str, value: str | None) -> None:
         """``setAttribute``; ``None`` removes the attribute."""
         self._add((_A, row_id, target, name, value))
 
-    def class_name(self, row_id: str, target: int, value: str) -> None:
+    def class_name(self, row_id: str, target, value: str) -> None:
         self._add((_C, row_id, target, value))
 
     def select(self, row_id: str, target: int, value: str, label: str) -> None:
@@ -118,4 +123,4 @@ class RowOps:
             self._owner.destroy()
 
 
-__all__ = ["RowOps", "ROW", "CELL", "FIRST", "LAST", "at"]
+__all__ = ["RowOps", "OPS", "ROW", "CELL", "FIRST", "LAST", "at", "inside"]

@@ -39,7 +39,8 @@
 //   [flash, id]                    flash the row (a brief highlight) if it is shown, capped
 //
 // A target is -1 for the row itself, else cell * 4 + part, where part 0 is
-// the cell, 1 its first child and 2 its last child.
+// the cell, 1 its first child and 2 its last child; or [cell, part, i, j...]:
+// from that, the i-th element child, then its j-th, and so on.
 
 const FLASH_MS = 1200;
 
@@ -189,6 +190,11 @@ export class RowTable {
   }
 
   target(tr, code) {
+    if (Array.isArray(code)) {
+      let node = this.target(tr, code[0] * 4 + code[1]);
+      for (let k = 2; k < code.length && node; k++) node = node.children[code[k]];
+      return node || null;
+    }
     if (code < 0) return tr;
     const index = code >> 2;
     const part = code & 3;

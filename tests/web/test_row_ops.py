@@ -4,7 +4,7 @@ import json
 
 from app.web.chunks import Chunked
 from app.web.dom import el
-from app.web.row_ops import FIRST, OPS, ROW, RowOps, at
+from app.web.row_ops import FIRST, LAST, OPS, ROW, RowOps, at, inside
 from app.web.runtime import js
 from tests.web.fakes import section, turns
 
@@ -70,3 +70,13 @@ def test_chunked_steps_once_per_turn_until_no_work_is_left_and_cancel_stops_it()
     chunks.cancel()
     turns(3)
     assert queue == [9]
+
+
+def test_a_target_inside_a_cell_walks_element_children_and_a_missing_one_is_skipped():
+    ops, _, _ = table()
+    ops.new("D-1")
+    ops.text("D-1", inside(1, 0, 1), "second span")
+    ops.text("D-1", inside(1, LAST, 0), "nowhere")  # the last span has no element child
+    ops.flush()
+    spans = ops.node("D-1").cells[1].children
+    assert [span.textContent for span in spans] == ["", "second span"]

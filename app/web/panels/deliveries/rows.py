@@ -16,13 +16,17 @@ from app.eta import countdown, eta_text, timestamp
 from app.models import is_open
 from app.web.dom import el
 from app.web.panels.delivery_detail import staff_label
-from app.web.row_ops import FIRST, LAST, ROW, RowOps, at
+from app.web.row_ops import FIRST, LAST, ROW, RowOps, at, inside
 from app.web.runtime import document
 from app.wording import PRIORITY_LABELS, STATUS_LABELS, name_and_id
 
 #: The cells of a row, by index in ``tr.cells``.
 C_ID, C_STATUS, C_PICK_STATUS, C_CUSTOMER, C_ADDRESS, C_ZONE, C_ASSIGNEE, C_PICK_ASSIGNEE, C_PRIORITY, C_ETA = range(10)
 CONTROL_CELLS = (C_ID, C_PICK_STATUS, C_PICK_ASSIGNEE)
+
+#: The refusal box under the status select, and its text, Retry and Dismiss (``RowPainter._write_note``).
+BOX = inside(C_PICK_STATUS, LAST)
+BOX_TEXT, BOX_RETRY, BOX_DISMISS = (inside(C_PICK_STATUS, LAST, index) for index in range(3))
 
 #: Not drawn yet (None is a value some fields show).
 UNDRAWN = object()
@@ -47,7 +51,11 @@ def row_prototype():
         cell({"data-field": "status"}, el("span", {"class": "badge"})),
         cell({"class": "pick pick-status"},  # every status, always (PROTOCOL v2 6): a select that needs no focus
              el("select", {"data-action": "set-status", "data-filled": "true"},
-                *(el("option", {"value": value}, text=label) for value, label in STATUS_LABELS.items()))),
+                *(el("option", {"value": value}, text=label) for value, label in STATUS_LABELS.items())),
+             el("div", {"class": "row-error", "data-testid": "row-error", "hidden": True},
+                el("span", {"class": "row-error-text"}),
+                el("button", {"type": "button", "data-action": "retry-command"}, text="Retry"),
+                el("button", {"type": "button", "data-action": "dismiss-error"}, text="Dismiss"))),
         cell({"data-field": "customer"}),
         cell({"data-field": "address"}),
         cell({"data-field": "zoneId"}, el("span", {"class": "main"}), el("span", {"class": "sub"})),
@@ -77,7 +85,6 @@ class DrawnRow:
     note: Optional[tuple] = None  # (command id, message, retryable): the row-error box
     eta_ts: Optional[float] = None  # the ETA as a timestamp, for the clock tick
     local_note: str = ""  # a command refused before it was made (Refused), shown like a rollback
-    has_error: bool = False  # the [data-testid=row-error] box exists (made when first needed)
 
 
 class RowPainter:
@@ -218,34 +225,20 @@ class RowPainter:
                 self.announce(f"{row.id}: {note[1]}")
 
     def _write_note(self, row: DrawnRow, note) -> None:
-        """Rare (a refusal or a rollback): written on the row's element directly, after the queued edits."""
-        if note is None and not row.has_error:
-            return
-        node = self.ops.node(row.id)
-        if not node:
-            return
+        """A refusal or a rollback (rare): the box under the status select, through ``RowOps`` like the rest."""
+        ops, rid = self.ops, row.id
         if note is None:
-            if row.has_error:
-                node.querySelector("[data-testid=row-error]").hidden = True
-                node.classList.remove("has-error")
+            ops.attr(rid, BOX, "hidden", "")
+            ops.attr(rid, ROW, "data-error", None)
             return
         command_id, message, retryable = note
-        if not row.has_error:
-            node.cells[C_PICK_STATUS].appendChild(el(
-                "div", {"class": "row-error", "data-testid": "row-error"},
-                el("span", {"class": "row-error-text"}),
-                el("button", {"type": "button", "data-action": "retry-command"}, text="Retry"),
-                el("button", {"type": "button", "data-action": "dismiss-error",
-                              "aria-label": f"Dismiss the message about {row.id}"}, text="Dismiss")))
-            row.has_error = True
-        box = node.querySelector("[data-testid=row-error]")
-        box.hidden = False
-        node.classList.add("has-error")
-        box.querySelector(".row-error-text").textContent = message
-        retry = box.querySelector("[data-action=retry-command]")
-        retry.hidden = not retryable
-        retry.setAttribute("data-command", command_id)
-        box.querySelector("[data-action=dismiss-error]").setAttribute("data-command", command_id)
+        ops.text(rid, BOX_TEXT, message)
+        ops.attr(rid, BOX_RETRY, "hidden", None if retryable else "")
+        ops.attr(rid, BOX_RETRY, "data-command", command_id)
+        ops.attr(rid, BOX_DISMISS, "data-command", command_id)
+        ops.attr(rid, BOX_DISMISS, "aria-label", f"Dismiss the message about {rid}")
+        ops.attr(rid, BOX, "hidden", None)
+        ops.attr(rid, ROW, "data-error", "true")
 
     def _name_and_id(self, row_id: str, index: int, raw, name, none_text: str = "") -> None:
         """A cell showing ``Name (ID)``: the name, the id beside it in a quieter style; ``none_text`` for null."""

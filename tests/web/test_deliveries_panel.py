@@ -144,11 +144,11 @@ def test_a_refused_command_shows_its_reason_in_the_row_and_dismiss_hides_it():
     client = world()
     client.refuse = "That status is not allowed"
     panel, _ = mount(client)
-    select = panel.ops.node("D-2").querySelector("select[data-action=assign]")
-    panel._fill_select(Event("focusin", target=select))
-    assert len(select.querySelectorAll("option")) == 2 and select.getAttribute("data-filled") == "true"
-    assert select.querySelectorAll("option")[1].textContent == "Grace Okafor (S-1), available"
-    change(select, "S-1")
+    combobox = panel.ops.node("D-2").querySelector("input[data-action=assign][role=combobox]")
+    combobox.dispatchEvent(Event("focusin", target=combobox))
+    option = panel.root.querySelector("[role=option][data-value=S-1]")
+    assert option.textContent == "Grace Okafor (S-1)Available · Harbour (Z-1)"
+    option.dispatchEvent(Event("click", target=option))
     box = panel.ops.node("D-2").querySelector("[data-testid=row-error]")
     assert box.querySelector(".row-error-text").textContent == "That status is not allowed" and not box.hidden
     assert panel.announcer.textContent == "D-2: That status is not allowed"
@@ -207,3 +207,29 @@ def test_a_parked_row_reads_the_clock_of_now_when_it_comes_into_the_window(monke
     row = panel.ops.node("D-8")
     assert row.getAttribute("data-late") == "true"
     assert row.querySelector("[data-field=eta] .eta-rel").textContent.endswith("min late")
+
+
+def test_the_assign_combobox_filters_as_you_type_and_takes_arrows_enter_and_escape():
+    client = FakeClient([delivery(i) for i in range(1, 4)],
+                        [staff(1, "Grace Okafor"), staff(2, "Dev Silva", zone="Z-2"), staff(3, "Ada Brooks")])
+    panel, _ = mount(client)
+    combobox = panel.ops.node("D-1").querySelector("input[role=combobox]")
+    combobox.dispatchEvent(Event("focusin", target=combobox))
+    listbox = panel.root.querySelector("[role=listbox]")
+    assert combobox.getAttribute("aria-expanded") == "true" and not listbox.hidden
+    assert [o.getAttribute("data-value") for o in listbox.children] == ["", "S-3", "S-2", "S-1"]
+    combobox.value = "s-2"
+    combobox.dispatchEvent(Event("input", target=combobox))
+    assert [o.getAttribute("data-value") for o in listbox.children] == ["S-2"]
+    combobox.value = "harbour"  # by zone name
+    combobox.dispatchEvent(Event("input", target=combobox))
+    assert [o.getAttribute("data-value") for o in listbox.children] == ["S-3", "S-1"]
+    combobox.dispatchEvent(Event("keydown", target=combobox, key="ArrowDown"))
+    assert combobox.getAttribute("aria-activedescendant") == listbox.children[1].getAttribute("id")
+    combobox.dispatchEvent(Event("keydown", target=combobox, key="Enter"))
+    assert client.commands == [("assign", "D-1", "S-1")] and listbox.hidden
+    assert panel.ops.node("D-1").querySelector("[data-field=assignedTo]").getAttribute("data-value") == "S-1"
+    assert combobox.getAttribute("data-value") == "S-1"
+    combobox.dispatchEvent(Event("focusin", target=combobox))
+    combobox.dispatchEvent(Event("keydown", target=combobox, key="Escape"))
+    assert listbox.hidden and combobox.getAttribute("aria-expanded") == "false" and len(client.commands) == 1

@@ -15,7 +15,6 @@ import time
 
 from app.delivery_table import DeliveryTable
 from app.filters import UNASSIGNED, Filters
-from app.roster import by_name
 from app.store import Changes
 from app.web import localtime
 from app.web.chunks import Chunked
@@ -24,10 +23,10 @@ from app.web.localtime import Every
 from app.web.panels.base import Panel
 from app.web.panels.deliveries.rows import (C_ID, C_PICK_STATUS, CONTROL_CELLS, DrawnRow, RowPainter,
                                             row_prototype)
-from app.web.panels.deliveries.toolbar import Toolbar, fill_options
+from app.web.panels.deliveries.assign import AssignBox
+from app.web.panels.deliveries.toolbar import Toolbar
 from app.web.panels.delivery_detail import DeliveryDetail, staff_label
 from app.web.row_ops import RowOps
-from app.wording import name_and_id, words
 
 PREFS_KEY = "deliveries"
 FIRST_CHUNK = 120
@@ -54,9 +53,9 @@ CLICKS = {
     "retry-command": "_retry_command",
 }
 #: A row's ``select[data-action]`` changed -> the client command it runs (delivery id, the value picked).
+#: (The assign combobox picks through ``AssignBox``: ``_assign``.)
 CHANGES = {
     "set-status": lambda client, delivery_id, value: client.set_status(delivery_id, value),
-    "assign": lambda client, delivery_id, value: client.assign(delivery_id, value or None),
 }
 
 
@@ -87,6 +86,7 @@ class DeliveriesPanel(Panel):
         self.root.appendChild(self.announcer)
         self.root.appendChild(self.detail.node)
         self.ctx.notes["open_delivery"] = self.open_detail
+        self.assign = AssignBox(self.listen, self.root, self.client, lambda: self.painter.zone_names, self._assign)
         for event in ("focusin", "pointerdown", "keydown"):
             self.listen(self.root, event, self._fill_select)
         self.listen(self.root, "change", self._changed)
@@ -480,6 +480,13 @@ class DeliveriesPanel(Panel):
         if row is not None:
             self._after_command(row, result)
 
+    def _assign(self, delivery_id: str, staff_id) -> None:
+        """The assign combobox picked someone (or nobody)."""
+        result = self.ctx.run(lambda client: client.assign(delivery_id, staff_id))
+        row = self.rows.get(delivery_id)
+        if row is not None:
+            self._after_command(row, result)
+
     def _after_command(self, row: DrawnRow, result) -> None:
         """Draw the optimistic state at once (not a frame later), or the reason nothing was done."""
         row.local_note = getattr(result, "message", "") if result is not None else ""
@@ -494,22 +501,10 @@ class DeliveriesPanel(Panel):
         self._flush()
 
     def _fill_select(self, event) -> None:
-        """A row's assign select, or the assignee filter, gets its every option when the user first reaches it.
+        """The assignee filter gets its every choice when the user first reaches it.
 
-        (A row's status select holds every status from the start: ``rows.row_prototype``.)"""
+        (A row's status select holds every status from the start, and its assign
+        control is a combobox with one shared list: ``assign.py``.)"""
         target = event.target
-        if target.tagName != "SELECT" or target.getAttribute("data-filled") == "true":
-            return
-        action = target.getAttribute("data-action") or ""
-        if action == "assign":
-            options = [("", "Unassigned")] + [
-                (member.id, f"{name_and_id(member.id, member.name)}, {words(member.status).lower()}")
-                for member in sorted(self.client.staff(), key=by_name)
-            ]
-        elif target.getAttribute("data-filter") == "assignee":
+        if target.tagName == "SELECT" and target.getAttribute("data-filter") == "assignee":
             self.toolbar.fill_assignees(self.client.staff())
-            return
-        else:
-            return
-        fill_options(target, options, str(target.value))
-        target.setAttribute("data-filled", "true")

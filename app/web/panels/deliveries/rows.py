@@ -15,7 +15,6 @@ from typing import Callable, Optional
 from app.eta import countdown, eta_text, timestamp
 from app.models import is_open
 from app.web.dom import el
-from app.web.panels.delivery_detail import staff_label
 from app.web.row_ops import FIRST, LAST, ROW, RowOps, at, inside
 from app.web.runtime import document
 from app.wording import PRIORITY_LABELS, STATUS_LABELS, name_and_id
@@ -60,7 +59,10 @@ def row_prototype():
         cell({"data-field": "address"}),
         cell({"data-field": "zoneId"}, el("span", {"class": "main"}), el("span", {"class": "sub"})),
         cell({"data-field": "assignedTo"}, el("span", {"class": "main"}), el("span", {"class": "sub"})),
-        cell({"class": "pick pick-assignee"}, el("select", {"data-action": "assign"}, el("option"))),
+        cell({"class": "pick pick-assignee"},  # an ARIA 1.2 combobox; its listbox is assign.py's, shared
+             el("input", {"type": "text", "data-action": "assign", "role": "combobox", "aria-expanded": "false",
+                          "aria-autocomplete": "list", "aria-controls": "assign-options", "autocomplete": "off",
+                          "spellcheck": "false", "data-value": ""})),
         cell({"data-field": "priority"}, el("span", {"class": "badge"})),
         cell({"data-field": "eta"}, el("span", {"class": "eta-time"}), document.createTextNode(" "),
              el("span", {"class": "eta-rel"})),
@@ -140,7 +142,7 @@ class RowPainter:
         staff = (staff_id, self.staff_names.get(staff_id) if staff_id else None)
         if row.staff != staff:
             self._name_and_id(rid, C_ASSIGNEE, *staff, none_text="Unassigned")
-            ops.select(rid, at(C_PICK_ASSIGNEE, FIRST), staff_id or "", staff_label(self.client, staff_id))
+            ops.attr(rid, at(C_PICK_ASSIGNEE, FIRST), "data-value", staff_id or "")
             changed = changed or row.staff is not UNDRAWN
             row.staff = staff
         priority = str(delivery.priority)

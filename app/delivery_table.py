@@ -39,7 +39,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from itertools import islice
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple, Optional
 
 from app.eta import is_late
 from app.filters import Filters, count, facts, matches, order_key
@@ -55,13 +55,16 @@ class Reset:
     gone: list
 
 
-@dataclass(frozen=True)
-class Upserted:
-    """What one changed delivery did to the table."""
+class Upserted(NamedTuple):
+    """What one changed delivery did to the table (one of the constants below: made once, not per event)."""
 
     gone: bool = False  # it is no longer there
     new: bool = False  # first seen (and not queued): the panel builds its row now
     moved: bool = False  # the window may have changed
+
+
+GONE, UNKNOWN, NEW = Upserted(gone=True), Upserted(), Upserted(new=True, moved=True)
+MOVED, STILL = Upserted(moved=True), Upserted()
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,14 @@ class DeliveryTable:
         self._dirty = True
         return Reset(gone=gone)
 
-    def upsert(self, delivery_id: str, delivery, live: bool = False) -> Upserted:
-        """One delivery's new state (None: gone). ``live``: a change from the stream, not our own."""
+    def upsert(self, delivery_id: str, delivery, live: bool = False, now_ts: Optional[float] = None) -> Upserted:
+        """One delivery's new state (None: gone). ``live``: a change from the stream, not our own.
+
+        ``now_ts``: the clock's time, when the caller read it once for a batch of changes."""
         if delivery is None:
-            return Upserted(gone=self._forget(delivery_id))
-        now_ts = self._clock()
+            return GONE if self._forget(delivery_id) else UNKNOWN
+        if now_ts is None:
+            now_ts = self._clock()
         old = self.facts.get(delivery_id)
         new = facts(delivery)
         self.facts[delivery_id] = new
@@ -150,10 +156,10 @@ class DeliveryTable:
         moved = self._touched(delivery_id, key)
         if old is None and delivery_id not in self._queued:
             self._dirty = True
-            return Upserted(new=True, moved=True)
+            return NEW
         if delivery_id not in self._queued and delivery_id not in self._shown:
             self.waiting[delivery_id] = self.waiting.get(delivery_id, False) or live
-        return Upserted(moved=moved)
+        return MOVED if moved else STILL
 
     def set_filters(self, new: Filters) -> Refiltered:
         """A new view. A new filter shows the first page again; a new sort keeps how many are shown."""

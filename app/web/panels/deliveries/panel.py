@@ -223,7 +223,7 @@ class DeliveriesPanel(Panel):
 
     def _upsert(self, delivery_id: str, now, live: bool) -> None:
         delivery = self.client.delivery(delivery_id)
-        result = self.table.upsert(delivery_id, delivery, live)
+        result = self.table.upsert(delivery_id, delivery, live, now[0].timestamp())
         row = self.rows.get(delivery_id)
         if delivery is None:
             if row is not None:
@@ -288,6 +288,7 @@ class DeliveriesPanel(Panel):
                 self.painter.forget_eta(self.rows[delivery_id])
             self.table.mark_waiting(self.painter.timed)
         self._day = day
+        self.painter.ticks += 1
         self.table.tick()
         self._clock_rows(self._drawn_window or (), now)
         self._show_counts()
@@ -296,9 +297,10 @@ class DeliveriesPanel(Panel):
     def _clock_rows(self, ids, now) -> None:
         """Relative ETAs and late flags of these rows (shown ones) by the clock ``now``."""
         now_ts = now[0].timestamp()
-        timed, rows = self.painter.timed, self.rows
+        timed, rows, ticks = self.painter.timed, self.rows, self.painter.ticks
         for delivery_id in ids:
-            if delivery_id in timed and not self.painter.tick(rows[delivery_id], now_ts):
+            if delivery_id in timed and rows[delivery_id].clocked != ticks and not self.painter.tick(
+                    rows[delivery_id], now_ts):
                 delivery = self.client.delivery(delivery_id)
                 if delivery is not None:
                     self._draw(rows[delivery_id], delivery, now)

@@ -86,6 +86,7 @@ class DrawnRow:
     pending: bool = False
     note: Optional[tuple] = None  # (command id, message, retryable): the row-error box
     eta_ts: Optional[float] = None  # the ETA as a timestamp, for the clock tick
+    clocked: int = -1  # the clock tick (``RowPainter.ticks``) its relative ETA was last written at
     local_note: str = ""  # a command refused before it was made (Refused), shown like a rollback
 
 
@@ -99,6 +100,7 @@ class RowPainter:
         self.zone_names: dict[str, str] = {}
         self.staff_names: dict[str, str] = {}
         self.timed: set[str] = set()
+        self.ticks = 0  # clock ticks so far: a row whose ``clocked`` is behind reads an old "in 12 min"
 
     def new(self, row: DrawnRow) -> None:
         """Make the row (parked); the caller draws it."""
@@ -199,6 +201,7 @@ class RowPainter:
 
     def write_relative(self, row: DrawnRow, relative: str, late: bool) -> None:
         ops, rid = self.ops, row.id
+        row.clocked = self.ticks
         if row.relative != relative:
             ops.text(rid, at(C_ETA, LAST), relative)
             row.relative = relative

@@ -14,7 +14,7 @@ a fixed clock. ``data-value`` keeps the raw ISO text; these are only words.
 
 Rules:
 
-1. An *open* delivery (not delivered, failed or cancelled) is late when its
+1. An *open* delivery (``models.is_open``: not delivered, failed or cancelled) is late when its
    ETA has passed (``eta < now``). A closed one is never late: its ETA is
    history, and it gets no relative text.
 2. Relative text is rounded to whole minutes: ``in 12 min``, ``in 1 h 5
@@ -39,7 +39,6 @@ from typing import NamedTuple, Optional
 from app.timefmt import MONTHS, clock, parse_iso
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-CLOSED = frozenset({"delivered", "failed", "cancelled"})
 
 
 class EtaText(NamedTuple):
@@ -52,10 +51,6 @@ class EtaText(NamedTuple):
 
 
 NO_ETA = EtaText(time="", relative="", late=False, title="")
-
-
-def is_open(status: str) -> bool:
-    return str(status) not in CLOSED
 
 
 CACHED = 4096  # texts; a burst of live changes reads each new ETA a few times within one frame
@@ -103,7 +98,7 @@ def full(moment: datetime, offset_minutes: int = 0) -> str:
             f"{local.hour:02d}:{local.minute:02d}")
 
 
-def relative(seconds_until: float, open_: bool = True) -> str:
+def countdown(seconds_until: float, open_: bool = True) -> str:
     """Rule 2 from the seconds left until the ETA (negative: passed); empty for a closed delivery.
 
     The clock tick calls this with cached timestamps, so it parses nothing.
@@ -126,14 +121,14 @@ def eta_text(text: Optional[str], *, open_: bool, now: datetime, offset_minutes:
     now_ts = now.timestamp()
     seconds = ts - now_ts
     if isinstance(text, str):
-        time, title = _words(text, offset_minutes, int((now_ts + offset_minutes * 60) // 86400))
+        time, title = _clock_and_title(text, offset_minutes, int((now_ts + offset_minutes * 60) // 86400))
     else:
         time, title = clock(moment, now, offset_minutes), full(moment, offset_minutes)
-    return EtaText(time=time, relative=relative(seconds, open_), late=open_ and seconds < 0, title=title)
+    return EtaText(time=time, relative=countdown(seconds, open_), late=open_ and seconds < 0, title=title)
 
 
 @lru_cache(maxsize=CACHED)
-def _words(text: str, offset_minutes: int, day: int) -> tuple[str, str]:
+def _clock_and_title(text: str, offset_minutes: int, day: int) -> tuple[str, str]:
     """The clock time and the title of a parseable ``text`` seen on local ``day`` (days since 1970)."""
     moment = _parsed(text)[0]
     midnight = datetime.fromtimestamp(day * 86400 - offset_minutes * 60, timezone.utc)  # local midnight

@@ -65,6 +65,11 @@ class DeliveryStatus(StrEnum):
 FINAL_STATUSES = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED})
 
 
+def is_open(status) -> bool:
+    """Not delivered, failed or cancelled (``FINAL_STATUSES``): the one test every module uses."""
+    return status not in FINAL_STATUSES
+
+
 class Priority(StrEnum):
     NORMAL = "normal"
     HIGH = "high"

@@ -5,7 +5,7 @@
     >>> d = Delivery(id="D-1", status="in_transit", customer="Ada", address="1 Main St",
     ...              zoneId="Z-1", assignedTo="S-1", updatedAt="2026-11-26T10:00:00Z")
     >>> work.update("D-1", d)
-    Touched(staff={'S-1'}, zones=set())
+    Affected(staff={'S-1'}, zones=set())
     >>> sorted(work.carried_by("S-1")), work.pending_in("Z-1")
     (['D-1'], 0)
     >>> backlog_alert(pending=7, available=2), backlog_alert(pending=6, available=2)
@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from app.models import FINAL_STATUSES, Delivery, DeliveryStatus, Staff, StaffStatus
+from app.models import Delivery, DeliveryStatus, Staff, StaffStatus, is_open
 
 ALERT_FACTOR = 3
 #: Staff filters: every status or zone (``ANY``), or only people with no zone (``NO_ZONE``).
@@ -56,19 +56,15 @@ def backlog_alert(pending: int, available: int) -> bool:
     return pending > ALERT_FACTOR * max(1, available)
 
 
-def is_open(delivery: Delivery) -> bool:
-    return delivery.status not in FINAL_STATUSES
-
-
 @dataclass
-class Touched:
+class Affected:
     """The staff rows and zone cards whose derived values may have changed."""
 
     staff: set = field(default_factory=set)
     zones: set = field(default_factory=set)
 
-    def __or__(self, other: "Touched") -> "Touched":
-        return Touched(self.staff | other.staff, self.zones | other.zones)
+    def __or__(self, other: "Affected") -> "Affected":
+        return Affected(self.staff | other.staff, self.zones | other.zones)
 
 
 class OpenWork:
@@ -88,10 +84,10 @@ class OpenWork:
         for delivery in deliveries:
             self.update(delivery.id, delivery)
 
-    def update(self, delivery_id: str, delivery: Optional[Delivery]) -> Touched:
+    def update(self, delivery_id: str, delivery: Optional[Delivery]) -> Affected:
         """``delivery`` is its new (effective) state, None if it is gone; returns what that touches."""
-        touched = Touched()
-        carrier = delivery.assignedTo if delivery is not None and is_open(delivery) else None
+        touched = Affected()
+        carrier = delivery.assignedTo if delivery is not None and is_open(delivery.status) else None
         old_carrier = self._carrier.get(delivery_id)
         if old_carrier is not None:
             touched.staff.add(old_carrier)  # its current delivery may have changed status
@@ -158,9 +154,9 @@ def status_counts(staff: Iterable[Staff], zone: str = ANY) -> dict[str, int]:
     return counts
 
 
-def sort_key(member: Staff) -> tuple[str, str]:
-    """Staff are listed by name, so a status change never moves a row."""
-    return (member.name.casefold(), member.id)
+def by_name(item) -> tuple[str, str]:
+    """People (and zones) are listed by name, then id, so a status change never moves a row."""
+    return (item.name.casefold(), item.id)
 
 
 def to_append(placed: list[str], wanted: list[str]) -> list[str]:

@@ -4,17 +4,22 @@
     'On delivery'
     >>> connection_text("reconnecting", attempt=2, of=5, seconds_left=4)
     'Reconnecting: attempt 2 of 5, next try in 4 seconds'
-    >>> person("S-07", "Dev Silva"), recipient("coordinators", lambda staff_id: None)
+    >>> name_and_id("S-07", "Dev Silva"), recipient("coordinators", lambda staff_id: None)
     ('Dev Silva (S-07)', 'Coordinators')
+    >>> STATUS_LABELS["in_transit"], PRIORITY_LABELS["urgent"]
+    ('In transit', 'Urgent')
 
 Raw values stay in ``data-value`` (PROTOCOL.md 6); what is here is only for
-people, so it can change without breaking a test that reads the hooks.
+people, so it can change without breaking a test that reads the hooks. This
+is the one home of the labels (``words``, ``STATUS_LABELS``,
+``PRIORITY_LABELS``) and of "Name (ID)" (``name_and_id``).
 """
 
 from __future__ import annotations
 
 from typing import Callable, Optional, Sequence
 
+from app.models import DeliveryStatus, Priority
 from app.timefmt import seconds_text
 
 #: Recipients of a message besides staff ids (the compose form's first options).
@@ -31,22 +36,30 @@ def words(value: object) -> str:
     return text[:1].upper() + text[1:]
 
 
-def person(staff_id: Optional[str], name: Optional[str]) -> str:
-    """A name beside its id; the id alone when the name is unknown."""
-    if not staff_id:
+#: Every delivery status and priority in words, in lifecycle and rank order (urgent first).
+STATUS_LABELS = {status.value: words(status.value) for status in DeliveryStatus}
+PRIORITY_LABELS = {priority.value: words(priority.value) for priority in reversed(Priority)}
+
+
+def name_and_id(some_id: Optional[str], name: Optional[str]) -> str:
+    """A name beside its id (a person, a zone); the id alone when the name is unknown; empty for no id."""
+    if not some_id:
         return ""
-    return f"{name} ({staff_id})" if name else staff_id
+    return f"{name} ({some_id})" if name else some_id
+
+
+person = name_and_id  # the older name, still imported by app/web/panels/comms.py
 
 
 def sender(from_id: str, me: str, name_of: NameOf) -> str:
     """Who sent a message: "You" for the logged-in user, else a person, else the raw id."""
     if from_id == me:
         return "You"
-    return person(from_id, name_of(from_id))
+    return name_and_id(from_id, name_of(from_id))
 
 
 def recipient(to: str, name_of: NameOf) -> str:
-    return GROUPS.get(to) or person(to, name_of(to))
+    return GROUPS.get(to) or name_and_id(to, name_of(to))
 
 
 def count_of(n: int, limit: int) -> str:

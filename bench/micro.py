@@ -14,7 +14,7 @@ import timeit
 from datetime import datetime, timezone
 
 from app.eta import eta_text, timestamp
-from app.filters import SortedIds
+from app.sorted_ids import SortedIds
 
 
 def sorted_ids_move(n: int = 10_000, moves: int = 50_000) -> float:

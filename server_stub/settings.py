@@ -15,7 +15,7 @@ from pathlib import Path
 #: The repository root: the default place the app's static files are served from.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-MAX_DELIVERIES = 10_000
+MAX_DELIVERIES = 100_000
 MAX_STAFF = 500
 MAX_ZONES = 50
 

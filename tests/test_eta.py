@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import app.eta as eta
-from app.eta import NO_ETA, duration, eta_text, is_late, is_open, relative, timestamp
+from app.eta import NO_ETA, countdown, duration, eta_text, is_late, timestamp
+from app.models import is_open
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
 
@@ -36,7 +37,7 @@ def test_durations_are_whole_minutes_hours_and_days(seconds, text):
 ])
 def test_relative_text_for_an_open_delivery(minutes, text):
     assert eta_text(at(minutes), open_=True, now=NOW).relative == text
-    assert relative(minutes * 60) == text
+    assert countdown(minutes * 60) == text
 
 
 def test_an_open_delivery_is_late_only_once_its_eta_has_passed():
@@ -48,7 +49,7 @@ def test_an_open_delivery_is_late_only_once_its_eta_has_passed():
 def test_a_closed_delivery_is_never_late_and_has_no_relative_text():
     text = eta_text(at(-30), open_=False, now=NOW)
     assert (text.late, text.relative, text.time) == (False, "", "13:30")
-    assert relative(-1800, open_=False) == ""
+    assert countdown(-1800, open_=False) == ""
 
 
 @pytest.mark.parametrize("offset, clock", [(0, "14:12"), (60, "15:12"), (-300, "09:12"), (330, "19:42")])

@@ -1,7 +1,6 @@
 """app/filters.py: the table shows what the filters say, in the order the sort says, counted right."""
 
 import doctest
-import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,12 +12,11 @@ from app.filters import (
     STAFF_PREFIX,
     UNASSIGNED,
     Filters,
-    SortedIds,
     count,
     facts,
     matches,
     natural,
-    sort_key,
+    order_key,
     staff_choice,
 )
 from app.models import Delivery
@@ -116,7 +114,7 @@ def test_search_text_is_literal_not_a_pattern():
 
 def order(items, **kw):
     f = Filters(**kw)
-    return [d.id for d in sorted(items, key=lambda d: sort_key(facts(d), f))]
+    return [d.id for d in sorted(items, key=lambda d: order_key(facts(d), f))]
 
 
 def test_eta_sort_puts_open_deliveries_first_soonest_first_then_no_eta_then_closed():
@@ -149,9 +147,9 @@ def test_ties_break_by_natural_id():
     assert natural("D-2") < natural("D-10") and natural("A") < natural("B-1")
 
 
-def test_every_sort_key_is_unique_even_for_ids_that_read_alike():
+def test_every_order_key_is_unique_even_for_ids_that_read_alike():
     a, b = facts(delivery("D-01")), facts(delivery("D-1"))
-    assert sort_key(a, Filters()) != sort_key(b, Filters())
+    assert order_key(a, Filters()) != order_key(b, Filters())
 
 
 # --- counts --------------------------------------------------------------------------------------
@@ -181,55 +179,3 @@ def test_filters_survive_a_round_trip_through_prefs():
                                                      "zone": 4, "priority": "meh", "query": None}])
 def test_junk_prefs_fall_back_to_defaults(junk):
     assert Filters.from_prefs(junk) == Filters()
-
-
-# --- SortedIds ----------------------------------------------------------------------------------
-
-
-def test_place_keeps_key_order():
-    ids = SortedIds()
-    for name, key in (("b", (2,)), ("a", (1,)), ("c", (3,))):
-        ids.place(name, key)
-    assert ids.ids() == ["a", "b", "c"]
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from("abcdefgh"), st.integers(0, 20)), max_size=60), st.sampled_from([1, 2, 256]))
-def test_sorted_ids_stay_sorted_and_unique_through_any_moves(steps, load):
-    ids = SortedIds()
-    ids.LOAD = load  # small buckets: splits and emptied buckets happen within a few steps
-    model: dict[str, tuple] = {}
-    for name, value in steps:
-        key = (value, name)
-        if value == 0 and name in model:
-            ids.remove(name)
-            del model[name]
-            continue
-        ids.place(name, key)
-        model[name] = key
-        expected = sorted(model, key=model.get)
-        assert ids.ids() == expected and len(ids) == len(expected)
-        assert ids.first(3, lambda i: True) == expected[:3]
-
-
-def test_reset_orders_everything_at_once():
-    ids = SortedIds()
-    keys = list(range(200))
-    random.Random(3).shuffle(keys)
-    assert ids.reset((f"D-{k}", (k,)) for k in keys) == [f"D-{k}" for k in range(200)]
-    assert len(ids) == 200 and "D-5" in ids and ids.key("D-5") == (5,)
-    ids.place("D-5", (199.5,))
-    ids.place("D-199", (-1,))
-    assert ids.ids() == ["D-199"] + [f"D-{k}" for k in range(200) if k not in (5, 199)] + ["D-5"]
-
-
-def test_first_takes_the_window_in_key_order_skipping_what_is_not_accepted():
-    ids = SortedIds()
-    for name, key in (("d", (4,)), ("a", (1,)), ("c", (3,)), ("b", (2,)), ("e", (5,))):
-        ids.place(name, key)
-    assert ids.first(2, lambda i: True) == ["a", "b"]
-    assert ids.first(2, {"b", "d", "e"}.__contains__) == ["b", "d"]
-    assert ids.first(10, {"e", "a"}.__contains__) == ["a", "e"]
-    assert ids.first(0, lambda i: True) == [] and SortedIds().first(3, lambda i: True) == []
-    ids.place("e", (0,))  # moved to the front
-    assert ids.first(2, lambda i: True) == ["e", "a"]

@@ -14,8 +14,8 @@ from app.roster import (
     NO_ZONE,
     OpenWork,
     backlog_alert,
+    by_name,
     current_delivery,
-    sort_key,
     staff_visible,
     status_counts,
     to_append,
@@ -137,7 +137,7 @@ def test_filters_and_counts():
 
 def test_staff_sort_by_name_ignoring_case():
     people = [member("S-2", "bea"), member("S-1", "Ada"), member("S-3", "Bea")]
-    assert [m.id for m in sorted(people, key=sort_key)] == ["S-1", "S-2", "S-3"]
+    assert [m.id for m in sorted(people, key=by_name)] == ["S-1", "S-2", "S-3"]
 
 
 @given(st.lists(st.integers(0, 30), unique=True), st.lists(st.integers(0, 30), unique=True))

@@ -31,11 +31,21 @@ from app.web.runtime import ProxyOwner, js, to_js
 
 ROW = -1
 CELL, FIRST, LAST = 0, 1, 2
+#: The row operations, by name: their one definition. ``RowOps`` hands this table to
+#: ``static/js/rows.mjs`` when it makes a table, so the page reads the codes from here.
+OPS = {"new": "n", "window": "w", "remove": "x", "text": "t", "attr": "a", "class": "c", "select": "s",
+       "flash": "f"}
+_N, _W, _X, _T, _A, _C, _S, _F = OPS.values()
 
 
 def at(cell: int, part: int = CELL) -> int:
     """A target inside a row: a cell, or its first or last child."""
     return cell * 4 + part
+
+
+def inside(cell: int, part: int, *children: int) -> list:
+    """A target deeper in a row: from ``at(cell, part)``, the element children by index, in turn."""
+    return [cell, part, *children]
 
 
 class RowOps:
@@ -44,7 +54,8 @@ class RowOps:
 
         ``id_cell``'s first child shows the row's id (and must be one of them if it is a control).
         """
-        self.table = js.dcRows.rowTable(body, parked, prototype, id_cell, to_js(list(control_cells)), flash_cap)
+        self.table = js.dcRows.rowTable(body, parked, prototype, id_cell, to_js(list(control_cells)), flash_cap,
+                                        json.dumps(OPS))
         self.ops: list[tuple] = []
         self._owner = ProxyOwner("row-ops")
         self._later = self._owner.proxy(self._frame)
@@ -60,29 +71,29 @@ class RowOps:
             js.dcBridge.nextFrame(self._later)
 
     def new(self, row_id: str) -> None:
-        self._add(("n", row_id))
+        self._add((_N, row_id))
 
     def window(self, row_ids: list[str]) -> None:
-        self._add(("w", row_ids))
+        self._add((_W, row_ids))
 
     def remove(self, row_id: str) -> None:
-        self._add(("x", row_id))
+        self._add((_X, row_id))
 
-    def text(self, row_id: str, target: int, text: str) -> None:
-        self._add(("t", row_id, target, text))
+    def text(self, row_id: str, target, text: str) -> None:
+        self._add((_T, row_id, target, text))
 
-    def attr(self, row_id: str, target: int, name: str, value: str | None) -> None:
+    def attr(self, row_id: str, target, name: str, value: str | None) -> None:
         """``setAttribute``; ``None`` removes the attribute."""
-        self._add(("a", row_id, target, name, value))
+        self._add((_A, row_id, target, name, value))
 
-    def class_name(self, row_id: str, target: int, value: str) -> None:
-        self._add(("c", row_id, target, value))
+    def class_name(self, row_id: str, target, value: str) -> None:
+        self._add((_C, row_id, target, value))
 
     def select(self, row_id: str, target: int, value: str, label: str) -> None:
-        self._add(("s", row_id, target, value, label))
+        self._add((_S, row_id, target, value, label))
 
     def flash(self, row_id: str) -> None:
-        self._add(("f", row_id))
+        self._add((_F, row_id))
 
     # --- applying ------------------------------------------------------------------------------
 
@@ -112,4 +123,4 @@ class RowOps:
             self._owner.destroy()
 
 
-__all__ = ["RowOps", "ROW", "CELL", "FIRST", "LAST", "at"]
+__all__ = ["RowOps", "OPS", "ROW", "CELL", "FIRST", "LAST", "at", "inside"]

@@ -10,12 +10,27 @@ browser bindings are named in one place and every proxy has an owner.
 
 ``ProxyOwner.live()`` is the count of proxies created and not yet destroyed;
 the diagnostics panel shows it, and the leak test checks it stays flat.
+
+Under CPython (pytest, tools) there is no ``js``: the seam falls back to
+``app.web.fake_dom`` (``IN_BROWSER`` is False), a small document and the
+page's globals, so every shell module imports and its panels render in a
+test. ``js.document`` is that fake document; tests read and click it.
 """
 
 from __future__ import annotations
 
-import js  # noqa: F401  (re-exported)
-from pyodide.ffi import JsProxy, create_once_callable, create_proxy, to_js  # noqa: F401
+try:
+    import js  # noqa: F401  (re-exported)
+    from pyodide.ffi import JsProxy, create_once_callable, create_proxy, to_js  # noqa: F401
+
+    IN_BROWSER = True
+except ImportError:  # CPython: the fake browser
+    from app.web import fake_dom
+
+    js = fake_dom.browser()
+    JsProxy = fake_dom.Proxy
+    create_once_callable, create_proxy, to_js = fake_dom.create_once_callable, fake_dom.create_proxy, fake_dom.to_js
+    IN_BROWSER = False
 
 document = js.document
 window = js.window

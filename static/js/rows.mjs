@@ -26,26 +26,29 @@
 // controls aside, up to date, and gets them back when it is shown again.
 //
 // Text only ever goes in through textContent and setAttribute: no operation
-// parses HTML. The operations (see app/web/row_ops.py, which writes them):
+// parses HTML. The operations are defined once, in app/web/row_ops.py (OPS,
+// name -> code), which writes them and hands this module the table of codes:
 //
-//   ["n", id]                      new row, parked: a clone of the prototype, data-id set
-//   ["w", [id, ...]]               the window: exactly these rows, in this order, are shown
-//   ["x", id]                      remove
-//   ["t", id, target, text]        textContent
-//   ["a", id, target, name, value] setAttribute; value null removes it
-//   ["c", id, target, className]
-//   ["s", id, target, value, label] show a value in a row's lazily filled <select>
-//   ["f", id]                      flash the row (a brief highlight) if it is shown, capped
+//   [new, id]                      new row, parked: a clone of the prototype, data-id set
+//   [window, [id, ...]]            the window: exactly these rows, in this order, are shown
+//   [remove, id]
+//   [text, id, target, text]       textContent
+//   [attr, id, target, name, value] setAttribute; value null removes it
+//   [class, id, target, className]
+//   [select, id, target, value, label] show a value in a row's lazily filled <select>
+//   [flash, id]                    flash the row (a brief highlight) if it is shown, capped
 //
 // A target is -1 for the row itself, else cell * 4 + part, where part 0 is
-// the cell, 1 its first child and 2 its last child.
+// the cell, 1 its first child and 2 its last child; or [cell, part, i, j...]:
+// from that, the i-th element child, then its j-th, and so on.
 
 const FLASH_MS = 1200;
 
 export const tables = new Set();
 
 export class RowTable {
-  constructor(body, parked, prototype, idCell, controlCells, flashCap) {
+  constructor(body, parked, prototype, idCell, controlCells, flashCap, codes) {
+    this.op = JSON.parse(codes);  // name -> code (app/web/row_ops.py OPS)
     this.body = body;
     this.parked = parked;
     this.prototype = prototype.cloneNode(true);
@@ -68,26 +71,27 @@ export class RowTable {
   apply(json) {
     const ops = JSON.parse(json);
     const rows = this.rows;
+    const op_ = this.op;
     const flashes = [];
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
       const kind = op[0];
-      if (kind === "n") { this.create(op[1]); continue; }
-      if (kind === "w") { this.window(op[1]); continue; }
+      if (kind === op_.new) { this.create(op[1]); continue; }
+      if (kind === op_.window) { this.window(op[1]); continue; }
       const tr = rows.get(op[1]);
       if (!tr) continue;
-      if (kind === "x") { tr.remove(); rows.delete(op[1]); this.flashing.delete(op[1]); continue; }
-      if (kind === "f") { flashes.push(op[1]); continue; }
+      if (kind === op_.remove) { tr.remove(); rows.delete(op[1]); this.flashing.delete(op[1]); continue; }
+      if (kind === op_.flash) { flashes.push(op[1]); continue; }
       const node = this.target(tr, op[2]);
       if (!node) continue;
       switch (kind) {
-        case "t": node.textContent = op[3]; break;
-        case "a":
+        case op_.text: node.textContent = op[3]; break;
+        case op_.attr:
           if (op[4] === null) node.removeAttribute(op[3]);
           else node.setAttribute(op[3], op[4]);
           break;
-        case "c": node.className = op[3]; break;
-        case "s": showCurrent(node, op[3], op[4]); break;
+        case op_.class: node.className = op[3]; break;
+        case op_.select: showCurrent(node, op[3], op[4]); break;
         default: throw new Error(`unknown row operation ${kind}`);
       }
     }
@@ -186,6 +190,11 @@ export class RowTable {
   }
 
   target(tr, code) {
+    if (Array.isArray(code)) {
+      let node = this.target(tr, code[0] * 4 + code[1]);
+      for (let k = 2; k < code.length && node; k++) node = node.children[code[k]];
+      return node || null;
+    }
     if (code < 0) return tr;
     const index = code >> 2;
     const part = code & 3;
@@ -237,6 +246,6 @@ function showCurrent(select, value, label) {
   select.value = value;
 }
 
-export function rowTable(body, parked, prototype, idCell, controlCells, flashCap) {
-  return new RowTable(body, parked, prototype, idCell, controlCells, flashCap);
+export function rowTable(body, parked, prototype, idCell, controlCells, flashCap, codes) {
+  return new RowTable(body, parked, prototype, idCell, controlCells, flashCap, codes);
 }

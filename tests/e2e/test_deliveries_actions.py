@@ -53,9 +53,13 @@ def start(page, stub) -> tuple[dict, str]:
 
 
 def change(page, delivery_id: str, action: str, choice: str) -> None:
-    select = row(page, delivery_id).locator(f"select[data-action={action}]")
-    select.focus()  # the options are filled on focus
-    select.select_option(choice)
+    """Pick ``choice`` in a row's status select, or its assign combobox (type the id, click the option)."""
+    if action == "assign":
+        combobox = row(page, delivery_id).locator("input[data-action=assign][role=combobox]")
+        combobox.fill(choice)
+        row(page, delivery_id).locator(f"[role=option][data-value='{choice}']").click()
+        return
+    row(page, delivery_id).locator(f"select[data-action={action}]").select_option(choice)
 
 
 def saw_pending(page, delivery_id: str, status: str | None = None) -> None:

@@ -90,7 +90,7 @@ def test_a_real_server_answers_http_and_websocket(server):
         pool.submit(asyncio.run, talk()).result(timeout=60)
 
 
-@pytest.mark.parametrize("argv", [["--deliveries", "10001"], ["--staff", "501"], ["--rate", "-1"], ["--port", "70000"]])
+@pytest.mark.parametrize("argv", [["--deliveries", "100001"], ["--staff", "501"], ["--rate", "-1"], ["--port", "70000"]])
 def test_the_cli_refuses_sizes_beyond_its_limits(argv, capsys):
     with pytest.raises(SystemExit) as exited:
         parse_args(argv)

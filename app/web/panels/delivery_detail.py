@@ -20,12 +20,12 @@ only.
 from __future__ import annotations
 
 from app.eta import eta_text
-from app.eta import is_open as open_status
-from app.filters import PRIORITY_LABELS, STATUS_LABELS
+from app.models import is_open
 from app.store import Changes
 from app.timefmt import clock, relative
 from app.web.dom import by_id, clear, el, set_field
 from app.web.runtime import document
+from app.wording import PRIORITY_LABELS, STATUS_LABELS, name_and_id
 
 TOPICS = ("deliveries", "staff", "zones", "communications")
 FIELDS = (
@@ -40,19 +40,19 @@ def staff_label(client, staff_id) -> str:
     if not staff_id:
         return "Unassigned"
     member = client.staff_member(staff_id)
-    return f"{member.name} ({staff_id})" if member is not None else staff_id
+    return name_and_id(staff_id, member.name if member is not None else None)
 
 
 def zone_label(client, zone_id) -> str:
     """``Harbour (Z-5)``, or the bare id for a zone the client does not know."""
     zone = client.zone(zone_id) if zone_id else None
-    return f"{zone.name} ({zone_id})" if zone is not None else (zone_id or "")
+    return name_and_id(zone_id, zone.name if zone is not None else None)
 
 
 def person_label(client, some_id: str) -> str:
     """A message's ``from``/``to``: a staff member's name beside the id, else the id (``coordinators``)."""
     member = client.staff_member(some_id)
-    return f"{member.name} ({some_id})" if member is not None else some_id
+    return name_and_id(some_id, member.name if member is not None else None)
 
 
 class DeliveryDetail:
@@ -95,11 +95,11 @@ class DeliveryDetail:
     # --- open / close ------------------------------------------------------------------
 
     @property
-    def is_open(self) -> bool:
+    def showing(self) -> bool:
         return bool(self.node.open)
 
     def open(self, delivery_id: str, opener=None) -> None:
-        if self.is_open and self.delivery_id == delivery_id:
+        if self.showing and self.delivery_id == delivery_id:
             self.close_button.focus()
             return
         self.delivery_id = delivery_id
@@ -110,12 +110,12 @@ class DeliveryDetail:
         self.redraw()
         if self._subscription is None:
             self._subscription = self.ctx.hub.subscribe(TOPICS, self.update)
-        if not self.is_open:
+        if not self.showing:
             self.node.showModal()
         self.close_button.focus()
 
     def close(self) -> None:
-        if self.is_open:
+        if self.showing:
             self.node.close()  # -> "close" event -> _closed
 
     def _closed(self, event=None) -> None:
@@ -162,7 +162,7 @@ class DeliveryDetail:
         now, offset = self._now()
         if delivery is not None:
             status = str(delivery.status)
-            eta = eta_text(delivery.eta, open_=open_status(status), now=now, offset_minutes=offset)
+            eta = eta_text(delivery.eta, open_=is_open(status), now=now, offset_minutes=offset)
             eta_words = ""
             if eta.title:
                 eta_words = eta.title + (f" ({eta.relative})" if eta.relative else "")

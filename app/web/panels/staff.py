@@ -26,17 +26,15 @@ Filters: ``[data-testid=staff-status-filter] button[data-status]`` (with
 
 from __future__ import annotations
 
-import asyncio
-
 from app.models import StaffStatus
-from app.roster import (ANY, NO_ZONE, OpenWork, current_delivery, sort_key, staff_visible, status_counts,
-                         to_append)
+from app.roster import ANY, NO_ZONE, OpenWork, by_name, current_delivery, staff_visible, status_counts, to_append
 from app.store import Changes
 from app.timefmt import clock, relative
+from app.web.chunks import Chunked
 from app.web.dom import clear, el, set_field
 from app.web.localtime import Every, now, offset_minutes
 from app.web.panels.base import Panel
-from app.wording import current_work, person, words
+from app.wording import current_work, name_and_id, words
 
 FIELDS = ("name", "status", "role", "zoneId", "currentDelivery", "lastSeenAt")
 STATUSES = tuple(status.value for status in StaffStatus)
@@ -85,7 +83,7 @@ class StaffPanel(Panel):
         self._zone_options: list = []
         self._placed: list[str] | None = None
         self._queue: list[str] = []  # people whose rows are still to be drawn, in name order
-        self._chunk = None  # the scheduled call of _build_chunk
+        self._chunks = Chunked(self._build_chunk, lambda: bool(self._queue))
 
         self.shown = el("span", {"class": "head-note", "data-testid": "staff-shown"})
         self.zone_filter = el("select", {"data-testid": "staff-zone-filter", "id": "staff-zone-filter",
@@ -118,9 +116,7 @@ class StaffPanel(Panel):
 
     def teardown(self) -> None:
         self._ticker.cancel()
-        if self._chunk is not None:
-            self._chunk.cancel()
-            self._chunk = None
+        self._chunks.cancel()
 
     # --- rendering ---------------------------------------------------------------------
 
@@ -134,7 +130,7 @@ class StaffPanel(Panel):
             redraw |= self.work.update(delivery_id, client.delivery(delivery_id)).staff
         if changes.zones:
             self._fill_zone_filter()
-            redraw |= {sid for sid, row in self.rows.items() if row.last.get("zoneId") in changes.zones}
+            redraw |= {sid for sid, row in self.rows.items() if row.last.get("zoneId", (None,))[0] in changes.zones}
         added = False
         for staff_id in redraw:
             member = client.staff_member(staff_id)
@@ -156,7 +152,7 @@ class StaffPanel(Panel):
     def _reset(self) -> None:
         client = self.client
         self.work.reset(client.deliveries())
-        members = sorted(client.staff(), key=sort_key)
+        members = sorted(client.staff(), key=by_name)
         keep = {member.id for member in members}
         for staff_id in [i for i in self.rows if i not in keep]:
             self.rows.pop(staff_id).node.remove()
@@ -172,26 +168,20 @@ class StaffPanel(Panel):
         self._order()
         self._fill_zone_filter()
         self._summarise()
-        self._schedule_chunk()
-
-    def _schedule_chunk(self) -> None:
-        if self._queue and self._chunk is None:
-            self._chunk = asyncio.get_event_loop().call_later(0, self._build_chunk)
+        self._chunks.kick()
 
     def _build_chunk(self) -> None:
-        self._chunk = None
         batch, self._queue = self._queue[:CHUNK_ROWS], self._queue[CHUNK_ROWS:]
         for staff_id in batch:
             member = self.client.staff_member(staff_id)
             if member is not None and staff_id not in self.rows:  # a live change may have drawn it already
                 self.rows[staff_id] = self._draw(StaffRow(staff_id, self._linked), member)
         self._order()
-        self._schedule_chunk()
 
     def _order(self) -> None:
         """Put the rows in name order (appending an attached node moves it; unchanged order costs
         nothing, and rows that only add to the end are the only ones appended)."""
-        members = sorted((self.client.staff_member(i) for i in self.rows), key=sort_key)
+        members = sorted((self.client.staff_member(i) for i in self.rows), key=by_name)
         wanted = [member.id for member in members]
         if wanted != self._placed:
             for staff_id in to_append(self._placed or [], wanted):
@@ -207,7 +197,7 @@ class StaffPanel(Panel):
             "name": (member.name, None),
             "status": (str(member.status), words(member.status)),
             "role": (str(member.role), words(member.role)),
-            "zoneId": (member.zoneId, person(member.zoneId, zone.name if zone else None) if member.zoneId else "No zone"),
+            "zoneId": (member.zoneId, name_and_id(member.zoneId, zone.name if zone else None) if member.zoneId else "No zone"),
             "currentDelivery": (current.id if current else None,
                                 current_work(current.id if current else None,
                                              str(current.status) if current else None, len(carried) - 1)),
@@ -262,7 +252,7 @@ class StaffPanel(Panel):
         self.empty.hidden = shown > 0 or not staff
 
     def _fill_zone_filter(self) -> None:
-        options = [(ANY, "All zones")] + [(z.id, person(z.id, z.name)) for z in self.client.zones()]
+        options = [(ANY, "All zones")] + [(z.id, name_and_id(z.id, z.name)) for z in self.client.zones()]
         if any(m.zoneId is None for m in self.client.staff()):
             options.append((NO_ZONE, "No zone"))
         if options == self._zone_options:

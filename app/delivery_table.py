@@ -1,0 +1,304 @@
+"""The deliveries table as data: which deliveries match, how many, in which order, which are on show.
+
+    >>> from app.models import Delivery
+    >>> def delivery(i, status="pending", eta="2026-11-26T14:00:00Z"):
+    ...     return Delivery(id=i, status=status, customer="Ada", address="1 Mill Lane", zoneId="Z-1",
+    ...                     eta=eta, updatedAt="2026-11-26T13:00:00Z")
+    >>> table = DeliveryTable(page=2, clock=lambda: 0.0)
+    >>> table.reset([delivery("D-1"), delivery("D-2", eta="2026-11-26T13:00:00Z"), delivery("D-3")])
+    Reset(gone=[])
+    >>> table.take_queued(10), table.window()
+    (['D-2', 'D-1', 'D-3'], ['D-2', 'D-1'])
+    >>> table.upsert("D-3", delivery("D-3", eta="2026-11-26T12:00:00Z")).moved
+    True
+    >>> table.window(), table.counts()["pending"]
+    (['D-3', 'D-2'], 3)
+
+No browser and no page: the deliveries panel (``app/web/panels/deliveries``)
+asks this what to draw and draws it. It keeps one ``Facts`` per delivery
+(``app.filters``), the ids that match the filters, the counts per status
+(kept up to date one change at a time), the sort order (``SortedIds``), the
+window (the first ``limit`` matching ids in order) and the late set, which
+``tick`` brings up to date as the clock moves: from a heap of the ETAs still
+ahead, so a tick costs the ETAs that passed, not a pass over every delivery. The clock is injected
+(seconds since the epoch), so every rule is tested with a fixed time.
+
+Two marks are about the page's rows, which the panel builds and draws:
+
+- *queued*: not built yet. A snapshot queues every id, those that match
+  first, in order; the panel builds them a chunk at a time (``take_queued``)
+  and, at once, any queued id the window needs (``unbuilt``).
+- *waiting*: built but parked (off the window) with a change not drawn yet;
+  ``True`` when a live change is among what waits (its row flashes when
+  drawn). The panel draws them in the background (``take_waiting``) and as
+  they come into the window.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from itertools import islice
+from typing import Callable, Iterable, NamedTuple, Optional
+
+from app.eta import is_late
+from app.filters import Filters, count, facts, matches, order_key
+from app.sorted_ids import SortedIds
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Reset:
+    """After a snapshot: the ids that are gone (their rows go too)."""
+
+    gone: list
+
+
+class Upserted(NamedTuple):
+    """What one changed delivery did to the table (one of the constants below: made once, not per event)."""
+
+    gone: bool = False  # it is no longer there
+    new: bool = False  # first seen (and not queued): the panel builds its row now
+    moved: bool = False  # the window may have changed
+
+
+GONE, UNKNOWN, NEW = Upserted(gone=True), Upserted(), Upserted(new=True, moved=True)
+MOVED, STILL = Upserted(moved=True), Upserted()
+
+
+@dataclass(frozen=True)
+class Refiltered:
+    """What ``set_filters`` changed: the order (a new sort) and/or the matching set."""
+
+    sorted: bool
+    matched: bool
+
+
+class DeliveryTable:
+    """Facts, matching, counts, order, window, late set and the row marks; see the module docstring."""
+
+    def __init__(self, filters: Filters = Filters(), page: int = 100, clock: Clock = lambda: 0.0):
+        self.filters = filters
+        self._terms = filters.terms()
+        self.page = page
+        self.limit = page
+        self._clock = clock
+        self.facts: dict = {}
+        self.matched: set[str] = set()
+        self.late: set[str] = set()
+        self._ahead: list[tuple[float, str]] = []  # (ETA, id) of open deliveries not late yet: a heap, lazily pruned
+        self.order = SortedIds()
+        self._counts = count((), 0)
+        self._window: list[str] = []
+        self._shown: set[str] = set()
+        self._dirty = True
+        self._queue: list[str] = []  # not built, in build order (consumed from the front)
+        self._queued: set[str] = set()
+        self.waiting: dict[str, bool] = {}
+
+    # --- changes in -------------------------------------------------------------------------
+
+    def reset(self, deliveries: Iterable) -> Reset:
+        """A snapshot: everything again. Ids already built stay built; the rest are queued."""
+        now_ts = self._clock()
+        old = self.facts
+        self.facts = {d.id: facts(d) for d in deliveries}
+        gone = [i for i in old if i not in self.facts]
+        built = {i for i in old if i in self.facts and i not in self._queued}
+        self._counts = count(self.facts.values(), now_ts)
+        self.late = {i for i, f in self.facts.items() if is_late(f.eta_ts, f.open, now_ts)}
+        self._ahead = [(f.eta_ts, i) for i, f in self.facts.items()
+                       if f.open and f.eta_ts is not None and i not in self.late]
+        heapq.heapify(self._ahead)
+        self.matched = {i for i, f in self.facts.items() if matches(f, self.filters, now_ts, self._terms)}
+        self.order.reset((i, order_key(f, self.filters)) for i, f in self.facts.items())
+        for delivery_id in gone:
+            self.waiting.pop(delivery_id, None)
+        for delivery_id in built:
+            if delivery_id not in self._shown:
+                self.waiting.setdefault(delivery_id, False)
+        matched = self.matched
+        queue = [i for i in self.order.ids() if i not in built]
+        queue.sort(key=lambda i: i not in matched)  # stable: the order within each part is kept
+        self._queue, self._queued = queue, set(queue)
+        self._dirty = True
+        return Reset(gone=gone)
+
+    def upsert(self, delivery_id: str, delivery, live: bool = False, now_ts: Optional[float] = None) -> Upserted:
+        """One delivery's new state (None: gone). ``live``: a change from the stream, not our own.
+
+        ``now_ts``: the clock's time, when the caller read it once for a batch of changes."""
+        if delivery is None:
+            return GONE if self._forget(delivery_id) else UNKNOWN
+        if now_ts is None:
+            now_ts = self._clock()
+        old = self.facts.get(delivery_id)
+        new = facts(delivery)
+        self.facts[delivery_id] = new
+        self._tally(old, -1)
+        self._tally(new, +1)
+        if is_late(new.eta_ts, new.open, now_ts):
+            self.late.add(delivery_id)
+        else:
+            self.late.discard(delivery_id)
+            if new.open and new.eta_ts is not None and (old is None or old.eta_ts != new.eta_ts or not old.open):
+                heapq.heappush(self._ahead, (new.eta_ts, delivery_id))
+                if len(self._ahead) > 2 * len(self.facts) + 1024:  # outdated entries: prune
+                    self._ahead = [(ts, i) for ts, i in self._ahead if self._due(i, ts)]
+                    heapq.heapify(self._ahead)
+        if matches(new, self.filters, now_ts, self._terms):
+            self.matched.add(delivery_id)
+        else:
+            self.matched.discard(delivery_id)
+        key = order_key(new, self.filters)
+        self.order.place(delivery_id, key)
+        moved = self._touched(delivery_id, key)
+        if old is None and delivery_id not in self._queued:
+            self._dirty = True
+            return NEW
+        if delivery_id not in self._queued and delivery_id not in self._shown:
+            self.waiting[delivery_id] = self.waiting.get(delivery_id, False) or live
+        return MOVED if moved else STILL
+
+    def set_filters(self, new: Filters) -> Refiltered:
+        """A new view. A new filter shows the first page again; a new sort keeps how many are shown."""
+        old, self.filters = self.filters, new
+        self._terms = new.terms()
+        resorted = (old.sort, old.descending) != (new.sort, new.descending)
+        refiltered = (old.status, old.zone, old.assignee, old.priority, old.terms()) != (
+            new.status, new.zone, new.assignee, new.priority, new.terms())
+        if resorted:
+            self.order.reset((i, order_key(f, new)) for i, f in self.facts.items())
+        if refiltered:
+            self.limit = self.page
+            now_ts = self._clock()
+            terms = self._terms
+            self.matched = {i for i, f in self.facts.items() if matches(f, new, now_ts, terms)}
+        if resorted or refiltered:
+            self._dirty = True
+            if self._queue:  # build what is now shown first
+                matched = self.matched
+                self._queue.sort(key=lambda i: (i not in matched, self.order.key(i)))
+        return Refiltered(sorted=resorted, matched=refiltered)
+
+    def tick(self) -> set[str]:
+        """The clock moved on: the ids whose ETA has now passed join the late set (and are returned).
+
+        Time only moves forward here; a delivery stops being late by a change
+        (``upsert``: a later ETA, a closed status), never by a tick.
+        """
+        now_ts = self._clock()
+        ahead, flipped = self._ahead, set()
+        while ahead and ahead[0][0] < now_ts:
+            eta_ts, delivery_id = heapq.heappop(ahead)
+            if self._due(delivery_id, eta_ts) and delivery_id not in self.late:
+                flipped.add(delivery_id)
+        self.late |= flipped
+        if flipped and self.filters.status == "late":
+            self._dirty = True
+            self.matched |= flipped
+        return flipped
+
+    def show_more(self) -> None:
+        self.limit += self.page
+        self._dirty = True
+
+    # --- what to show --------------------------------------------------------------------------
+
+    def window(self) -> list[str]:
+        """The first ``limit`` matching ids in order (taken again only when a change may have moved it)."""
+        if self._dirty:
+            self._dirty = False
+            window = self.order.first(self.limit, self.matched.__contains__)
+            if window != self._window:
+                self._window = window
+                self._shown = set(window)
+        return self._window
+
+    def is_shown(self, delivery_id: str) -> bool:
+        return delivery_id in self._shown
+
+    def counts(self) -> dict[str, int]:
+        """Per status, plus ``all``, ``open`` and ``late`` (the chips), and ``shown`` (matching)."""
+        return dict(self._counts, late=len(self.late), shown=len(self.matched))
+
+    # --- the row marks -------------------------------------------------------------------------
+
+    def is_queued(self, delivery_id: str) -> bool:
+        return delivery_id in self._queued
+
+    def take_queued(self, n: int) -> list[str]:
+        """The next ``n`` ids to build (and no longer queued)."""
+        batch, self._queue = self._queue[:n], self._queue[n:]
+        self._queued.difference_update(batch)
+        return [i for i in batch if i in self.facts]
+
+    def unbuilt(self, ids: Iterable[str]) -> list[str]:
+        """Those of ``ids`` still queued, now taken off the queue (the window needs them built now)."""
+        found = [i for i in ids if i in self._queued]
+        if found:
+            self._queued.difference_update(found)
+            taken = set(found)
+            self._queue = [i for i in self._queue if i not in taken]
+        return found
+
+    def has_queued(self) -> bool:
+        return bool(self._queue)
+
+    def take_waiting(self, n: int) -> list[tuple[str, bool]]:
+        """Up to ``n`` parked rows with a change not drawn yet, oldest first: ``(id, live)``."""
+        return [(i, self.waiting.pop(i)) for i in list(islice(self.waiting, n))]
+
+    def mark_waiting(self, ids: Iterable[str]) -> None:
+        """These built rows need a whole draw (a new local day changes how an ETA reads)."""
+        for delivery_id in ids:
+            if delivery_id not in self._shown:
+                self.waiting.setdefault(delivery_id, False)
+
+    def drawn(self, delivery_id: str) -> bool:
+        """Its row is drawn up to date; True if a live change was among what waited."""
+        return self.waiting.pop(delivery_id, False)
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _touched(self, delivery_id: str, key: tuple) -> bool:
+        """A row moved or (un)matched: the window needs taking again only if it was or may now be in it."""
+        if self._dirty:
+            return True
+        window = self._window
+        if delivery_id in self._shown or len(window) < self.limit or key <= self.order.key(window[-1]):
+            self._dirty = True
+        return self._dirty
+
+    def _due(self, delivery_id: str, eta_ts: float) -> bool:
+        """Is ``(eta_ts, delivery_id)`` still an open delivery's current ETA (not an outdated heap entry)?"""
+        item = self.facts.get(delivery_id)
+        return item is not None and item.open and item.eta_ts == eta_ts
+
+    def _forget(self, delivery_id: str) -> bool:
+        old = self.facts.pop(delivery_id, None)
+        if old is None:
+            return False
+        self._tally(old, -1)
+        self.matched.discard(delivery_id)
+        self.late.discard(delivery_id)
+        self.order.remove(delivery_id)
+        self.waiting.pop(delivery_id, None)
+        if delivery_id in self._queued:
+            self._queued.discard(delivery_id)
+            self._queue.remove(delivery_id)
+        self._dirty = True
+        return True
+
+    def _tally(self, item, sign: int) -> None:
+        if item is None:
+            return
+        counts = self._counts
+        counts["all"] += sign
+        counts[item.status] = counts.get(item.status, 0) + sign
+        if item.open:
+            counts["open"] += sign
+
+
+__all__ = ["DeliveryTable", "Reset", "Upserted", "Refiltered"]

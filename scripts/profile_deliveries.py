@@ -1,0 +1,134 @@
+"""Profile the deliveries panel under CPython through the runtime seam: what grows with the number of deliveries.
+
+    .venv/bin/python scripts/profile_deliveries.py --sizes 10000,50000 [--profile]
+
+For each size: a snapshot (mount and reset), then a stream of frames, each
+with ``--per-frame`` live updates to rows in the window (the benchmark's
+1,000 events/s at 60 frames/s), one frame per event-loop turn while the
+rows are built in the background, then ``--frames`` more. Prints the longest
+build turn (a long task in the browser), and the cost per frame (median and
+p95), all in Python time (the fake page's own time left out); with ``--profile``, the top functions of the frames by cumulative time. The page is the fake one
+(``app.web.fake_dom``), so these are Python's costs only, not layout's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import io
+import pstats
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.web.fakes import FakeClient, context, delivery, publish, section, staff  # noqa: E402
+
+from app.web import fake_dom  # noqa: E402
+from app.web.panels.deliveries import DeliveriesPanel  # noqa: E402
+
+PAGE_SECONDS = [0.0]  # time inside the fake page's RowTable.apply: the browser's share, not Python's
+_apply = fake_dom.RowTable.apply
+
+
+def _timed_apply(self, text):
+    started = time.process_time()
+    try:
+        return _apply(self, text)
+    finally:
+        PAGE_SECONDS[0] += time.process_time() - started
+
+
+fake_dom.RowTable.apply = _timed_apply
+
+
+def python_seconds(fn) -> float:
+    """CPU seconds ``fn()`` took (so a busy machine's waits do not count), less the fake page's share."""
+    page, started = PAGE_SECONDS[0], time.process_time()
+    fn()
+    return time.process_time() - started - (PAGE_SECONDS[0] - page)
+
+
+def building(panel) -> bool:
+    """Rows wait to be built (this panel, or the one before the redesign: ``--before``)."""
+    if hasattr(panel, "table"):
+        return panel.table.has_queued() or panel.chunks.scheduled
+    return bool(panel._queue) or "chunk" in panel._handles
+
+
+def window_of(panel) -> list:
+    return panel.table.window() if hasattr(panel, "table") else panel._window
+
+
+def run(n: int, frames: int, per_frame: int, profile: bool) -> dict:
+    gc.collect()
+    gc.disable()  # the fake page's objects (every row's elements) would make the collector's passes the cost
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    loop = asyncio.get_event_loop()
+    rng = random.Random(7)
+    client = FakeClient([delivery(i, eta_minutes=rng.uniform(-60, 600)) for i in range(n)],
+                        [staff(i) for i in range(500)])
+    ctx = context(client, page_rows=100)
+    started = time.perf_counter()
+    panel = DeliveriesPanel(section(), ctx).mount()
+    mounted = time.perf_counter() - started
+    profiler = cProfile.Profile() if profile else None
+    costs, turns = [], []
+
+    def frame() -> None:
+        window = window_of(panel)
+        ids = rng.sample(window, min(per_frame, len(window)))
+        for delivery_id in ids:
+            client.put(delivery(int(delivery_id[2:]), eta_minutes=rng.uniform(-60, 600)))
+        if profiler:
+            profiler.enable()
+        costs.append(python_seconds(lambda: publish(ctx, deliveries=set(ids), event_types={"delivery_update"})))
+        if profiler:
+            profiler.disable()
+
+    started = time.perf_counter()
+    while building(panel):  # the stream starts while rows are built
+        frame()
+        turns.append(python_seconds(lambda: loop.run_until_complete(asyncio.sleep(0))))
+    built = time.perf_counter() - started
+    during_build = len(costs)
+    costs.clear()  # the figures below are for the frames once every row is built (as in the benchmark)
+    for _ in range(frames):
+        frame()
+    report = ""
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats("app/(?!web/fake)", 16)
+        report = out.getvalue()
+    panel.unmount()
+    gc.enable()
+    costs.sort()
+    return {"n": n, "mount_s": mounted, "build_all_s": built, "frame_median_ms": statistics.median(costs) * 1000,
+            "frame_p95_ms": costs[int(len(costs) * 0.95)] * 1000, "frames": len(costs), "during_build": during_build,
+            "turn_max_ms": max(turns, default=0) * 1000, "turns": len(turns), "profile": report}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,50000")
+    parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--per-frame", type=int, default=17)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    for n in (int(size) for size in args.sizes.split(",")):
+        result = run(n, args.frames, args.per_frame, args.profile)
+        print(f"n={n}: mount {result['mount_s']:.2f} s; every row built during the stream in "
+              f"{result['build_all_s']:.2f} s ({result['during_build']} frames), {result['turns']} build turns, "
+              f"longest {result['turn_max_ms']:.1f} ms; then "
+              f"{result['frames']} frames, median {result['frame_median_ms']:.2f} ms, p95 {result['frame_p95_ms']:.2f} ms")
+        if result["profile"]:
+            print(result["profile"])
+
+
+if __name__ == "__main__":
+    main()

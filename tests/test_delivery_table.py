@@ -1,0 +1,187 @@
+"""app/delivery_table.py: the table's matching, counts, order, window, late set and row marks, with a fixed clock."""
+
+import doctest
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import app.delivery_table as table_module
+from app.delivery_table import DeliveryTable
+from app.filters import Filters, count, facts, matches, order_key
+from app.models import Delivery
+
+NOW = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)
+STATUSES = ("pending", "assigned", "in_transit", "delivered", "cancelled")
+
+
+def delivery(i, status="pending", eta_minutes=30, zone="Z-1", customer="Ada Brooks"):
+    eta = None if eta_minutes is None else (NOW + timedelta(minutes=eta_minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Delivery(id=i, status=status, customer=customer, address="12 Mill Lane", zoneId=zone,
+                    eta=eta, updatedAt="2026-11-26T13:00:00Z")
+
+
+class Clock:
+    def __init__(self):
+        self.ts = NOW.timestamp()
+
+    def __call__(self):
+        return self.ts
+
+
+def table_of(*deliveries, page=2, filters=Filters(), clock=None):
+    table = DeliveryTable(filters, page=page, clock=clock or Clock())
+    table.reset(deliveries)
+    return table
+
+
+def test_doctests_hold():
+    assert doctest.testmod(table_module).failed == 0
+
+
+def test_a_snapshot_queues_the_matching_ids_first_in_order():
+    table = table_of(delivery("D-1", eta_minutes=30), delivery("D-2", zone="Z-2", eta_minutes=5),
+                     delivery("D-3", eta_minutes=10), filters=Filters(zone="Z-1"))
+    assert table.take_queued(2) == ["D-3", "D-1"]
+    assert table.is_queued("D-2") and not table.is_queued("D-1") and table.has_queued()
+    assert table.take_queued(5) == ["D-2"] and not table.has_queued()
+
+
+def test_the_window_is_the_first_page_of_matching_ids_and_show_more_adds_a_page():
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i) for i in range(1, 6)))
+    assert table.window() == ["D-1", "D-2"]
+    table.show_more()
+    assert table.window() == ["D-1", "D-2", "D-3", "D-4"]
+    assert table.is_shown("D-4") and not table.is_shown("D-5")
+
+
+def test_queued_ids_the_window_needs_are_taken_off_the_queue():
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i) for i in range(1, 6)))
+    assert table.unbuilt(table.window()) == ["D-1", "D-2"]
+    assert table.unbuilt(table.window()) == []
+    assert table.take_queued(10) == ["D-3", "D-4", "D-5"]
+
+
+def test_an_update_moves_a_row_into_the_window_and_marks_parked_rows_waiting():
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i) for i in range(1, 6)))
+    table.take_queued(10)
+    table.window()
+    far = table.upsert("D-5", delivery("D-5", eta_minutes=50), live=True)
+    assert not far.moved and table.waiting == {"D-5": True}
+    near = table.upsert("D-4", delivery("D-4", eta_minutes=0))
+    assert near.moved and table.window() == ["D-4", "D-1"]
+    assert table.waiting == {"D-5": True, "D-4": False}
+    assert table.drawn("D-4") is False and table.take_waiting(5) == [("D-5", True)] and table.waiting == {}
+
+
+def test_a_new_delivery_is_new_and_a_gone_one_is_forgotten_everywhere():
+    table = table_of(delivery("D-1"), delivery("D-2"))
+    table.take_queued(10)
+    assert table.upsert("D-9", delivery("D-9", eta_minutes=1)).new
+    assert table.window() == ["D-9", "D-1"] and table.counts()["all"] == 3
+    assert table.upsert("D-9", None).gone and not table.upsert("D-9", None).gone
+    assert table.window() == ["D-1", "D-2"] and table.counts()["all"] == 2 and "D-9" not in table.order
+
+
+def test_an_update_to_a_queued_id_stays_queued():
+    table = table_of(delivery("D-1"), delivery("D-2"))
+    result = table.upsert("D-2", delivery("D-2", status="assigned"))
+    assert not result.new and table.is_queued("D-2") and table.waiting == {}
+    assert table.counts()["assigned"] == 1
+    table.upsert("D-2", None)
+    assert not table.is_queued("D-2") and table.take_queued(5) == ["D-1"]
+
+
+def test_a_snapshot_keeps_built_rows_built_marks_parked_ones_waiting_and_names_the_gone():
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i) for i in range(1, 5)))
+    table.take_queued(10)
+    table.window()
+    result = table.reset([delivery("D-1"), delivery("D-2"), delivery("D-3"), delivery("D-7")])
+    assert result.gone == ["D-4"]
+    assert table.take_queued(10) == ["D-7"]
+    assert table.waiting == {"D-3": False}
+
+
+def test_a_new_filter_rematches_shows_the_first_page_and_queues_matches_first():
+    table = table_of(delivery("D-1", zone="Z-2"), delivery("D-2"), delivery("D-3", zone="Z-2"), page=1)
+    table.show_more()
+    changed = table.set_filters(Filters(zone="Z-2"))
+    assert changed.matched and not changed.sorted
+    assert table.limit == 1 and table.window() == ["D-1"] and table.counts()["shown"] == 2
+    assert table.take_queued(2) == ["D-1", "D-3"]
+
+
+def test_a_new_sort_reorders_and_keeps_the_page():
+    table = table_of(delivery("D-1", status="in_transit", eta_minutes=1), delivery("D-2", eta_minutes=2), page=1)
+    table.show_more()
+    changed = table.set_filters(Filters(sort="status", descending=True))
+    assert changed.sorted and not changed.matched and table.limit == 2
+    assert table.window() == ["D-1", "D-2"]
+
+
+def test_the_tick_flips_late_ids_and_rematches_under_the_late_filter():
+    clock = Clock()
+    table = table_of(delivery("D-1", eta_minutes=5), delivery("D-2", eta_minutes=50),
+                     delivery("D-3", status="delivered", eta_minutes=1), filters=Filters(status="late"), clock=clock)
+    assert table.window() == [] and table.counts()["late"] == 0
+    clock.ts += 10 * 60
+    assert table.tick() == {"D-1"}
+    assert table.window() == ["D-1"] and table.counts()["late"] == 1
+    assert table.tick() == set()
+
+
+def test_the_filters_use_the_injected_clock_not_the_machine_clock():
+    clock = Clock()
+    table = table_of(delivery("D-1", eta_minutes=5), clock=clock)
+    clock.ts += 3600
+    table.set_filters(Filters(status="late"))
+    assert table.window() == ["D-1"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.sampled_from(STATUSES + (None,)), st.integers(-30, 60),
+                          st.sampled_from(("Z-1", "Z-2"))), max_size=40),
+       st.sampled_from([Filters(), Filters(status="open"), Filters(zone="Z-2", sort="status"),
+                        Filters(status="late", descending=True)]),
+       st.integers(1, 4))
+def test_incremental_state_equals_a_recount_after_any_changes(steps, filters, page):
+    clock = Clock()
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 7) for i in range(6)), page=page, clock=clock,
+                     filters=filters)
+    table.take_queued(3)
+    now_ts = clock()
+    for number, (i, status, eta, zone) in enumerate(steps):
+        item = None if status is None else delivery(f"D-{i}", status=status, eta_minutes=eta, zone=zone)
+        table.upsert(f"D-{i}", item, live=True)
+        if number % 5 == 0:
+            table.window()
+    every = {d_id: f for d_id, f in table.facts.items()}
+    expected_counts = count(every.values(), now_ts)
+    got = table.counts()
+    assert {k: got[k] for k in expected_counts} == expected_counts
+    assert table.matched == {i for i, f in every.items() if matches(f, filters, now_ts)}
+    ordered = sorted(table.matched, key=lambda i: order_key(every[i], filters))
+    assert table.window() == ordered[:page]
+    assert not (set(table.waiting) & {i for i in every if table.is_queued(i)})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.integers(1, 40).map(lambda minutes: ("advance", minutes)),
+                          st.tuples(st.integers(0, 8), st.sampled_from(STATUSES + (None,)), st.integers(-30, 90))),
+                max_size=40))
+def test_the_late_set_after_any_changes_and_ticks_equals_a_recount(steps):
+    clock = Clock()
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 9) for i in range(8)), clock=clock,
+                     filters=Filters(status="late"))
+    for step in steps:
+        if step[0] == "advance":
+            clock.ts += step[1] * 60
+            table.tick()
+            continue
+        i, status, eta = step
+        table.upsert(f"D-{i}", None if status is None else delivery(f"D-{i}", status=status, eta_minutes=eta))
+    table.tick()
+    now_ts = clock()
+    late = {i for i, f in table.facts.items() if f.open and f.eta_ts is not None and f.eta_ts < now_ts}
+    assert table.late == late and table.counts()["late"] == len(late)
+    assert table.matched == late

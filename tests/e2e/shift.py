@@ -136,15 +136,14 @@ def wait_row(page, delivery_id: str, name: str, value: str, *, settled: bool = T
 
 
 def set_status(page, delivery_id: str, status: str) -> None:
-    select = page.locator(f"{row(delivery_id)} select[data-action=set-status]")
-    select.focus()  # the options are filled on focus
-    select.select_option(status)
+    page.locator(f"{row(delivery_id)} select[data-action=set-status]").select_option(status)  # every status, always
 
 
 def assign(page, delivery_id: str, staff_id: str) -> None:
-    select = page.locator(f"{row(delivery_id)} select[data-action=assign]")
-    select.focus()
-    select.select_option(staff_id)
+    """Through the assign combobox (PROTOCOL.md 6): type the id, pick its option."""
+    combobox = page.locator(f"{row(delivery_id)} input[data-action=assign][role=combobox]")
+    combobox.fill(staff_id)
+    page.locator(f"{row(delivery_id)} [role=option][data-value='{staff_id}']").click()
 
 
 def send_message(page, body: str, to: str = "coordinators") -> None:

@@ -81,10 +81,6 @@ class ShowSync:
     error: Optional[str]
 
 
-#: The name before issue 12 (a shell that still checks for it sees every ``SessionEnded``).
-Unauthorized = SessionEnded
-
-
 @dataclass(frozen=True)
 class Log:
     """A line for the console: ``<`` received, ``>`` sent, ``=`` state change."""

@@ -33,22 +33,15 @@ there with what the shell does with it. Views (``app.board_views``, plus
 and ``ready``, ``state``, ``session``, ``user_id``, ``diagnostics()``) read
 *effective* state: confirmed, with the optimistic overlays laid over it.
 
-Flow (PROTOCOL.md 3 and 4): start opens the socket; on open, auth with
-``resumeFrom`` = the last applied seq and the ``epoch`` it belongs to; a
-welcome that did not resume (or names another epoch, or comes from a backend
-without seq, or with a seq that went backwards) starts a resync: the resume
-point of another epoch is dropped, events are held, GET /snapshot
-(``app.sync``: one at a time, retried, checked against the held events and
-the epoch), load it, apply the held events after it, render everything. A
-gap does the same without touching the socket. Every welcome drops the
-events held from the socket before (a resumed stream sends them again). An
-event before the welcome is dropped and counted invalid (it belongs to no
-stream we resumed or loaded). While the socket is open but the store is not
-in sync, the state shown is SYNCING, never OPEN. A 401 anywhere or a close
-4401 ends the session (``SessionEnded``): the socket closes, nothing is
-sent, everything is kept until ``sign_in`` (app.session, app.outbox).
-Commands wait until the connection is open, in sync and signed in, then
-leave in order. Every HTTP request is timed out after ``http_timeout_ms``.
+Flow (PROTOCOL.md 3 and 4): start opens the socket; on open, auth with the
+last applied seq and its epoch; a welcome that cannot resume starts a resync
+(``app.sync`` has the rules: epochs, one snapshot at a time, held events). An
+event before the welcome is dropped and counted invalid. While the socket is
+open but the store is not in sync the state is SYNCING, never OPEN. A 401 or
+close 4401 ends the session (``SessionEnded``) and keeps everything until
+``sign_in`` (``app.account``). Commands wait until the connection is open, in
+sync and signed in, then leave in order; every HTTP request is timed out
+after ``http_timeout_ms``.
 """
 
 from __future__ import annotations
@@ -65,18 +58,7 @@ from pydantic import ValidationError
 
 from app import backoff, connection
 from app.account import Account
-from app.actions import (
-    Action,
-    HttpRequest,
-    Log,
-    OpenSocket,
-    Render,
-    SendText,
-    ShowConnection,
-    ShowSync,
-    Unauthorized,
-    describe,
-)
+from app.actions import Action, HttpRequest, Log, OpenSocket, Render, SendText, ShowConnection, ShowSync, describe
 from app.board_views import BoardViews
 from app.commands import (
     MAX_QUEUE,
@@ -102,7 +84,7 @@ from app.sync import RESYNC_DELAYS_MS, SNAPSHOT_TIMER, GiveUp, Loaded, Retrying,
 __all__ = [
     "Client", "OpenSocket", "CloseSocket", "SendText", "StartTimer", "CancelTimer", "HttpRequest",
     "Render", "ShowConnection", "ShowSync", "SessionEnded", "SessionRenewed", "SaveOutbox", "ShowOutbox",
-    "Notice", "Log", "Accepted", "Refused", "RowStatus", "OutboxItem", "Session", "Unauthorized",
+    "Notice", "Log", "Accepted", "Refused", "RowStatus", "OutboxItem", "Session",
     "Changes", "State", "SNAPSHOT_TIMER", "HTTP_TIMER_PREFIX", "REFRESH_TIMER",
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from app.client import Notice, SaveOutbox, Session, SessionEnded, SessionRenewed, ShowOutbox, State
+from app.client import Notice, SaveOutbox, Session, SessionRenewed, ShowOutbox, State
 from app.outbox import entry_of, restore
 from tests.test_client import API, delivery, du, new_client, ready_client, snapshot, welcome
 
@@ -334,12 +334,6 @@ def test_a_stored_entry_made_from_a_client_outbox_round_trips():
     shell.drain()
     [(command, _)] = restore(saved(shell, "me"), client._wall_clock()).commands
     assert command.fields == {"assignedTo": None} and entry_of(command, None, "sending") == saved(shell, "me")[0]
-
-
-def test_session_ended_is_the_action_and_unauthorized_its_old_name():
-    from app.client import Unauthorized
-
-    assert Unauthorized is SessionEnded
 
 
 def test_a_refresh_answer_for_an_earlier_sign_in_is_ignored():

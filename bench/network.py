@@ -215,12 +215,12 @@ def render(result: dict) -> str:
     return "\n".join(out)
 
 
-def refresh_readme(page: str, readme: Path = HERE / "README.md") -> None:
-    """Put a run's network tables between bench/README.md's ``network:latest`` markers."""
+def refresh_readme(page: str, readme: Path = HERE / "README.md", block: str = "network") -> None:
+    """Put a run's tables between bench/README.md's ``<block>:latest`` markers (``network`` or ``bench``)."""
     if not readme.exists():
         return
     text = readme.read_text()
-    start, end = "<!-- network:latest -->", "<!-- /network:latest -->"
+    start, end = f"<!-- {block}:latest -->", f"<!-- /{block}:latest -->"
     if start in text and end in text:
         head, rest = text.split(start, 1)
         _, tail = rest.split(end, 1)

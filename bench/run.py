@@ -190,7 +190,7 @@ def main(argv=None) -> int:
     if args.phases == ["network"] and args.out == RESULTS / "network.json" and not args.quick:
         network.refresh_readme(page)
     if not args.quick and args.out == RESULTS / "latest.json" and set(args.phases) >= {"load", "stream", "soak"}:
-        refresh_readme(page)
+        network.refresh_readme(page, README, block="bench")
     print()
     print(page)
     measure.say(f"wrote {args.out} and {args.out.with_suffix('.md')}")
@@ -324,14 +324,3 @@ def markdown(r: dict, table: str) -> str:
     return (f"Run {r['started']} ({r['minutes']} min): `{r['command']}`\n\n"
             f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory']}, {m.get('chromium', '?')} headless, "
             f"{m['os']}. 1-minute load average: {loads}.\n\n{table}\n")
-
-
-def refresh_readme(page: str) -> None:
-    if not README.exists():
-        return
-    text = README.read_text()
-    start, end = "<!-- bench:latest -->", "<!-- /bench:latest -->"
-    if start in text and end in text:
-        head, rest = text.split(start, 1)
-        _, tail = rest.split(end, 1)
-        README.write_text(f"{head}{start}\n{page}{end}{tail}")

@@ -12,26 +12,16 @@ the test changes the deliveries it picks. Timings: ``shift.FAST``.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
 
 from tests.e2e import shift
-from tests.e2e.harness import ROOT, Stub, wait_until
+from tests.e2e.harness import Stub, wait_until
 from tests.e2e.shift import (FAST, LOGIN, applied, carried, field, outbox_items, page_errors, pending, row,
                              sign_in, wait_outbox, wait_ready, wait_row, wait_state, watch)
 
 pytestmark = pytest.mark.e2e
-
-
-def _stub_help() -> str:
-    return subprocess.run([sys.executable, "-m", "server_stub", "--help"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60).stdout
-
-
-HAS_PROTOCOL_FLAG = "--protocol" in _stub_help()
 
 
 @pytest.fixture(scope="module")
@@ -391,7 +381,6 @@ def test_two_failed_messages_keep_their_own_text_and_retry(page, stub):
 # --- 8. a version-1 backend -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not HAS_PROTOCOL_FLAG, reason="the stub has no --protocol flag on this branch (stub12's v1 mode)")
 def test_a_version_1_backend_works(page):
     own = Stub("--seed", "5", "--rate", "0", "--protocol", "1")
     try:

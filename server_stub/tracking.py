@@ -68,6 +68,13 @@ class Tracking:
             heapq.heappush(self._schedule, (now.timestamp() + rng.uniform(*self.interval), staff_id))
         return self.location(staff_id, now)
 
+    def teleport(self, staff_id: str, location: Location) -> None:
+        """Someone is now exactly there (a control call's event); they carry on from it."""
+        before = self.motion[staff_id]
+        self.motion[staff_id] = Motion(lat=location.lat, lon=location.lon, heading=location.heading or 0.0,
+                                       speed=location.speed or 0.0, cruise=before.cruise)
+        self.moved_at[staff_id] = self.world.clock()
+
     def location(self, staff_id: str, now: datetime) -> Location:
         m = self.motion[staff_id]
         return Location(lat=round(m.lat, DIGITS), lon=round(m.lon, DIGITS), heading=round(m.heading, 1),

@@ -33,7 +33,7 @@ from itertools import count, islice
 from app.models import (
     FINAL_STATUSES, Cause, Communication, CommunicationDraft, Delivery, DeliveryChanges, DeliveryPatch,
     DeliveryStatus, DeliveryUpdate, Event, NewCommunication, Snapshot, Staff, StaffRole, StaffStatus,
-    StaffStatusUpdate, Zone, ZoneChanges, ZoneStatus, ZoneUpdate,
+    StaffLocationUpdate, StaffStatusUpdate, Zone, ZoneChanges, ZoneStatus, ZoneUpdate,
 )
 
 from . import behaviour
@@ -182,6 +182,13 @@ class World:
             if event.staffId not in self.staff:
                 raise Refused(422, f"no staff member {event.staffId}")
             self._put_staff(self.staff[event.staffId].model_copy(update={"status": event.status}))
+        elif isinstance(event, StaffLocationUpdate):
+            if not self.tracking.enabled:
+                raise Refused(409, "this world speaks PROTOCOL.md version 1: it has no location events")
+            if event.staffId not in self.staff:
+                raise Refused(422, f"no staff member {event.staffId}")
+            self.tracking.teleport(event.staffId, event.location)
+            self.staff[event.staffId] = self.staff[event.staffId].model_copy(update={"location": event.location})
         elif isinstance(event, ZoneUpdate):
             if event.zoneId not in self.zones:
                 raise Refused(422, f"no zone {event.zoneId}")

@@ -57,6 +57,7 @@ class Tracking:
         self.moved_at: dict[str, datetime] = {}
         self._schedule: list[tuple[float, str]] = []
         self._turn = 0
+        self._ids: list[str] = []
 
     def place(self, staff_id: str, lat: float, lon: float, now: datetime) -> Location:
         """Put someone somewhere (the world's start): their motion and their first location."""
@@ -75,10 +76,11 @@ class Tracking:
                                        speed=location.speed or 0.0, cruise=before.cruise)
         self.moved_at[staff_id] = self.world.clock()
 
-    def location(self, staff_id: str, now: datetime) -> Location:
+    def location(self, staff_id: str, now: datetime, stamp: str | None = None) -> Location:
+        """Where someone is, as the wire says it; ``stamp`` is ``iso_ms(now)`` when already made."""
         m = self.motion[staff_id]
         return Location(lat=round(m.lat, DIGITS), lon=round(m.lon, DIGITS), heading=round(m.heading, 1),
-                        speed=round(m.speed, 2), at=iso_ms(now))
+                        speed=round(m.speed, 2), at=stamp or iso_ms(now))
 
     def goal(self, staff_id: str) -> Goal:
         """What this person is doing: the job they carry first (drop-offs before pickups), else their zone."""
@@ -108,7 +110,7 @@ class Tracking:
         if not self.enabled or not self._schedule:
             return []
         now = self.world.clock()
-        stamp = now.timestamp()
+        stamp, at = now.timestamp(), iso_ms(now)
         events = []
         for _ in range(len(self._schedule)):
             if self._schedule[0][0] > stamp:
@@ -120,25 +122,28 @@ class Tracking:
             before = self.step(sid, now)
             after = self.motion[sid]
             if (after.lat, after.lon, after.speed) != (before.lat, before.lon, before.speed):
-                events.append(self._event(sid, now))
+                events.append(self._event(sid, now, at))
         return self.world._record(events, publish)
 
     def burst(self, n: int, publish: bool = True) -> list:
         """``n`` events round-robin over all staff, in id order (the benchmark's stream)."""
-        ids = list(self.world.staff)
+        if len(self._ids) != len(self.motion):  # staff are all placed at the start: built once
+            self._ids = list(self.motion)
+        ids = self._ids
         if not self.enabled or not ids:
             return []
         now = self.world.clock()
+        at = iso_ms(now)
         events = []
         for _ in range(n):
             sid = ids[self._turn % len(ids)]
             self._turn += 1
             self.step(sid, now)
-            events.append(self._event(sid, now))
+            events.append(self._event(sid, now, at))
         return self.world._record(events, publish)
 
-    def _event(self, staff_id: str, now: datetime) -> StaffLocationUpdate:
-        location = self.location(staff_id, now)
+    def _event(self, staff_id: str, now: datetime, at: str) -> StaffLocationUpdate:
+        location = self.location(staff_id, now, at)
         w = self.world
         w.staff[staff_id] = w.staff[staff_id].model_copy(update={"location": location})
         return StaffLocationUpdate(staffId=staff_id, location=location, ts=location.at)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import doctest
 import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.geo import contains, distance_m
 from app.models import FINAL_STATUSES, Delivery, Snapshot, StaffRole, StaffStatus
@@ -34,6 +37,14 @@ def test_zones_tile_the_city_with_no_gap_and_no_overlap(zones):
     for lat, lon in grid(city):
         inside = [i for i, cell in enumerate(city.cells) if contains(cell.ring, lat=lat, lon=lon)]
         assert len(inside) == 1, (lat, lon, inside)
+
+
+@settings(max_examples=60, deadline=None)
+@given(zones=st.integers(1, MAX_ZONES), seed=st.integers(0, 2**32))
+def test_any_count_and_seed_tiles_the_city(zones, seed):
+    city = City.build(zones, random.Random(seed))
+    for lat, lon in grid(city, steps=17):
+        assert sum(contains(cell.ring, lat=lat, lon=lon) for cell in city.cells) == 1
 
 
 def test_the_city_is_about_ten_by_eight_km_around_berlin():
@@ -164,3 +175,10 @@ def test_a_person_on_break_does_not_move():
     still = advance(m, STILL, 60, rng)
     assert (still.lat, still.lon, still.heading, still.speed) == (52.52, 13.40, 45, 0.0)
     assert advance(still, STILL, 600, rng) == still
+
+
+@pytest.mark.parametrize("name", ["city", "movement", "tracking", "generate", "world", "behaviour", "settings"])
+def test_docstring_examples_hold(name):
+    import importlib
+    result = doctest.testmod(importlib.import_module(f"server_stub.{name}"), optionflags=doctest.ELLIPSIS)
+    assert result.attempted and result.failed == 0

@@ -30,8 +30,9 @@ HEIGHT_M = 8_000.0
 METRES_PER_DEGREE_LAT = 111_320.0
 #: Places are kept this share of a cell away from its edges: inside, not on the border.
 MARGIN = 0.06
-#: Decimal places of the wire's coordinates (about 0.1 m).
+#: Decimal places of zone corners (about 0.1 m) and of places (about 1 m: smaller snapshots).
 DIGITS = 6
+PLACE_DIGITS = 5
 
 
 def metres_per_degree_lon(lat: float) -> float:
@@ -64,7 +65,8 @@ class Cell:
         """The ``(lat, lon)`` a share ``u`` of the way east and ``v`` of the way north."""
         west = self.west_s + v * (self.west_n - self.west_s)
         east = self.east_s + v * (self.east_n - self.east_s)
-        return (round(self.south + v * (self.north - self.south), DIGITS), round(west + u * (east - west), DIGITS))
+        lat, lon = self.south + v * (self.north - self.south), west + u * (east - west)
+        return round(lat, PLACE_DIGITS), round(lon, PLACE_DIGITS)
 
     def place(self, rng: random.Random) -> tuple[float, float]:
         """A random ``(lat, lon)`` well inside the cell."""

@@ -11,6 +11,10 @@ most once per animation frame.
     ...
     driver.stop()      # closes the socket, cancels timers, frees every proxy
 
+The heap: once a snapshot is drawn, and every few collections after, the
+driver freezes the heap (``app.heap.HeapKeeper``), so the cyclic
+collector's pauses cost what changed since, not the whole board.
+
 Proxies: each socket gets a ``ProxyOwner`` for its three callbacks, destroyed
 when the socket closes or is dropped; the driver owns one more for the
 frame callback and the window listeners, unhooked by ``stop()`` and destroyed
@@ -35,6 +39,7 @@ from app.client import (
     ShowSync,
 )
 from app.connection import CancelTimer, CloseSocket, StartTimer
+from app.heap import HeapKeeper
 from app.hub import Hub
 from app.store import Changes
 from app.web import http
@@ -95,8 +100,10 @@ class Driver:
     ``SaveOutbox``, ``ShowOutbox``, ``Notice``) to the page's handlers: the driver runs the socket,
     timers and fetches itself and hands the rest up, so it needs no new branch per action."""
 
-    def __init__(self, client: Client, hub: Hub, banner, *, on_sync, app_actions=None, log=None):
+    def __init__(self, client: Client, hub: Hub, banner, *, on_sync, app_actions=None, log=None,
+                 heap: HeapKeeper | None = None):
         self.client = client
+        self.heap = heap if heap is not None else HeapKeeper()
         self.hub = hub
         self._banner = banner
         self._on_sync = on_sync
@@ -120,6 +127,7 @@ class Driver:
     # --- inputs -------------------------------------------------------------------
 
     def start(self) -> None:
+        self.heap.start()
         self.feed(lambda client: client.start())
 
     def feed(self, step):
@@ -225,6 +233,10 @@ class Driver:
         changes = Changes.merge(self._pending_render)
         self._pending_render = []
         self.hub.publish(changes)
+        if changes.reset:  # a whole new board, drawn: out of the collector's sight
+            self.heap.board_loaded()
+        else:
+            self.heap.maybe_freeze()
 
     # --- teardown ---------------------------------------------------------------------
 
@@ -234,6 +246,7 @@ class Driver:
             return
         self.client.stop()
         self._stopped = True
+        self.heap.stop()
         if self._socket is not None:
             self._socket.drop(1000, "logout")
             self._socket = None

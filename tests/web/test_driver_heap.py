@@ -1,0 +1,85 @@
+"""The driver freezes the heap once a snapshot is drawn, and again every few collections while changes are drawn."""
+
+import pytest
+
+from app.actions import Render
+from app.heap import FakeGc, HeapKeeper
+from app.hub import Hub
+from app.store import Changes
+from app.web import driver as driver_module
+from app.web.runtime import js
+
+
+class ScriptedClient:
+    """Each frame text becomes one Render: "reset" a new board, anything else a change to that delivery."""
+
+    def __init__(self):
+        self._actions = []
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
+
+    def socket_messages(self, texts):
+        for text in texts:
+            changes = Changes(reset=True) if text == "reset" else Changes(deliveries=frozenset({text}))
+            self._actions.append(Render(changes))
+
+    def actions(self):
+        actions, self._actions = self._actions, []
+        return actions
+
+
+@pytest.fixture
+def fake_gc(monkeypatch):
+    # The fake page has no window/document listeners of its own: the driver's go nowhere.
+    monkeypatch.setattr(driver_module.window, "removeEventListener", lambda *args: None, raising=False)
+    for name in ("addEventListener", "removeEventListener"):
+        monkeypatch.setattr(driver_module.document, name, lambda *args: None, raising=False)
+    return FakeGc()
+
+
+def make_driver(fake_gc, every=2):
+    hub = Hub()
+    drawn = []
+    hub.subscribe("deliveries", drawn.append)
+    driver = driver_module.Driver(ScriptedClient(), hub, banner=None, on_sync=lambda action: None,
+                                  heap=HeapKeeper(gc=fake_gc, every=every))
+    driver.start()
+    return driver, drawn
+
+
+def test_a_drawn_snapshot_is_frozen(fake_gc):
+    driver, drawn = make_driver(fake_gc)
+    driver.feed_frames(["reset"])
+    assert [c.reset for c in drawn] == [True]
+    assert fake_gc.freezes == 1
+
+
+def test_changes_freeze_only_once_the_collector_has_run_enough(fake_gc):
+    driver, drawn = make_driver(fake_gc, every=2)
+    driver.feed_frames(["D-1"])
+    assert fake_gc.freezes == 0
+    fake_gc.run_collection()
+    driver.feed_frames(["D-2"])
+    assert fake_gc.freezes == 0
+    fake_gc.run_collection()
+    driver.feed_frames(["D-3"])
+    assert fake_gc.freezes == 1 and len(drawn) == 3
+
+
+def test_a_render_outside_a_frame_freezes_when_its_frame_draws(fake_gc):
+    driver, drawn = make_driver(fake_gc, every=1)
+    driver.feed(lambda client: client.socket_messages(["reset"]))
+    assert fake_gc.freezes == 0 and not drawn  # waits for the animation frame
+    js.dcBridge.run()
+    assert fake_gc.freezes == 1 and drawn[0].reset
+
+
+def test_stop_unhooks_the_collector_callback(fake_gc):
+    driver, _ = make_driver(fake_gc)
+    assert len(fake_gc.callbacks) == 1
+    driver.stop()
+    assert fake_gc.callbacks == []

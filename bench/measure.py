@@ -242,8 +242,9 @@ def stream_phase(playwright, stub, token: str, profile: Path, url: str, rows: in
 
 # --- soak --------------------------------------------------------------------------
 
+#: Frozen objects (app/heap.py) are in no generation: counted apart, or the figure would drop at every freeze.
 PY_COUNTS = ("import gc, sys, json\ngc.collect()\n"
-             "json.dumps([len(gc.get_objects()), sys.getallocatedblocks()])")
+             "json.dumps([len(gc.get_objects()) + gc.get_freeze_count(), sys.getallocatedblocks()])")
 
 
 def soak_sample(stub, page, cdp: Cdp, elapsed: float) -> dict:

@@ -22,3 +22,25 @@ def test_the_busy_cell_names_the_longest_collection_for_the_app_only():
               "drainSeconds": 0.8, "pythonGc": {"collections": 4, "totalMs": 200.0, "maxMs": 178.0}}
     assert busy(window, python=True).endswith("; Python GC 4 runs, longest 178 ms")
     assert "Python GC" not in busy(window, python=False)
+
+
+def test_the_soaks_object_count_does_not_drop_when_the_page_freezes_its_heap():
+    import gc
+
+    from bench.measure import PY_COUNTS
+
+    *body, last = PY_COUNTS.split("\n")
+
+    def objects():
+        scope = {}
+        exec("\n".join(body), scope)
+        return json.loads(eval(last, scope))[0]
+
+    keep = [{"n": i} for i in range(20_000)]
+    before = objects()
+    gc.freeze()
+    try:
+        frozen = objects()
+    finally:
+        gc.unfreeze()
+    assert len(keep) and abs(frozen - before) < 1000

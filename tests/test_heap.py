@@ -96,3 +96,27 @@ def test_a_frozen_board_holds_no_cycle_the_collector_would_lose(real_gc_restored
     del store, table
     gc.unfreeze()
     assert gc.collect() < 100
+
+
+def test_a_stopped_keeper_unfreezes_and_the_next_board_is_frozen_after_one_full_collection():
+    """A sign-out drops a board and panels with cycles: they go back to the collector, collected before the next freeze."""
+    fake = FakeGc()
+    heap = HeapKeeper(gc=fake)
+    heap.start()
+    heap.board_loaded()
+    heap.stop()
+    assert fake.unfrozen and fake.full_collections == 0
+    heap.start()
+    heap.board_loaded()
+    heap.board_loaded()  # a resync later: no second full collection
+    assert fake.full_collections == 1 and fake.freezes == 3 and not fake.unfrozen
+
+
+def test_a_keeper_that_never_froze_leaves_the_collector_alone_when_stopped():
+    fake = FakeGc()
+    heap = HeapKeeper(gc=fake)
+    heap.start()
+    heap.stop()
+    assert not fake.unfrozen
+    heap.board_loaded()
+    assert fake.full_collections == 0

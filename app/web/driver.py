@@ -46,6 +46,8 @@ from app.web import http
 from app.web.runtime import ProxyOwner, document, js, window
 
 _socket_numbers = itertools.count(1)
+#: The page's one heap keeper: a driver after a sign-out collects what the last one left (app/heap.py).
+HEAP = HeapKeeper()
 
 
 class BrowserSocket:
@@ -103,7 +105,7 @@ class Driver:
     def __init__(self, client: Client, hub: Hub, banner, *, on_sync, app_actions=None, log=None,
                  heap: HeapKeeper | None = None):
         self.client = client
-        self.heap = heap if heap is not None else HeapKeeper()
+        self.heap = heap if heap is not None else HEAP
         self.hub = hub
         self._banner = banner
         self._on_sync = on_sync

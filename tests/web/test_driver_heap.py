@@ -83,3 +83,21 @@ def test_stop_unhooks_the_collector_callback(fake_gc):
     assert len(fake_gc.callbacks) == 1
     driver.stop()
     assert fake_gc.callbacks == []
+
+
+def test_the_next_driver_after_a_stop_collects_the_old_board_before_freezing_the_new(fake_gc):
+    heap = HeapKeeper(gc=fake_gc)
+    first = driver_module.Driver(ScriptedClient(), Hub(), banner=None, on_sync=lambda action: None, heap=heap)
+    first.start()
+    first.feed_frames(["reset"])
+    first.stop()
+    second = driver_module.Driver(ScriptedClient(), Hub(), banner=None, on_sync=lambda action: None, heap=heap)
+    second.start()
+    second.feed_frames(["reset"])
+    assert fake_gc.full_collections == 1 and fake_gc.freezes == 2
+
+
+def test_drivers_share_the_pages_heap_keeper_by_default(fake_gc):
+    one = driver_module.Driver(ScriptedClient(), Hub(), banner=None, on_sync=lambda action: None)
+    two = driver_module.Driver(ScriptedClient(), Hub(), banner=None, on_sync=lambda action: None)
+    assert one.heap is two.heap is driver_module.HEAP

@@ -13,7 +13,9 @@ most once per animation frame.
 
 The heap: once a snapshot is drawn, and every few collections after, the
 driver freezes the heap (``app.heap.HeapKeeper``), so the cyclic
-collector's pauses cost what changed since, not the whole board.
+collector's pauses cost what changed since, not the whole board. It looks
+after each drawn frame and once a second (rows built in the background
+allocate while nothing is drawn).
 
 Proxies: each socket gets a ``ProxyOwner`` for its three callbacks, destroyed
 when the socket closes or is dropped; the driver owns one more for the
@@ -48,6 +50,8 @@ from app.web.runtime import ProxyOwner, document, js, window
 _socket_numbers = itertools.count(1)
 #: The page's one heap keeper: a driver after a sign-out collects what the last one left (app/heap.py).
 HEAP = HeapKeeper()
+#: Seconds between two looks at whether a freeze is due when no frame is drawn.
+HEAP_CHECK_SECONDS = 1.0
 
 
 class BrowserSocket:
@@ -118,6 +122,7 @@ class Driver:
         self._frame_scheduled = False
         self._frame_callback = self._owner.proxy(self._on_frame)
         self._stopped = False
+        self._heap_timer: asyncio.Handle | None = None
         self.sockets_opened = 0
         self._listeners = (
             (window, "online", self._owner.proxy(lambda event: self.feed(lambda c: c.browser_online()))),
@@ -130,7 +135,15 @@ class Driver:
 
     def start(self) -> None:
         self.heap.start()
+        self._check_heap()
         self.feed(lambda client: client.start())
+
+    def _check_heap(self) -> None:
+        """Freeze if due, and look again in a second (until stopped)."""
+        if self._stopped:
+            return
+        self.heap.maybe_freeze()
+        self._heap_timer = asyncio.get_event_loop().call_later(HEAP_CHECK_SECONDS, self._check_heap)
 
     def feed(self, step):
         """Give the client one input, then perform what it asks; return the input's result."""
@@ -249,6 +262,9 @@ class Driver:
         self.client.stop()
         self._stopped = True
         self.heap.stop()
+        if self._heap_timer is not None:
+            self._heap_timer.cancel()
+            self._heap_timer = None
         if self._socket is not None:
             self._socket.drop(1000, "logout")
             self._socket = None

@@ -101,3 +101,21 @@ def test_drivers_share_the_pages_heap_keeper_by_default(fake_gc):
     one = driver_module.Driver(ScriptedClient(), Hub(), banner=None, on_sync=lambda action: None)
     two = driver_module.Driver(ScriptedClient(), Hub(), banner=None, on_sync=lambda action: None)
     assert one.heap is two.heap is driver_module.HEAP
+
+
+def test_a_freeze_due_while_nothing_is_drawn_happens_on_the_drivers_own_timer(fake_gc):
+    """Rows built in the background allocate with no frame drawn: the once-a-second look freezes them."""
+    driver, drawn = make_driver(fake_gc, every=1)
+    timer = driver._heap_timer
+    assert timer is not None and not timer.cancelled()
+    fake_gc.run_collection()
+    driver._check_heap()  # what the timer runs
+    assert fake_gc.freezes == 1 and not drawn
+    assert driver._heap_timer is not timer  # and it looks again later
+
+
+def test_stop_cancels_the_heap_timer(fake_gc):
+    driver, _ = make_driver(fake_gc)
+    timer = driver._heap_timer
+    driver.stop()
+    assert timer.cancelled() and driver._heap_timer is None

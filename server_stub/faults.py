@@ -315,3 +315,15 @@ async def reset_stats(request: Request) -> dict:
     stub = stub_of(request)
     stub.stats.reset()
     return stub.stats.as_dict(stub.world.seq)
+
+
+# --- read-only state a test can wait on (instead of sleeping) -------------------------------------------
+
+
+@router.get("/stream")
+async def stream_state(request: Request) -> dict:
+    """The last ``POST /_control/stream``: ``running`` while it emits; once it has ended,
+    ``emitted``, how many events it made (null while running, cancelled or never started)."""
+    task = stub_of(request).stream_task
+    done = task is not None and task.done() and not task.cancelled() and task.exception() is None
+    return {"running": task is not None and not task.done(), "emitted": task.result() if done else None}

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from server_stub.security import CONTROL_HEADER
+from tests.waiting import wait_until  # noqa: F401 - the e2e tests' import of it
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -114,15 +115,3 @@ def stop_process(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-
-
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):
-    """Poll ``predicate`` until it returns a truthy value; bounded in time."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        time.sleep(interval)

@@ -493,7 +493,9 @@ def test_revoked_token_shows_login_and_stops_connecting(live, stub):
         window.dispatchEvent(new Event('online'));
         document.dispatchEvent(new Event('visibilitychange'));
     }""")
-    time.sleep(3.0)  # an absence: longer than four backoff delays (0.2 + 0.4 + 0.8 + 1.6 s)
+    # A deliberate absence check, the one sleep kept: nothing can be waited for when the point is that
+    # no attempt comes. 3 s is longer than four backoff delays (0.2 + 0.4 + 0.8 + 1.6 s).
+    time.sleep(3.0)
     later = stub.stats()
     assert later["totalConnections"] == first["totalConnections"], "no attempt after 4401"
     assert later["openSockets"] == 0

@@ -6,7 +6,7 @@ import json
 
 from app.client import Notice, SaveOutbox, Session, SessionRenewed, ShowOutbox, State
 from app.outbox import entry_of, restore
-from tests.test_client import API, delivery, du, new_client, ready_client, snapshot, welcome
+from tests.fake_shell import API, delivery, du, new_client, ready_client, snapshot, welcome
 
 FAR = "2099-01-01T00:00:00Z"
 ME = Session("tok", "me", "Me", FAR)

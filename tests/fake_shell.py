@@ -4,8 +4,8 @@
     client.set_status("D-1", "delivered")
     shell.drain()                              # the actions, performed; shell.http has the PATCH
 
-Shared by the client's tests (tests/test_client.py, test_client_session.py,
-test_board_views.py, test_account.py, test_actions.py, test_lost_work.py).
+Shared by the client's tests (tests/test_client.py, test_account.py,
+test_board_views.py, test_actions.py, test_lost_work.py, test_fuzz_frames.py).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class Shell:
         self.closes: list[kinds.CloseSocket] = []
         self.unauthorized = 0
         self.logs: list[kinds.Log] = []
-        self.session_actions: list = []  # SessionRenewed, SaveOutbox, ShowOutbox, Notice (tests/test_client_session.py)
+        self.session_actions: list = []  # SessionRenewed, SaveOutbox, ShowOutbox, Notice
 
     def drain(self) -> list:
         actions = self.client.actions()

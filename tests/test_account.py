@@ -1,4 +1,4 @@
-"""app/client.py's session and outbox glue: refresh and re-auth, sign-in over the kept board, the stored outbox."""
+"""app/account.py, the client's session and outbox half: refresh and re-auth, sign-in over the kept board, the stored outbox."""
 
 from __future__ import annotations
 

@@ -59,11 +59,7 @@ def test_start_opens_the_socket_and_shows_connecting():
 
 def test_auth_is_sent_first_with_no_resume_point_on_first_connect():
     client, shell, _ = new_client()
-    client.start()
-    shell.drain()
-    client.socket_opened()
-    shell.socket = "open"
-    shell.drain()
+    open_socket(client, shell)
     assert shell.sent == [{"type": "auth", "token": "tok", "resumeFrom": None, "epoch": None}]
 
 
@@ -280,8 +276,8 @@ def test_heartbeat_sends_a_ping_and_the_pong_gives_the_round_trip():
     assert client.diagnostics()["rtt_ms"] == 42
 
 
-def test_a_silent_socket_is_closed_and_reopened():
-    client, shell, clock = ready_client()
+def silence_until_dead(shell, clock) -> None:
+    """35 s without a frame: the dead timer closes the socket 4000 and the retry timer reopens it."""
     clock.now = 35_000
     shell.fire("dead")
     shell.drain()
@@ -289,6 +285,11 @@ def test_a_silent_socket_is_closed_and_reopened():
     shell.fire("retry")
     shell.drain()
     assert shell.socket == "opening"
+
+
+def test_a_silent_socket_is_closed_and_reopened():
+    client, shell, clock = ready_client()
+    silence_until_dead(shell, clock)
 
 
 def test_events_before_the_welcome_are_dropped_and_the_handshake_still_times_out():
@@ -302,12 +303,7 @@ def test_events_before_the_welcome_are_dropped_and_the_handshake_still_times_out
     assert (diagnostics["invalid"], diagnostics["resyncs"], diagnostics["last_seq"]) == (1, 0, 10)
     assert diagnostics["rejected"][-1]["detail"] == "an event before the welcome"
     assert shell.http == {} and client.staff_member("S-1").status == "available"
-    clock.now = 35_000
-    shell.fire("dead")
-    shell.drain()
-    assert shell.closes[-1].code == 4000 and shell.socket is None
-    shell.fire("retry")
-    shell.drain()
+    silence_until_dead(shell, clock)
     client.socket_opened()
     shell.socket = "open"
     shell.drain()
@@ -341,10 +337,7 @@ def test_diagnostics_count_everything_and_keep_the_last_ten_rejections():
 
 def test_backend_without_seq_reloads_the_snapshot_after_every_reconnect():
     client, shell, _ = new_client()
-    client.start()
-    shell.drain()
-    client.socket_opened()
-    shell.socket = "open"
+    open_socket(client, shell)
     client.socket_message(json.dumps({"type": "welcome", "resumed": False}))
     shell.drain()
     shell.answer(shell.request("/snapshot"), 200, {**snapshot(None)})
@@ -687,15 +680,6 @@ def test_a_command_confirmed_by_its_event_stops_its_timeout():
     client.socket_message(du(11, status="picked_up"))
     shell.drain()
     assert f"http:{request.id}" not in shell.timers and not client.row_status("D-1").pending
-
-
-def test_a_command_401_goes_to_login():
-    client, shell, _ = ready_client()
-    client.set_status("D-1", "picked_up")
-    shell.drain()
-    shell.answer(shell.request("/deliveries/D-1"), 401, "")
-    shell.drain()
-    assert shell.unauthorized == 1 and shell.socket is None
 
 
 def test_commands_made_while_disconnected_are_sent_in_order_after_the_resync():

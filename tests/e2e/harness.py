@@ -18,6 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from server_stub.security import CONTROL_HEADER
 from tests.waiting import wait_until  # noqa: F401 - the e2e tests' import of it
 
@@ -115,3 +117,23 @@ def stop_process(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def module_stub(*flags: str):
+    """A module-scoped ``stub`` fixture: ``python -m server_stub`` with ``flags``, stopped after the module."""
+    @pytest.fixture(scope="module")
+    def stub():
+        server = Stub(*flags)
+        yield server
+        server.stop()
+
+    return stub
+
+
+def recording_tab(browser_context):
+    """A new tab that records its console and page errors in ``tab.console_messages_seen``."""
+    tab = browser_context.new_page()
+    tab.console_messages_seen = []
+    tab.on("console", lambda message: tab.console_messages_seen.append(f"{message.type}: {message.text}"))
+    tab.on("pageerror", lambda error: tab.console_messages_seen.append(f"pageerror: {error}"))
+    return tab

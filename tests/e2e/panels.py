@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import log_in, with_all_rows
-from tests.e2e.harness import Stub
+from tests.e2e.harness import Stub, recording_tab
 
 RATE = 4  # the conftest stub's simulation rate, restored after each module
 BOOT_MS = 120_000  # a first Pyodide boot on a busy 2-core machine has taken over 60 s
@@ -80,10 +80,7 @@ def touched(page) -> set[str]:
 def logged_in_tab(browser_context, stub: Stub, query: str = ""):
     """A tab logged in through the form, the simulation stopped; close it (and restore the rate) when done."""
     stub.control("rate", {"eventsPerSecond": 0})
-    tab = browser_context.new_page()
-    tab.console_messages_seen = []
-    tab.on("console", lambda message: tab.console_messages_seen.append(f"{message.type}: {message.text}"))
-    tab.on("pageerror", lambda error: tab.console_messages_seen.append(f"pageerror: {error}"))
+    tab = recording_tab(browser_context)
     tab.goto(f"{stub.url}?{with_all_rows(query)}")
     tab.wait_for_selector("html[data-app-state=login]", state="attached", timeout=BOOT_MS)
     log_in(tab)

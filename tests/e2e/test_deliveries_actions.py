@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.harness import wait_until
-from tests.e2e.panels import close_tab, logged_in_tab, settled
+from tests.e2e.panels import close_tab, deliveries_tab, page, settled, world  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -43,22 +43,10 @@ def value(page, delivery_id: str, field: str) -> str | None:
 @pytest.fixture(scope="module")
 def table(browser_context, stub):
     """The logged-in tab with every row built and watched (``window.__states``), the world it shows, a token."""
-    tab = logged_in_tab(browser_context, stub)
-    world = settled(tab, stub)
-    wait_until(lambda: tab.locator(ROWS).count() == len(world["deliveries"]), timeout=30, message="every row built")
+    tab, world = deliveries_tab(browser_context, stub)
     tab.evaluate(WATCH_JS)
     yield tab, world, stub.login_token()
     close_tab(tab, stub)
-
-
-@pytest.fixture
-def page(table):
-    return table[0]
-
-
-@pytest.fixture
-def world(table):
-    return table[1]
 
 
 @pytest.fixture

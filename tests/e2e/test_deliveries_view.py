@@ -18,7 +18,7 @@ import pytest
 
 from tests.e2e.conftest import log_in
 from tests.e2e.harness import wait_until
-from tests.e2e.panels import close_tab, logged_in_tab, settled
+from tests.e2e.panels import close_tab, deliveries_tab, page, world  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -68,21 +68,9 @@ def emit_changes(stub, delivery_id: str, changes: dict, broadcast: bool = True) 
 @pytest.fixture(scope="module")
 def table(browser_context, stub):
     """The logged-in tab with every row built, and the world it shows (read before any test changed it)."""
-    tab = logged_in_tab(browser_context, stub)
-    world = settled(tab, stub)
-    wait_until(lambda: tab.locator(ROWS).count() == len(world["deliveries"]), timeout=30, message="every row built")
+    tab, world = deliveries_tab(browser_context, stub)
     yield tab, world
     close_tab(tab, stub)
-
-
-@pytest.fixture
-def page(table):
-    return table[0]
-
-
-@pytest.fixture
-def world(table):
-    return table[1]
 
 
 @pytest.fixture

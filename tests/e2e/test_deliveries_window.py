@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.e2e.harness import wait_until
-from tests.e2e.panels import close_tab, emit, logged_in_tab, settled
+from tests.e2e.panels import close_tab, deliveries_tab, emit, page, settled, world  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -52,23 +52,14 @@ def eta_order_holds(shown: list[dict], parked: list[dict]) -> bool:
 @pytest.fixture(scope="module")
 def table(browser_context, stub):
     """A tab with a window of 20 rows, every row built (20 shown, the rest parked), and the world it shows."""
-    tab = logged_in_tab(browser_context, stub, query="pageRows=20")
-    world = settled(tab, stub)
-    total = len(world["deliveries"])
-    wait_until(lambda: len(rows(tab, SHOWN)) == 20 and len(rows(tab, PARKED)) == total - 20,
-               timeout=30, message="20 rows shown, the rest parked")
+    tab, world = deliveries_tab(browser_context, stub, query="pageRows=20")
     yield tab, world
     close_tab(tab, stub)
 
 
 @pytest.fixture
-def page(table):
-    return table[0]
-
-
-@pytest.fixture
-def total(table):
-    return len(table[1]["deliveries"])
+def total(world):
+    return len(world["deliveries"])
 
 
 def parked_open(page, stub) -> list[str]:
@@ -78,8 +69,9 @@ def parked_open(page, stub) -> list[str]:
 
 
 def test_a_window_of_20_rows_in_eta_order_and_the_rest_parked_out_of_the_page(page, total):
+    wait_until(lambda: len(rows(page, SHOWN)) == 20 and len(rows(page, PARKED)) == total - 20,
+               timeout=30, message="20 rows shown, the rest parked")
     shown, parked = rows(page, SHOWN), rows(page, PARKED)
-    assert len(shown) == 20 and len(parked) == total - 20
     assert not any(r["hidden"] for r in shown) and all(r["hidden"] for r in parked)
     assert page.locator("[data-testid=delivery-row]").count() == 20  # parked rows are not in the page
     assert eta_order_holds(shown, parked)

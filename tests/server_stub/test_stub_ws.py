@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import pytest
 from starlette.websockets import WebSocketDisconnect
@@ -141,12 +142,18 @@ def test_revoking_tokens_closes_open_sockets_4401(client, token):
         assert closed_with(ws) == 4401
 
 
+@contextmanager
+def welcomed(client):
+    """A socket of ``client``'s, signed in as demo and welcomed."""
+    token = login(client)
+    with client.websocket_connect("/ws") as ws:
+        hello(ws, token)
+        yield ws
+
+
 def test_an_expiring_token_closes_its_socket_4401():
-    with make_client(token_ttl=0.3) as client:
-        token = login(client)
-        with client.websocket_connect("/ws") as ws:
-            hello(ws, token)
-            assert closed_with(ws) == 4401
+    with make_client(token_ttl=0.3) as client, welcomed(client) as ws:
+        assert closed_with(ws) == 4401
 
 
 def test_no_auth_in_time_closes_1008():
@@ -156,9 +163,7 @@ def test_no_auth_in_time_closes_1008():
 
 def test_a_consumer_too_slow_for_its_queue_is_closed_1008():
     with make_client(ws_queue_limit=5) as client:
-        token = login(client)
-        with client.websocket_connect("/ws") as ws:
-            hello(ws, token)
+        with welcomed(client) as ws:
             client.portal.call(client.app.state.stub.world.touch, 20)  # one burst, in the server's loop
             assert closed_with(ws) == 1008
         assert client.app.state.stub.world.seq == 20  # the world did not wait

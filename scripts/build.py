@@ -114,6 +114,8 @@ def runtime_files() -> dict[str, bytes]:
     lock = vendor.load_lock()
     wanted = [f"pyodide/{name}" for name in vendor.PYODIDE_FILES]
     wanted += [f"pyodide/{wheel['file']}" for wheel in lock["wheels"]]
+    if (VENDOR / "pyodide" / "pyodide-lock.json").is_file():
+        wanted += [f"pyodide/{name}" for name in vendor.dynlib_files()]
     missing = [name for name in wanted if not (VENDOR / name).is_file()]
     dist = VENDOR / "pyscript" / "dist"
     if not (dist / "core.js").is_file():

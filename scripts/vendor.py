@@ -21,6 +21,13 @@ from the server's brotli, a stored one ~70 %: 1.6 MB less on a first visit
 Pyodide checks a wheel's sha256, so its ``pyodide-lock.json`` gets the stored
 copy's; the pins in ``vendor.lock.json`` stay the registry's (checked on the
 downloads in ``static/vendor/.cache/``).
+
+Each binary wheel's extension modules (``.so``, WebAssembly) are also written
+beside it as ``.wasm`` files (``dynlibs``), named after the wheel's pinned
+sha256 and listed in its ``pyodide-lock.json`` entry under ``dc_dynlibs``:
+static/js/pyodide-boot.mjs compiles them with ``compileStreaming`` from their
+own URL, which Chromium's code cache serves on a warm load (Pyodide compiles
+the bytes it unpacks from the wheel, which no cache ever serves).
 """
 
 from __future__ import annotations
@@ -184,6 +191,39 @@ def stored_copy(data: bytes) -> bytes:
     return out.getvalue()
 
 
+#: The key of a package's entry in pyodide-lock.json that lists its split-out extension modules.
+DYNLIBS_KEY = "dc_dynlibs"
+
+
+def dynlibs(wheel: dict) -> list[dict]:
+    """A binary wheel's extension modules: ``path`` in the wheel, the ``.wasm`` ``file`` beside it, ``sha256``.
+
+    The file name carries the pinned wheel's sha256, so a new pin is a new URL (the
+    runtime folder is served as immutable).
+    """
+    if not wheel["binary"]:
+        return []
+    with zipfile.ZipFile(CACHE / wheel["file"]) as archive:
+        found = sorted(name for name in archive.namelist() if name.endswith(".so"))
+        return [{"path": name, "file": f"{Path(name).name.split('.')[0]}-{wheel['sha256'][:16]}.wasm",
+                 "sha256": hashlib.sha256(archive.read(name)).hexdigest()} for name in found]
+
+
+def dynlib_files() -> list[str]:
+    """The split-out extension modules the vendored pyodide-lock.json lists (file names in PYODIDE_DIR)."""
+    packages = json.loads((PYODIDE_DIR / "pyodide-lock.json").read_text())["packages"]
+    return sorted(entry["file"] for package in packages.values() for entry in package.get(DYNLIBS_KEY, ()))
+
+
+def _split_dynlibs(wheel: dict) -> list[dict]:
+    """Write the wheel's extension modules beside it (``dynlibs``); what was written."""
+    listed = dynlibs(wheel)
+    with zipfile.ZipFile(CACHE / wheel["file"]) as archive:
+        for entry in listed:
+            (PYODIDE_DIR / entry["file"]).write_bytes(archive.read(entry["path"]))
+    return listed
+
+
 def _patch_pyodide_lock(lock: dict) -> None:
     """Point Pyodide's own lock at our wheels, so ``loadPackage`` never leaves the origin.
 
@@ -201,6 +241,9 @@ def _patch_pyodide_lock(lock: dict) -> None:
                                       "install_dir": "site", "unvendored_tests": False}
         entry.update(file_name=wheel["file"], sha256=sha256_of(PYODIDE_DIR / wheel["file"]), version=wheel["version"],
                      depends=wheel["depends"], imports=wheel["imports"])
+        entry.pop(DYNLIBS_KEY, None)
+        if wheel["binary"]:
+            entry[DYNLIBS_KEY] = _split_dynlibs(wheel)
         packages[key] = entry
     path.write_text(json.dumps(data))
 
@@ -241,12 +284,33 @@ def check(quiet: bool = False) -> bool:
     for name in PYODIDE_FILES + tuple(w["file"] for w in lock["wheels"]):
         if not (PYODIDE_DIR / name).exists():
             problems.append(f"missing {(PYODIDE_DIR / name).relative_to(ROOT)}")
+    problems += _dynlib_problems(lock) if not problems else []
     if not (PYSCRIPT_DIR / "dist" / "core.js").exists():
         problems.append("missing static/vendor/pyscript/dist/core.js")
     if not quiet:
         for problem in problems:
             print(problem)
     return not problems
+
+
+def _dynlib_problems(lock: dict) -> list[str]:
+    """What is wrong with the split-out extension modules and their listing in pyodide-lock.json."""
+    try:
+        packages = json.loads((PYODIDE_DIR / "pyodide-lock.json").read_text())["packages"]
+    except (OSError, ValueError, KeyError):
+        return ["static/vendor/pyodide/pyodide-lock.json is unreadable"]
+    problems = []
+    for wheel in lock["wheels"]:
+        if not wheel["binary"]:
+            continue
+        listed = packages.get(wheel["lock_key"], {}).get(DYNLIBS_KEY)
+        if not listed:
+            problems.append(f"pyodide-lock.json lists no {DYNLIBS_KEY} for {wheel['lock_key']}")
+        for entry in listed or ():
+            path = PYODIDE_DIR / entry["file"]
+            if not path.is_file() or sha256_of(path) != entry["sha256"]:
+                problems.append(f"missing or changed {path.relative_to(ROOT)}")
+    return problems
 
 
 def relock(pyscript: str, pyodide: str, pydantic: str) -> None:

@@ -64,3 +64,22 @@ def test_the_loader_warms_exactly_the_packages_pyscript_asks_for():
     loader = (vendor.ROOT / "static/js/pyodide-boot.mjs").read_text()
     listed = re.search(r"export const PACKAGES = (\[[^\]]*\]);", loader)
     assert listed and json.loads(listed[1]) == toml["packages"]
+
+
+@needs_runtime
+def test_each_binary_wheels_extension_is_split_out_named_by_the_pin_and_listed_in_pyodides_lock():
+    lock = vendor.load_lock()
+    pyodide_lock = json.loads((vendor.PYODIDE_DIR / "pyodide-lock.json").read_text())["packages"]
+    binary = [wheel for wheel in lock["wheels"] if wheel["binary"]]
+    assert binary
+    for wheel in binary:
+        listed = pyodide_lock[wheel["lock_key"]][vendor.DYNLIBS_KEY]
+        assert listed == vendor.dynlibs(wheel) and listed
+        with zipfile.ZipFile(vendor.CACHE / wheel["file"]) as archive:
+            for entry in listed:
+                assert wheel["sha256"][:16] in entry["file"] and entry["file"].endswith(".wasm")
+                data = (vendor.PYODIDE_DIR / entry["file"]).read_bytes()
+                assert data == archive.read(entry["path"]) and data[:4] == b"\0asm"
+                assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert all(vendor.DYNLIBS_KEY not in pyodide_lock[w["lock_key"]] for w in lock["wheels"] if not w["binary"])
+    assert vendor.check(quiet=True)

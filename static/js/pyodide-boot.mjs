@@ -11,6 +11,15 @@
 // starts the ordinary way. How it went is in `globalThis.dcBoot`: `snapshot`
 // and `pycache` are "used", "absent", "off" or "failed".
 //
+// pydantic-core's extension module is compiled from its own URL (a `.wasm`
+// beside the wheel, scripts/vendor.py's dynlibs) with `compileStreaming`, so
+// Chromium's code cache serves it on a warm load; Pyodide would compile the
+// bytes it unpacks from the wheel, which no cache serves. After the restore
+// the module is instantiated the way Emscripten's own preload plugin does
+// (`Module.loadWebAssemblyModule` into `Module.preloadedWasm[path]`), and
+// `dlopen` of that path takes it from there. `dcBoot.dynlibs`: "used",
+// "absent", "off" (`?dynlibs=0`) or "failed" (Pyodide then compiles as before).
+//
 // pyscript-csp.mjs imports this module first thing, so both are fetched
 // while PyScript itself loads.
 import * as pyodideModule from "../vendor/pyodide/pyodide.mjs";
@@ -31,11 +40,16 @@ os.remove("${PYCACHE}")`;
 const step = (name, state) => globalThis.dcBootStep?.(name, state);
 step("runtime", "loading");
 
-const wanted = new URLSearchParams(location.search).get("snapshot") !== "0";
+const query = new URLSearchParams(location.search);
+const wanted = query.get("snapshot") !== "0";
+const streamed = query.get("dynlibs") !== "0";
 const initial = wanted ? "absent" : "off";
-const boot = (globalThis.dcBoot = { snapshot: initial, pycache: initial, pyodide: null });
+const boot = (globalThis.dcBoot = { snapshot: initial, pycache: initial, dynlibs: streamed ? "absent" : "off",
+                                    pyodide: null });
 const snapshotBytes = wanted ? fetchBytes("snapshot.bin") : Promise.resolve(null);
 const pycacheBytes = wanted ? fetchBytes("pycache.zip") : Promise.resolve(null);
+const lockFile = fetch(RUNTIME + "pyodide-lock.json").then((answer) => answer.json());
+lockFile.catch(() => {});  // each user says what a missing lock means
 
 // pyscript.toml's `packages` (tests/test_build.py checks the two agree): PyScript asks
 // Pyodide for them only once the interpreter is up. Fetching their wheels now, while the
@@ -43,19 +57,65 @@ const pycacheBytes = wanted ? fetchBytes("pycache.zip") : Promise.resolve(null);
 // that request is served from there instead of waiting for the line.
 export const PACKAGES = ["pydantic"];
 warmPackages();
+const dynlibsCompiled = streamed ? compileDynlibs() : Promise.resolve([]);
+
+// PACKAGES and what they depend on, by their lock key.
+function closure(lock) {
+  const seen = new Set();
+  const visit = (name) => {
+    const entry = lock.packages[name.toLowerCase()];
+    if (!entry || seen.has(name)) return;
+    seen.add(name);
+    (entry.depends || []).forEach(visit);
+  };
+  PACKAGES.forEach(visit);
+  return [...seen];
+}
+
+// [{path (in site-packages), module}] of every dynlib the packages list; [] when they list none.
+async function compileDynlibs() {
+  try {
+    const lock = await lockFile;
+    const listed = closure(lock).flatMap((name) => lock.packages[name.toLowerCase()].dc_dynlibs || []);
+    return await Promise.all(listed.filter((entry) => /^[\w.+-]+\.wasm$/.test(entry.file)).map(async (entry) => (
+      { path: entry.path, module: await WebAssembly.compileStreaming(fetch(RUNTIME + entry.file)) })));
+  } catch (error) {
+    boot.dynlibs = "failed";
+    console.warn("pydantic-core could not be compiled from its own URL; Pyodide compiles it:", error);
+    return [];
+  }
+}
+
+// Instantiate them as Emscripten's preload plugin does, for dlopen to find (see the top).
+async function preloadDynlibs(pyodide) {
+  const compiled = await dynlibsCompiled;
+  const module = pyodide._module;
+  if (!compiled.length) return;
+  if (typeof module?.loadWebAssemblyModule !== "function" || typeof module.preloadedWasm !== "object"
+      || typeof module.PATH?.normalize !== "function") {
+    boot.dynlibs = "failed";
+    console.warn(`Pyodide ${version} has no preloadedWasm hook; it compiles pydantic-core itself`);
+    return;
+  }
+  try {
+    const site = pyodide.runPython("import site; site.getsitepackages()[0]");
+    for (const { path, module: wasm } of compiled) {
+      const name = module.PATH.normalize(`${site}/${path}`);
+      module.preloadedWasm[name] = await module.loadWebAssemblyModule(wasm, { loadAsync: true, nodelete: true },
+                                                                      name, {});
+    }
+    boot.dynlibs = "used";
+  } catch (error) {
+    boot.dynlibs = "failed";
+    console.warn("pydantic-core could not be preloaded; Pyodide loads it:", error);
+  }
+}
 
 async function warmPackages() {
   try {
-    const lock = await (await fetch(RUNTIME + "pyodide-lock.json")).json();
-    const seen = new Set();
-    const visit = (name) => {
-      const entry = lock.packages[name.toLowerCase()];
-      if (!entry || seen.has(name)) return;
-      seen.add(name);
-      (entry.depends || []).forEach(visit);
-    };
-    PACKAGES.forEach(visit);
-    await Promise.all([...seen].map(async (name) => {
+    const lock = await lockFile;
+    const seen = closure(lock);
+    await Promise.all(seen.map(async (name) => {
       const file = lock.packages[name.toLowerCase()].file_name;
       if (/^[\w.+-]+\.whl$/.test(file)) await (await fetch(RUNTIME + file)).arrayBuffer();
     }));
@@ -76,7 +136,11 @@ async function fetchBytes(name) {
 // PyScript passes indexURL as the directory of this module; the runtime's own
 // files are next to pyodide.mjs (static/vendor/pyodide/ here, runtime/<hash>/pyodide/
 // in a build), so that is what Pyodide gets.
-export async function loadPyodide(options = {}) {
+//
+// PyScript hands its `packages` (pyscript.toml, "passthrough") to loadPyodide, which would
+// load them before this module could preload pydantic-core: they are loaded here instead,
+// right after the preload, as quietly as Pyodide does.
+export async function loadPyodide({ packages = [], ...options } = {}) {
   let pyodide;
   try {
     pyodide = boot.pyodide = await start({ ...options, indexURL: RUNTIME });
@@ -86,6 +150,10 @@ export async function loadPyodide(options = {}) {
   }
   step("runtime", "done");
   step("python", "loading");
+  const began = performance.now();
+  await preloadDynlibs(pyodide);
+  if (packages.length) await pyodide.loadPackage(packages, { messageCallback() {} });
+  performance.measure("dc-packages", { start: began });  // pydantic in, its extension loaded (bench, tests)
   const pycache = await pycacheBytes;
   if (pycache) {
     try {
@@ -112,6 +180,7 @@ async function start(settings) {
       if (!bytes) throw new Absent("no snapshot");
       return bytes;
     });
+    snapshot.catch(() => {});  // handled below; Pyodide may not await it before failing otherwise
     try {
       const pyodide = await pyodideModule.loadPyodide({ ...settings, _loadSnapshot: snapshot });
       pyodide.runPython(AFTER_RESTORE);

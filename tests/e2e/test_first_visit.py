@@ -213,3 +213,27 @@ def test_the_runtime_crosses_the_wire_compressed(page, stub):
     # The profile may serve them from its cache, with the headers they were stored with.
     wait_until(lambda: len(encodings) == 3 or page.evaluate("0"), timeout=30, message="the runtime's responses")
     assert set(encodings.values()) == {"br"}, encodings
+
+
+def test_pydantic_core_is_compiled_from_its_own_url_and_dlopen_takes_that_module(page, stub):
+    served = []
+    page.on("response", lambda r: served.append((r.url, r.headers.get("content-type")))
+            if r.url.endswith(".wasm") and "/pyodide/_pydantic_core" in r.url else None)
+    open_app(page, stub)
+    assert page.evaluate("() => dcBoot.dynlibs") == "used"
+    # What dlopen loaded for each preloaded path is the very instance made from the streamed module.
+    taken = page.evaluate("""() => {
+        const module = dcBoot.pyodide._module;
+        return Object.keys(module.preloadedWasm).map(
+            (name) => [name, module.LDSO.loadedLibsByName[name]?.exports === module.preloadedWasm[name]]);
+    }""")
+    assert [ok for _, ok in taken] == [True], taken
+    assert taken[0][0].endswith("/site-packages/pydantic_core/_pydantic_core.cpython-314-wasm32-emscripten.so")
+    assert served and all(kind == "application/wasm" for _, kind in served), served
+
+
+def test_without_the_streamed_module_pyodide_loads_pydantic_core_itself(page, stub):
+    open_app(page, stub, "dynlibs=0")
+    assert page.evaluate("() => dcBoot.dynlibs") == "off"
+    assert page.evaluate("() => Object.keys(dcBoot.pyodide._module.preloadedWasm).length") == 0
+    log_in(page)

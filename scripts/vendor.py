@@ -22,12 +22,14 @@ Pyodide checks a wheel's sha256, so its ``pyodide-lock.json`` gets the stored
 copy's; the pins in ``vendor.lock.json`` stay the registry's (checked on the
 downloads in ``static/vendor/.cache/``).
 
-Each binary wheel's extension modules (``.so``, WebAssembly) are also written
-beside it as ``.wasm`` files (``dynlibs``), named after the wheel's pinned
-sha256 and listed in its ``pyodide-lock.json`` entry under ``dc_dynlibs``:
-static/js/pyodide-boot.mjs compiles them with ``compileStreaming`` from their
-own URL, which Chromium's code cache serves on a warm load (Pyodide compiles
-the bytes it unpacks from the wheel, which no cache ever serves).
+Each binary wheel's extension modules (``.so``, WebAssembly) are moved out of
+its vendored copy into ``.wasm`` files beside it (``dynlibs``), named after the
+wheel's pinned sha256 and listed in its ``pyodide-lock.json`` entry under
+``dc_dynlibs``: static/js/pyodide-boot.mjs compiles them with
+``compileStreaming`` from their own URL, which Chromium's code cache serves on
+a warm load (Pyodide compiles the bytes it unpacks from the wheel, which no
+cache ever serves), and puts them where the wheel had them. Each byte still
+crosses the wire once (``shipped_copy``).
 """
 
 from __future__ import annotations
@@ -165,11 +167,19 @@ def _cached(entry: dict, fetch) -> Path:
     return _verified(path, entry["sha256"], entry["file"])
 
 
-def _extract(tarball: Path, wanted, target: Path) -> None:
-    """Copy members under ``package/`` chosen by ``wanted(relpath)`` into ``target``."""
+#: What scripts/snapshot.py writes into PYODIDE_DIR: kept when the runtime is vendored again
+#: (it checks itself whether they still fit the runtime).
+SNAPSHOT_OUTPUTS = ("snapshot.bin", "pycache.zip", "snapshot.json")
+
+
+def _extract(tarball: Path, wanted, target: Path, keep=()) -> None:
+    """Copy members under ``package/`` chosen by ``wanted(relpath)`` into ``target`` (emptied but for ``keep``)."""
     if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+        for path in target.iterdir():
+            if path.name in keep:
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(tarball, "r:gz") as archive:
         for member in archive.getmembers():
             rel = member.name.removeprefix("package/")
@@ -180,11 +190,13 @@ def _extract(tarball: Path, wanted, target: Path) -> None:
             out.write_bytes(archive.extractfile(member).read())
 
 
-def stored_copy(data: bytes) -> bytes:
-    """The zip archive ``data`` with every entry stored (not deflated); deterministic."""
+def stored_copy(data: bytes, drop=None) -> bytes:
+    """The zip archive ``data`` with every entry stored (not deflated), less those ``drop(name)``; deterministic."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
         for info in source.infolist():
+            if drop is not None and drop(info.filename):
+                continue
             entry = zipfile.ZipInfo(info.filename, info.date_time)
             entry.external_attr, entry.create_system = info.external_attr, info.create_system
             copy.writestr(entry, source.read(info), compress_type=zipfile.ZIP_STORED)
@@ -193,6 +205,15 @@ def stored_copy(data: bytes) -> bytes:
 
 #: The key of a package's entry in pyodide-lock.json that lists its split-out extension modules.
 DYNLIBS_KEY = "dc_dynlibs"
+
+
+def is_dynlib(name: str) -> bool:
+    return name.endswith(".so")
+
+
+def shipped_copy(wheel: dict, data: bytes) -> bytes:
+    """The vendored copy of a downloaded wheel: stored, and without its extension modules if binary."""
+    return stored_copy(data, drop=is_dynlib if wheel["binary"] else None)
 
 
 def dynlibs(wheel: dict) -> list[dict]:
@@ -204,7 +225,7 @@ def dynlibs(wheel: dict) -> list[dict]:
     if not wheel["binary"]:
         return []
     with zipfile.ZipFile(CACHE / wheel["file"]) as archive:
-        found = sorted(name for name in archive.namelist() if name.endswith(".so"))
+        found = sorted(name for name in archive.namelist() if is_dynlib(name))
         return [{"path": name, "file": f"{Path(name).name.split('.')[0]}-{wheel['sha256'][:16]}.wasm",
                  "sha256": hashlib.sha256(archive.read(name)).hexdigest()} for name in found]
 
@@ -260,12 +281,12 @@ def vendor() -> str:
     core_tgz = _cached(core, lambda: fetch_npm(core["name"], core["version"], CACHE))
     pyodide_tgz = _cached(pyodide, lambda: fetch_npm(pyodide["name"], pyodide["version"], CACHE))
     _extract(core_tgz, lambda rel: rel.startswith("dist/") and not rel.endswith(".map"), PYSCRIPT_DIR)
-    _extract(pyodide_tgz, lambda rel: rel in PYODIDE_FILES, PYODIDE_DIR)
+    _extract(pyodide_tgz, lambda rel: rel in PYODIDE_FILES, PYODIDE_DIR, keep=SNAPSHOT_OUTPUTS)
     for name in STORED:
         (PYODIDE_DIR / name).write_bytes(stored_copy((PYODIDE_DIR / name).read_bytes()))
     for wheel in lock["wheels"]:
         got = _cached(wheel, lambda w=wheel: fetch_wheel(w["name"], w["version"], w["binary"], CACHE))
-        (PYODIDE_DIR / wheel["file"]).write_bytes(stored_copy(got.read_bytes()))
+        (PYODIDE_DIR / wheel["file"]).write_bytes(shipped_copy(wheel, got.read_bytes()))
     _patch_pyodide_lock(lock)
     STAMP.write_text(fingerprint + "\n")
     return f"vendored PyScript {core['version']}, Pyodide {pyodide['version']} and {len(lock['wheels'])} wheels into {VENDOR.relative_to(ROOT)}/"
@@ -303,6 +324,9 @@ def _dynlib_problems(lock: dict) -> list[str]:
     for wheel in lock["wheels"]:
         if not wheel["binary"]:
             continue
+        with zipfile.ZipFile(PYODIDE_DIR / wheel["file"]) as archive:
+            if any(is_dynlib(name) for name in archive.namelist()):
+                problems.append(f"{wheel['file']} still holds its extension modules")
         listed = packages.get(wheel["lock_key"], {}).get(DYNLIBS_KEY)
         if not listed:
             problems.append(f"pyodide-lock.json lists no {DYNLIBS_KEY} for {wheel['lock_key']}")

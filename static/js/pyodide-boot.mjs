@@ -12,13 +12,14 @@
 // and `pycache` are "used", "absent", "off" or "failed".
 //
 // pydantic-core's extension module is compiled from its own URL (a `.wasm`
-// beside the wheel, scripts/vendor.py's dynlibs) with `compileStreaming`, so
+// moved out of the wheel, scripts/vendor.py's dynlibs) with `compileStreaming`, so
 // Chromium's code cache serves it on a warm load; Pyodide would compile the
 // bytes it unpacks from the wheel, which no cache serves. After the restore
 // the module is instantiated the way Emscripten's own preload plugin does
 // (`Module.loadWebAssemblyModule` into `Module.preloadedWasm[path]`), and
 // `dlopen` of that path takes it from there. `dcBoot.dynlibs`: "used",
-// "absent", "off" (`?dynlibs=0`) or "failed" (Pyodide then compiles as before).
+// "absent", "off" (`?dynlibs=0`: its bytes are instantiated, as Pyodide does) or
+// "failed" (the same, after a warning).
 //
 // pyscript-csp.mjs imports this module first thing, so both are fetched
 // while PyScript itself loads.
@@ -57,7 +58,7 @@ lockFile.catch(() => {});  // each user says what a missing lock means
 // that request is served from there instead of waiting for the line.
 export const PACKAGES = ["pydantic"];
 warmPackages();
-const dynlibsCompiled = streamed ? compileDynlibs() : Promise.resolve([]);
+const dynlibsCompiled = compileDynlibs();
 
 // PACKAGES and what they depend on, by their lock key.
 function closure(lock) {
@@ -72,43 +73,64 @@ function closure(lock) {
   return [...seen];
 }
 
-// [{path (in site-packages), module}] of every dynlib the packages list; [] when they list none.
+// [{path (in site-packages), file, module}] for every dynlib the packages list; module is
+// null with ?dynlibs=0 or when compiling failed (the bytes are instantiated then, as Pyodide would).
 async function compileDynlibs() {
+  let listed = [];
   try {
     const lock = await lockFile;
-    const listed = closure(lock).flatMap((name) => lock.packages[name.toLowerCase()].dc_dynlibs || []);
-    return await Promise.all(listed.filter((entry) => /^[\w.+-]+\.wasm$/.test(entry.file)).map(async (entry) => (
-      { path: entry.path, module: await WebAssembly.compileStreaming(fetch(RUNTIME + entry.file)) })));
-  } catch (error) {
-    boot.dynlibs = "failed";
-    console.warn("pydantic-core could not be compiled from its own URL; Pyodide compiles it:", error);
-    return [];
+    listed = closure(lock).flatMap((name) => lock.packages[name.toLowerCase()].dc_dynlibs || [])
+      .filter((entry) => /^[\w.+-]+\.wasm$/.test(entry.file));
+  } catch {
+    return [];  // no lock: Pyodide cannot load the packages either, and says so
   }
+  return Promise.all(listed.map(async (entry) => {
+    let module = null;
+    if (streamed) {
+      try {
+        module = await WebAssembly.compileStreaming(fetch(RUNTIME + entry.file));
+      } catch (error) {
+        boot.dynlibs = "failed";
+        console.warn(`${entry.file} could not be compiled from its URL; instantiating its bytes:`, error);
+      }
+    }
+    return { ...entry, module };
+  }));
 }
 
-// Instantiate them as Emscripten's preload plugin does, for dlopen to find (see the top).
+// Put each dynlib where its wheel had it (vendor.py moved it out): instantiated as Emscripten's
+// preload plugin does, into preloadedWasm, where dlopen of that path takes it; the file in the
+// file system is then an empty marker for Python's import system. Without the hook (another
+// Pyodide), the bytes go into the file and Pyodide's dlopen compiles them itself.
 async function preloadDynlibs(pyodide) {
-  const compiled = await dynlibsCompiled;
+  const entries = await dynlibsCompiled;
+  if (!entries.length) return;
   const module = pyodide._module;
-  if (!compiled.length) return;
-  if (typeof module?.loadWebAssemblyModule !== "function" || typeof module.preloadedWasm !== "object"
-      || typeof module.PATH?.normalize !== "function") {
-    boot.dynlibs = "failed";
-    console.warn(`Pyodide ${version} has no preloadedWasm hook; it compiles pydantic-core itself`);
-    return;
-  }
-  try {
-    const site = pyodide.runPython("import site; site.getsitepackages()[0]");
-    for (const { path, module: wasm } of compiled) {
-      const name = module.PATH.normalize(`${site}/${path}`);
-      module.preloadedWasm[name] = await module.loadWebAssemblyModule(wasm, { loadAsync: true, nodelete: true },
-                                                                      name, {});
+  const hooked = typeof module?.loadWebAssemblyModule === "function" && typeof module.preloadedWasm === "object"
+    && typeof module.PATH?.normalize === "function";
+  const site = pyodide.runPython("import site; site.getsitepackages()[0]");
+  for (const entry of entries) {
+    const name = `${site}/${entry.path}`;
+    pyodide.FS.mkdirTree(name.replace(/\/[^/]*$/, ""));
+    let wasm = hooked ? entry.module : null;
+    try {
+      wasm ??= await fetchBytes(entry.file, true);
+      if (!hooked) {
+        boot.dynlibs = "failed";
+        console.warn(`Pyodide ${version} has no preloadedWasm hook: dlopen compiles ${entry.file}`);
+        pyodide.FS.writeFile(name, wasm);
+        continue;
+      }
+      const path = module.PATH.normalize(name);
+      module.preloadedWasm[path] = await module.loadWebAssemblyModule(wasm, { loadAsync: true, nodelete: true },
+                                                                      path, {});
+      pyodide.FS.writeFile(name, new Uint8Array(0));
+    } catch (error) {
+      boot.dynlibs = "failed";
+      throw new Error(`${entry.file} could not be loaded: ${error}`);
     }
-    boot.dynlibs = "used";
-  } catch (error) {
-    boot.dynlibs = "failed";
-    console.warn("pydantic-core could not be preloaded; Pyodide loads it:", error);
   }
+  if (streamed && boot.dynlibs === "absent") boot.dynlibs = "used";
 }
 
 async function warmPackages() {
@@ -124,13 +146,15 @@ async function warmPackages() {
   }
 }
 
-async function fetchBytes(name) {
+async function fetchBytes(name, required = false) {
   try {
     const response = await fetch(RUNTIME + name);
-    return response.ok ? new Uint8Array(await response.arrayBuffer()) : null;
-  } catch {
-    return null;
+    if (response.ok) return new Uint8Array(await response.arrayBuffer());
+    if (required) throw new Error(`HTTP ${response.status}`);
+  } catch (error) {
+    if (required) throw error;
   }
+  return null;
 }
 
 // PyScript passes indexURL as the directory of this module; the runtime's own

@@ -20,8 +20,8 @@ performs them in order. It may call many inputs (say, every socket message
 of an animation frame) before one drain: renders are coalesced into one
 ``Render`` at the end of the batch.
 
-Inputs: ``snapshot_prefetched(text)`` (before ``start``), ``start``, ``socket_opened``, ``socket_message(text)``,
-``socket_closed(code, reason)``, ``timer_fired(name)``,
+Inputs: ``snapshot_prefetched(text)`` (before ``start``), ``start``,
+``socket_opened``, ``socket_message(text)``, ``socket_closed(code, reason)``, ``timer_fired(name)``,
 ``http_answered(request_id, status, body_text)``, ``http_failed(request_id,
 error)``, ``browser_online``, ``page_visible``, ``retry_now``, the commands
 ``set_status``, ``assign``, ``send_message``, ``retry``, ``discard``,
@@ -35,8 +35,9 @@ and ``ready``, ``state``, ``session``, ``user_id``, ``diagnostics()``) read
 
 Flow (PROTOCOL.md 3 and 4): a snapshot fetched during the boot is applied
 first, then start opens the socket; on open, auth with the last applied seq
-and its epoch (the prefetched snapshot's: the server replays since); a welcome that cannot resume starts a resync
-(``app.sync`` has the rules: epochs, one snapshot at a time, held events). An
+and its epoch (the prefetched snapshot's: the server replays what came
+since); a welcome that cannot resume starts a resync (``app.sync`` has the
+rules: epochs, one snapshot at a time, held events). An
 event before the welcome is dropped and counted invalid. While the socket is
 open but the store is not in sync the state is SYNCING, never OPEN. A 401 or
 close 4401 ends the session (``SessionEnded``) and keeps everything until

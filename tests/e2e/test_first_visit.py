@@ -237,3 +237,14 @@ def test_without_streaming_pydantic_cores_bytes_are_instantiated_as_pyodide_woul
     assert page.evaluate("() => dcBoot.dynlibs") == "off"
     assert page.evaluate("() => Object.keys(dcBoot.pyodide._module.preloadedWasm).length") == 1
     log_in(page)  # pydantic validates the login answer and the snapshot
+
+
+def test_a_token_handed_in_the_address_prefetches_the_snapshot_too(page, still_stub):
+    stub = still_stub
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/snapshot" in request.url else None)
+    page.goto(f"{stub.url}?{with_all_rows('')}#token={stub.login_token()}")
+    page.wait_for_selector("html[data-app-state=ready]", timeout=60_000)
+    assert "token" not in page.url
+    assert page.evaluate(f"() => dcPrefetch.state['{stub.url}api/snapshot']") == "used"
+    assert asked == [f"{stub.url}api/snapshot"]

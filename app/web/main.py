@@ -149,8 +149,20 @@ class App:
         self.outbox_view = OutboxView(run=self.driver.feed)
         drafts.restore(signed_in.user_id)
         hub.subscribe("*", self._first_render)
-        self.driver.start()
+        asyncio.ensure_future(self._start(self.driver, signed_in))
         self._show_outbox(None)
+
+    async def _start(self, driver: Driver, signed_in: Session) -> None:
+        """The snapshot fetched during the boot goes in first: the board shows before the socket
+        opens, and the socket's first auth resumes from it (the server replays what came since)."""
+        url = f"{self.endpoints.api_base.rstrip('/')}/snapshot"
+        taken = await http.prefetched(url, {"Authorization": f"Bearer {signed_in.token}"},
+                                      wait_s=self.endpoints.timings["commandTimeoutMs"] / 1000)
+        if driver is not self.driver:
+            return  # logged out (or signed in again) meanwhile
+        if taken is not None:
+            driver.feed(lambda client: client.snapshot_prefetched(taken[1]))
+        driver.start()
 
     def _session_renewed(self, action) -> None:
         """Save the new token; a ``#token=`` session that learns its user now gets that user's stored outbox."""

@@ -86,6 +86,11 @@ class PinMark:
 Mark = Union[ZoneMark, StaffMark, PinMark]
 
 
+def kind_of(mark: Mark) -> str:
+    """``ZONE``, ``STAFF`` or ``PIN``."""
+    return ZONE if isinstance(mark, ZoneMark) else STAFF if isinstance(mark, StaffMark) else PIN
+
+
 def zone_mark(zone) -> Optional[ZoneMark]:
     if not zone.area:
         return None

@@ -21,6 +21,7 @@ import json
 from app.client import Client, Notice, SaveOutbox, SessionEnded, SessionRenewed, ShowOutbox
 from app.config import ConfigError, resolve_endpoints
 from app.hub import Hub
+from app.selection import Selection
 from app.session import Session
 from app.web import drafts, http, session
 from app.web.banner import Banner
@@ -35,12 +36,14 @@ from app.web.panels.base import PanelContext
 from app.web.panels.comms import CommsPanel
 from app.web.panels.deliveries import DeliveriesPanel
 from app.web.panels.diagnostics import DiagnosticsPanel
+from app.web.panels.map import MapPanel
 from app.web.panels.staff import StaffPanel
 from app.web.panels.zones import ZonesPanel
 from app.web.runtime import ProxyOwner, document, window
 
 PANELS = (
     ("deliveries-panel", DeliveriesPanel),
+    ("map-panel", MapPanel),  # after the deliveries: its filters filter the pins
     ("zones-panel", ZonesPanel),
     ("staff-panel", StaffPanel),
     ("comms-panel", CommsPanel),
@@ -141,6 +144,7 @@ class App:
         ctx = PanelContext(client=client, hub=hub, run=self.driver.feed, prefs=self.prefs,
                            page_rows=self.endpoints.view["pageRows"])
         ctx.notes["sockets_opened"] = lambda: self.driver.sockets_opened if self.driver else 0
+        ctx.notes["selection"] = Selection()  # one selection: the table, the staff list and the map show it
         by_id("boot-text").textContent = "Loading the day's deliveries…"
         by_id("boot").hidden = False
         by_id("user-name").textContent = signed_in.user_name or ""

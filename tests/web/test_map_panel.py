@@ -163,3 +163,54 @@ def test_unmount_frees_every_proxy_and_the_shared_hooks():
     assert ProxyOwner.live() == before and "map_fit_zone" not in ctx.notes and ctx.hub.live == 0
     selection: Selection = ctx.notes["selection"]
     assert selection._listeners == []
+
+
+# --- linked with the lists ------------------------------------------------------------------------
+
+
+def board_with_lists(client):
+    """The deliveries, zones, staff and map panels in one context, as main.py mounts them."""
+    from app.web.panels.deliveries import DeliveriesPanel
+    from app.web.panels.staff import StaffPanel
+    from app.web.panels.zones import ZonesPanel
+
+    window.localStorage.clear()
+    ctx = context(client, page_rows=10)
+    panels = {cls.name: cls(section(), ctx).mount() for cls in (DeliveriesPanel, ZonesPanel, StaffPanel, MapPanel)}
+    return panels, ctx
+
+
+def test_clicking_a_row_selects_it_and_the_map_highlights_its_pin_and_driver():
+    panels, ctx = board_with_lists(city())
+    row = panels["deliveries"].ops.node("D-1")
+    customer = row.querySelector("[data-field=customer]")
+    customer.dispatchEvent(Event("click", target=customer))
+    assert row.getAttribute("data-selected") == "true"
+    assert marks(panels["map"], "map-delivery")["D-1"].getAttribute("data-selected") == "true"
+    assert marks(panels["map"], "map-staff")["S-1"].getAttribute("data-selected") == "true"
+
+
+def test_activating_a_dot_selects_the_staff_row_and_a_pin_opens_the_detail():
+    panels, ctx = board_with_lists(city())
+    dot = marks(panels["map"], "map-staff")["S-2"]
+    dot.dispatchEvent(Event("keydown", target=dot, key=" "))
+    assert panels["staff"].rows["S-2"].node.getAttribute("data-selected") == "true"
+    pin = marks(panels["map"], "map-delivery")["D-3"]
+    pin.dispatchEvent(Event("click", target=pin))
+    assert panels["deliveries"].detail.delivery_id == "D-3"
+    assert panels["staff"].rows["S-2"].node.getAttribute("data-selected") is None
+    assert panels["deliveries"].ops.node("D-3").getAttribute("data-selected") == "true"
+
+
+def test_a_zone_cards_fit_zone_fits_the_map_to_it_and_the_filters_reach_the_pins():
+    from app.filters import Filters
+
+    panels, ctx = board_with_lists(city())
+    fit = panels["zones"].cards["Z-1"].fit
+    assert not fit.hidden
+    panels["map"]._set_view(panels["map"].view.zoom(0.01))
+    wide = panels["map"].view.width
+    fit.dispatchEvent(Event("click", target=fit))
+    assert panels["map"].view.width < wide
+    panels["deliveries"].set_filters(Filters(status="late"))
+    assert set(marks(panels["map"], "map-delivery")) == {"D-3"}

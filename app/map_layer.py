@@ -41,7 +41,7 @@ from app.store import Changes
 from app.wording import words
 
 ZONE, STAFF, PIN = "zone", "staff", "pin"
-#: Pins drawn at most; beyond it, only pins in view. Measured: bench/README.md ("Map").
+#: Pins drawn at most; beyond it, only pins in view (README.md, "The map": why 1,500).
 PIN_BUDGET = 1500
 #: Pins a little outside the view are drawn too, so a short pan shows no gap.
 VIEW_MARGIN = 0.25

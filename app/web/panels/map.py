@@ -96,7 +96,7 @@ class MapPanel(Panel):
         stored = _storage()
         self.hidden = stored is not None and stored.getItem(HIDDEN_KEY) == "1"
 
-        self.toggle = el("button", {"type": "button", "class": "chip map-toggle", "data-action": "toggle-map",
+        self.toggle = el("button", {"type": "button", "class": "map-toggle", "data-action": "toggle-map",
                                     "data-testid": "map-toggle", "aria-controls": "map-body"}, text="Show map")
         tools = el("div", {"class": "map-tools", "role": "group", "aria-label": "Zoom"},
                    el("button", {"type": "button", "data-action": "zoom-in", "aria-label": "Zoom in",
@@ -179,6 +179,8 @@ class MapPanel(Panel):
         if places and not self._fitted:
             self._fitted = True
             self.fit_all()
+            if self._size() == DEFAULT_SIZE:  # laid out only once the board is shown: fit again then
+                asyncio.get_event_loop().call_soon(self.fit_all)
 
     def _draw(self) -> None:
         if not self.layer.pending():

@@ -47,9 +47,9 @@ class ZoneCard:
         self.node = el(
             "li", {"data-testid": "zone-card", "data-id": zone_id, "class": "zone-card"},
             el("div", {"class": "zone-top"}, c["name"], c["status"],
-               el("button", {"type": "button", "class": "zone-fit link-chip", "data-action": "fit-zone",
+               el("button", {"type": "button", "class": "zone-fit", "data-action": "fit-zone",
                              "hidden": True, "aria-label": "Show this zone on the map", "title": "Fit zone"},
-                  text="⌖")),
+                  text="Fit")),
             el("div", {"class": "zone-stats"},
                stat(c["activeDeliveries"], "active", "Active deliveries"),
                stat(c["pending"], "waiting", "Pending deliveries waiting for someone"),

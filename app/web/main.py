@@ -21,6 +21,7 @@ import json
 from app.client import Client, Notice, SaveOutbox, SessionEnded, SessionRenewed, ShowOutbox
 from app.config import ConfigError, resolve_endpoints
 from app.hub import Hub
+from app.map_tiles import TileConfigError, tile_source
 from app.selection import Selection
 from app.session import Session
 from app.web import drafts, http, session
@@ -84,8 +85,9 @@ async def load_config_json() -> dict | None:
 class App:
     """The page-level owner: exactly one ``Driver`` (so one socket) at a time."""
 
-    def __init__(self, endpoints, outbox_store: OutboxStore):
+    def __init__(self, endpoints, outbox_store: OutboxStore, map_tiles=None):
         self.endpoints = endpoints
+        self.map_tiles = map_tiles  # static/config.json's tile source (app.map_tiles), None by default
         self.outbox_store = outbox_store
         self.prefs: dict = {}  # panel filters, kept when the login comes back
         self.driver: Driver | None = None
@@ -145,6 +147,7 @@ class App:
                            page_rows=self.endpoints.view["pageRows"])
         ctx.notes["sockets_opened"] = lambda: self.driver.sockets_opened if self.driver else 0
         ctx.notes["selection"] = Selection()  # one selection: the table, the staff list and the map show it
+        ctx.notes["map_tiles"] = self.map_tiles
         by_id("boot-text").textContent = "Loading the day's deliveries…"
         by_id("boot").hidden = False
         by_id("user-name").textContent = signed_in.user_name or ""
@@ -292,14 +295,20 @@ def _token_handed(app: App) -> None:
 async def main() -> None:
     session.adopt_fragment_token()  # first, so a failing configuration cannot leave it pending
     try:
-        endpoints = resolve_endpoints(str(window.location.href), await load_config_json())
+        config = await load_config_json()
+        endpoints = resolve_endpoints(str(window.location.href), config)
     except ConfigError as exc:
         show_fatal(f"This dashboard is misconfigured: {exc}")
         return
+    try:
+        map_tiles = tile_source(config or {})
+    except TileConfigError as exc:  # the map works without its tiles: say why there are none
+        window.console.error(f"static/config.json: {exc}; the map shows no tiles")
+        map_tiles = None
     show_link_notices(endpoints.notices)
     outbox_store = OutboxStore()
     await outbox_store.open()
-    app = App(endpoints, outbox_store)
+    app = App(endpoints, outbox_store, map_tiles)
     app.fragment_watch = session.FragmentWatch(lambda token: _token_handed(app))
     app.begin()
 

@@ -26,6 +26,7 @@ from app.web.runtime import ProxyOwner, js, js_object
 OPS = {"put": "p", "drop": "x", "view": "v", "link": "l"}
 _P, _X, _V, _L = OPS.values()
 
+TILE = "tile"
 #: Each kind's element: (tag, attributes, children). A marker's glyph is drawn in screen pixels
 #: around (0, 0) and scaled by --k (map.css), so it keeps its size at every zoom.
 TEMPLATES = {
@@ -35,6 +36,7 @@ TEMPLATES = {
           [["g", {"class": "glyph"},
             [["path", {"class": "pin-shape", "d": "M0,0 C-2,-5 -7,-8 -7,-13 A7,7 0 1 1 7,-13 C7,-8 2,-5 0,0 Z"}],
              ["circle", {"class": "pin-eye", "cx": "0", "cy": "-13", "r": "2.6"}]]]]],
+    TILE: ["image", {"class": "map-tile", "preserveAspectRatio": "none", "aria-hidden": "true"}, []],
     STAFF: ["g", {"data-testid": "map-staff", "class": "map-staff", "tabindex": "0", "role": "button"},
             [["g", {"class": "glyph"},
               [["path", {"class": "heading", "d": "M-4,-7 L0,-14 L4,-7 Z"}],
@@ -93,6 +95,10 @@ class MapCanvas:
 
     def select(self, kind: str, some_id: str, on: bool) -> None:
         self._add([_P, kind, some_id, {"data-selected": "true" if on else None}, {}])
+
+    def put_tile(self, tile_id: str, attrs: dict) -> None:
+        """A map tile (``app.map_tiles``): an ``<image>`` under the zones."""
+        self._add([_P, TILE, tile_id, attrs, {}])
 
     def drop(self, kind: str, some_id: str) -> None:
         self._add([_X, kind, some_id])

@@ -214,3 +214,23 @@ def test_a_zone_cards_fit_zone_fits_the_map_to_it_and_the_filters_reach_the_pins
     assert panels["map"].view.width < wide
     panels["deliveries"].set_filters(Filters(status="late"))
     assert set(marks(panels["map"], "map-delivery")) == {"D-3"}
+
+
+def test_configured_tiles_are_drawn_under_the_zones_and_follow_the_view():
+    from app.map_tiles import tile_source
+
+    source = tile_source({"map_tiles": {"url": "https://tile.example.org/{z}/{x}/{y}.png", "attribution": "© OSM"}})
+    panel, _ = mount(city(), {"map_tiles": source})
+    tiles = panel.layers["tile"].children
+    assert tiles and all(t.getAttribute("href").startswith("https://tile.example.org/") for t in tiles)
+    assert panel.root.querySelector("[data-testid=map-attribution]").textContent == "© OSM"
+    before = {t.getAttribute("data-id") for t in tiles}
+    panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="+"))
+    after = {t.getAttribute("data-id") for t in panel.layers["tile"].children}
+    assert after and after != before
+    assert {i.split("/")[0] for i in after} == {str(int(next(iter(before)).split("/")[0]) + 1)}
+
+
+def test_no_tiles_by_default():
+    panel, _ = mount(city())
+    assert panel.layers["tile"].children == [] and panel.root.querySelector("[data-testid=map-attribution]") is None

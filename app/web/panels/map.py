@@ -32,12 +32,13 @@ import math
 from app.geo import bounds
 from app.map_layer import PIN, STAFF, ZONE, MapLayer, has_places, kind_of, world_bounds
 from app.map_projection import ZOOM_STEP, Viewport
+from app.map_tiles import tile_url, tiles_in_view
 from app.selection import DELIVERY, Selection
 from app.selection import STAFF as SELECT_STAFF
 from app.store import Changes
 from app.web.dom import el
 from app.web.localtime import Every, now
-from app.web.map_canvas import MapCanvas
+from app.web.map_canvas import TILE, MapCanvas
 from app.web.panels.base import Panel
 from app.web.runtime import document, window
 
@@ -93,6 +94,8 @@ class MapPanel(Panel):
         self._link = None
         self._drag = None
         self._recull = None
+        self.tiles = notes.get("map_tiles")  # an app.map_tiles.TileSource, or None: no tiles (the default)
+        self._tiles_drawn: set[str] = set()
         stored = _storage()
         self.hidden = stored is not None and stored.getItem(HIDDEN_KEY) == "1"
 
@@ -108,11 +111,11 @@ class MapPanel(Panel):
         self.tools = tools
         head = el("div", {"class": "panel-head"}, el("h2", {"id": "map-title"}, text="Map"), tools, self.toggle)
 
-        self.layers = {kind: svg("g", {"class": f"layer layer-{kind}"}) for kind in (ZONE, PIN, STAFF)}
+        self.layers = {kind: svg("g", {"class": f"layer layer-{kind}"}) for kind in (TILE, ZONE, PIN, STAFF)}
         self.link_line = svg("line", {"class": "map-link", "data-testid": "map-link", "hidden": ""})
         self.svg = svg("svg", {"class": "map-svg", "role": "presentation", "viewBox": self.view.view_box,
                                "preserveAspectRatio": "xMidYMid meet"},
-                       self.layers[ZONE], self.link_line, self.layers[PIN], self.layers[STAFF])
+                       self.layers[TILE], self.layers[ZONE], self.link_line, self.layers[PIN], self.layers[STAFF])
         self.tip = el("div", {"class": "map-tip", "role": "tooltip", "id": "map-tip", "data-testid": "map-tip",
                               "hidden": True})
         self.notice = el("p", {"class": "map-notice", "data-testid": "map-notice", "hidden": True},
@@ -124,7 +127,9 @@ class MapPanel(Panel):
                                 "aria-roledescription": "map",
                                 "aria-label": "Map. Arrow keys pan, plus and minus zoom; Tab reaches each marker."},
                         self.svg, self.tip)
-        self.body = el("div", {"class": "map-body", "id": "map-body"}, self.frame, self.notice, legend)
+        attribution = el("p", {"class": "map-attribution", "data-testid": "map-attribution"},
+                         text=self.tiles.attribution) if self.tiles is not None else None
+        self.body = el("div", {"class": "map-body", "id": "map-body"}, self.frame, self.notice, legend, attribution)
         self.root.appendChild(head)
         self.root.appendChild(self.body)
         self.canvas = MapCanvas(self.svg, self.layers, self.link_line)
@@ -257,12 +262,29 @@ class MapPanel(Panel):
     def _set_view(self, view: Viewport) -> None:
         self.view = view
         self.canvas.view(view)
+        self._draw_tiles()
         self.canvas.flush()
         self.layer.note_view()
         if self.layer.culled:  # choose the pins in view again once the movement pauses
             if self._recull is not None:
                 self._recull.cancel()
             self._recull = asyncio.get_event_loop().call_later(RECULL_SECONDS, self._recull_now)
+
+    def _draw_tiles(self) -> None:
+        """The tiles of the view, when ``static/config.json`` names a source (``app.map_tiles``)."""
+        if self.tiles is None:
+            return
+        wanted = {}
+        for tile in tiles_in_view(self.view, self.tiles.max_zoom):
+            size = f"{tile.size:.2f}"
+            wanted[f"{tile.z}/{tile.x}/{tile.y}"] = {
+                "x": f"{tile.x * tile.size:.2f}", "y": f"{tile.y * tile.size:.2f}", "width": size, "height": size,
+                "href": tile_url(self.tiles, tile)}
+        for tile_id in self._tiles_drawn - wanted.keys():
+            self.canvas.drop(TILE, tile_id)
+        for tile_id in wanted.keys() - self._tiles_drawn:
+            self.canvas.put_tile(tile_id, wanted[tile_id])
+        self._tiles_drawn = set(wanted)
 
     def _recull_now(self) -> None:
         self._recull = None

@@ -26,12 +26,12 @@ from app.web.runtime import ProxyOwner, js, js_object
 OPS = {"put": "p", "drop": "x", "view": "v", "link": "l"}
 _P, _X, _V, _L = OPS.values()
 
-TILE = "tile"
+TILE, LABEL = "tile", "label"  # a zone's name is a mark of its own, over the pins: always readable
 #: Each kind's element: (tag, attributes, children). A marker's glyph is drawn in screen pixels
 #: around (0, 0) and scaled by --k (map.css), so it keeps its size at every zoom.
 TEMPLATES = {
-    ZONE: ["g", {"data-testid": "map-zone", "class": "map-zone"},
-           [["polygon", {"class": "zone-area"}], ["text", {"class": "zone-name", "text-anchor": "middle"}]]],
+    ZONE: ["g", {"data-testid": "map-zone", "class": "map-zone"}, [["polygon", {"class": "zone-area"}]]],
+    LABEL: ["text", {"class": "zone-name", "text-anchor": "middle", "aria-hidden": "true"}, []],
     PIN: ["g", {"data-testid": "map-delivery", "class": "map-pin", "tabindex": "0", "role": "button"},
           [["g", {"class": "glyph"},
             [["path", {"class": "pin-shape", "d": "M0,0 C-2,-5 -7,-8 -7,-13 A7,7 0 1 1 7,-13 C7,-8 2,-5 0,0 Z"}],
@@ -43,7 +43,7 @@ TEMPLATES = {
                ["circle", {"class": "dot", "r": "6.5"}]]]]],
 }
 #: Parts by index (descendants in document order), as ``mark_attrs`` addresses them.
-ZONE_AREA, ZONE_NAME = 0, 1
+ZONE_AREA = 0
 STAFF_HEADING = 1
 
 
@@ -51,13 +51,16 @@ def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def label_attrs(mark: ZoneMark) -> dict:
+    """A zone's name, at its centre (``LABEL``)."""
+    return {"x": _num(mark.label_x), "y": _num(mark.label_y), "data-status": mark.status, "#text": mark.name}
+
+
 def mark_attrs(mark: Mark, selected: bool = False) -> tuple[dict, dict]:
     """The mark's own attributes and its parts' (``{index: {attr: value}}``; ``None`` removes)."""
     chosen = "true" if selected else None
     if isinstance(mark, ZoneMark):
-        return ({"data-status": mark.status, "data-label": mark.name},
-                {ZONE_AREA: {"points": mark.points},
-                 ZONE_NAME: {"x": _num(mark.label_x), "y": _num(mark.label_y), "#text": mark.name}})
+        return {"data-status": mark.status, "data-label": mark.name}, {ZONE_AREA: {"points": mark.points}}
     place = f"translate({_num(mark.x)} {_num(mark.y)})"
     common = {"transform": place, "data-status": mark.status, "data-lat": repr(mark.lat),
               "data-lon": repr(mark.lon), "aria-label": mark.label, "data-label": mark.label,
@@ -92,6 +95,8 @@ class MapCanvas:
         kind = kind_of(mark)
         attrs, parts = mark_attrs(mark, selected)
         self._add([_P, kind, mark.id, attrs, {str(k): v for k, v in parts.items()}])
+        if kind == ZONE:
+            self._add([_P, LABEL, mark.id, label_attrs(mark), {}])
 
     def select(self, kind: str, some_id: str, on: bool) -> None:
         self._add([_P, kind, some_id, {"data-selected": "true" if on else None}, {}])
@@ -102,6 +107,8 @@ class MapCanvas:
 
     def drop(self, kind: str, some_id: str) -> None:
         self._add([_X, kind, some_id])
+        if kind == ZONE:
+            self._add([_X, LABEL, some_id])
 
     def view(self, viewport: Viewport) -> None:
         self._add([_V, viewport.view_box, f"{viewport.units_per_px:.5g}"])

@@ -38,7 +38,7 @@ from app.selection import STAFF as SELECT_STAFF
 from app.store import Changes
 from app.web.dom import el
 from app.web.localtime import Every, now
-from app.web.map_canvas import TILE, MapCanvas
+from app.web.map_canvas import LABEL, TILE, MapCanvas
 from app.web.panels.base import Panel
 from app.web.runtime import document, window
 
@@ -111,16 +111,17 @@ class MapPanel(Panel):
         self.tools = tools
         head = el("div", {"class": "panel-head"}, el("h2", {"id": "map-title"}, text="Map"), tools, self.toggle)
 
-        self.layers = {kind: svg("g", {"class": f"layer layer-{kind}"}) for kind in (TILE, ZONE, PIN, STAFF)}
+        self.layers = {kind: svg("g", {"class": f"layer layer-{kind}"}) for kind in (TILE, ZONE, PIN, LABEL, STAFF)}
         self.link_line = svg("line", {"class": "map-link", "data-testid": "map-link", "hidden": ""})
         self.svg = svg("svg", {"class": "map-svg", "role": "presentation", "viewBox": self.view.view_box,
                                "preserveAspectRatio": "xMidYMid meet"},
-                       self.layers[TILE], self.layers[ZONE], self.link_line, self.layers[PIN], self.layers[STAFF])
+                       self.layers[TILE], self.layers[ZONE], self.link_line, self.layers[PIN], self.layers[LABEL],
+                       self.layers[STAFF])
         self.tip = el("div", {"class": "map-tip", "role": "tooltip", "id": "map-tip", "data-testid": "map-tip",
                               "hidden": True})
         self.notice = el("p", {"class": "map-notice", "data-testid": "map-notice", "hidden": True},
                          text="This backend sends no locations.")
-        legend = el("ul", {"class": "map-legend", "aria-label": "Legend"},
+        self.legend = legend = el("ul", {"class": "map-legend", "aria-label": "Legend"},
                     *(el("li", None, el("span", {"class": cls, "aria-hidden": "true"}), el("span", None, text=words))
                       for cls, words in LEGEND))
         self.frame = el("div", {"class": "map-frame", "data-testid": "map", "tabindex": "0", "role": "application",
@@ -180,7 +181,7 @@ class MapPanel(Panel):
         """A version-1 backend sends no places: a short notice instead of an empty map."""
         places = has_places(self.client)
         self.notice.hidden = places
-        self.frame.hidden = not places
+        self.frame.hidden = self.legend.hidden = not places
         if places and not self._fitted:
             self._fitted = True
             self.fit_all()

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from app.models import is_open
 from tests.e2e.conftest import log_in, with_all_rows
-from tests.e2e.harness import Stub
+from tests.e2e.harness import Stub, wait_until
 from tests.e2e.panels import BOOT_MS, close_tab, emit, items, logged_in_tab, settled
 
 MAP = "[data-testid=map]"
@@ -81,6 +81,21 @@ def test_a_location_event_moves_its_marker(city, stub):
     marker = city.locator(f'{STAFF}[data-id="{member["id"]}"]')
     expect(marker).to_have_attribute("data-lat", repr(lat))
     expect(marker).to_have_attribute("data-lon", repr(lon))
+
+
+def test_after_a_burst_of_location_events_every_marker_is_where_the_server_says(city, stub):
+    """200 events/s for 2 s, many per frame for the same person: the last one applied is the one drawn."""
+    before = stub.stats()["seq"]
+    stub.control("locations", {"rate": 200, "seconds": 2})
+    wait_until(lambda: stub.stats()["seq"] >= before + 200, timeout=20, message="half the burst sent")
+    stub.control("locations", {"rate": 0})  # the rest is not needed: stop, so the world holds still
+    snapshot = settled(city, stub)
+    staff = items(city, STAFF)
+    for member in snapshot["staff"]:
+        if member.get("location"):
+            attrs = staff[member["id"]]["attrs"]
+            assert (float(attrs["lat"]), float(attrs["lon"])) == pytest.approx(
+                (member["location"]["lat"], member["location"]["lon"]), abs=1e-9), member["id"]
 
 
 # --- linked with the lists -------------------------------------------------------------------------------

@@ -54,3 +54,19 @@ def test_the_tiles_of_a_view_cover_it_at_about_screen_resolution():
     assert zoom_for(view.zoom(2)) == z + 1
     close = tiles_in_view(view.zoom(64), max_zoom=5)  # past the source's last zoom: its tiles, larger
     assert close and all(t.z == 5 for t in close)
+
+
+def test_the_stubs_pages_allow_the_configured_tile_origin_only(tmp_path):
+    import json
+
+    from server_stub.security import configured_tile_origins
+
+    (tmp_path / "static").mkdir()
+    config = tmp_path / "static" / "config.json"
+    assert configured_tile_origins(tmp_path) == []  # no config.json
+    config.write_text(json.dumps(GOOD))
+    assert configured_tile_origins(tmp_path) == ["https://tile.example.org"]
+    config.write_text(json.dumps({"map_tiles": {"url": "ftp://x/{z}/{x}/{y}", "attribution": "x"}}))
+    assert configured_tile_origins(tmp_path) == []
+    assert "img-src 'self' data: https://tile.example.org;" in content_security_policy(
+        images=["https://tile.example.org"])

@@ -132,6 +132,30 @@ def test_clicking_a_driver_selects_the_staff_row(city, stub):
         "data-selected", "true")
 
 
+def test_the_deliveries_filters_filter_the_pins(city, stub):
+    snapshot = settled(city, stub)
+    pending = {d["id"] for d in snapshot["deliveries"] if d["status"] == "pending" and d.get("dropoff")}
+    assert pending
+    city.select_option("select[data-testid=filter-status]", "pending")
+    expect(city.locator(PINS)).to_have_count(len(pending))
+    assert set(items(city, PINS)) == pending
+    city.select_option("select[data-testid=filter-status]", "")
+    expect(city.locator(PINS)).to_have_count(
+        sum(1 for d in snapshot["deliveries"] if is_open(d["status"]) and d.get("dropoff")))
+
+
+def test_a_zone_cards_fit_shows_that_zone(city, stub):
+    snapshot = settled(city, stub)
+    zone = next(z for z in snapshot["zones"] if z.get("area"))
+    city.locator("[data-testid=map-fit-all]").click()
+    whole = view_box(city)
+    city.locator(f'[data-testid=zone-card][data-id="{zone["id"]}"] button[data-action=fit-zone]').click()
+    expect(city.locator(f"{MAP} svg")).not_to_have_attribute("viewBox", " ".join(f"{v:.2f}" for v in whole))
+    assert view_box(city)[2] < whole[2]
+    expect(city.locator(MAP)).to_be_focused()
+    city.locator("[data-testid=map-fit-all]").click()
+
+
 # --- navigation ---------------------------------------------------------------------------------------------
 
 

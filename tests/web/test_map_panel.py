@@ -5,7 +5,7 @@ from app.selection import DELIVERY, Selection
 from app.web.fake_dom import Event
 from app.web.panels.map import HIDDEN_KEY, MapPanel
 from app.web.runtime import ProxyOwner, window
-from tests.web.fakes import T0, FakeClient, context, frames, iso, publish, section
+from tests.web.fakes import T0, FakeClient, context, frames, iso, publish, section, turns
 
 AREA = [[13.38, 52.50], [13.42, 52.50], [13.42, 52.54], [13.38, 52.54], [13.38, 52.50]]
 
@@ -234,3 +234,22 @@ def test_configured_tiles_are_drawn_under_the_zones_and_follow_the_view():
 def test_no_tiles_by_default():
     panel, _ = mount(city())
     assert panel.layers["tile"].children == [] and panel.root.querySelector("[data-testid=map-attribution]") is None
+
+
+def test_a_drag_pans_a_wheel_zooms_and_the_click_after_a_drag_selects_nothing():
+    panel, ctx = mount(city())
+    frame = panel.frame
+    start = panel.view
+    dot = marks(panel, "map-staff")["S-1"]
+    frame.dispatchEvent(Event("pointerdown", target=dot, button=0, clientX=100, clientY=100, pointerId=1))
+    frame.dispatchEvent(Event("pointermove", target=dot, clientX=160, clientY=130, pointerId=1))
+    frame.dispatchEvent(Event("pointerup", target=dot, clientX=160, clientY=130, pointerId=1))
+    dot.dispatchEvent(Event("click", target=dot))
+    assert ctx.notes["selection"].current is None  # a drag, not an activation
+    assert panel.view.x == start.x - 60 * start.units_per_px and panel.view.width == start.width
+    turns(2)  # the drag ends after its click
+    before = panel.view.width
+    frame.dispatchEvent(Event("wheel", target=frame, deltaY=-120, clientX=0, clientY=0))
+    assert panel.view.width < before
+    dot.dispatchEvent(Event("click", target=dot))
+    assert ctx.notes["selection"].current == ("staff", "S-1")

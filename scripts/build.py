@@ -374,7 +374,8 @@ def collect(connect_src=()) -> dict[str, bytes]:
     out["index.html"] = build_index(layout, set(out))
     try:  # the policy travels with the build (scripts/policy.py)
         sources = policy.connect_sources(config, connect_src)
-        out["index.html"] = policy.with_policy_meta(out["index.html"].decode(), sources).encode()
+        out["index.html"] = policy.with_policy_meta(out["index.html"].decode(), sources,
+                                                    policy.image_sources(config)).encode()
     except policy.PolicyError as exc:
         raise BuildError(str(exc)) from None
     out[policy.HEADERS_FILE] = policy.headers_file()

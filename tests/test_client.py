@@ -703,13 +703,14 @@ def test_invalid_rest_answers_count_as_invalid_too():
     assert client.diagnostics()["invalid"] == 2
 
 
-def test_a_location_update_moves_the_staff_member_and_redraws_the_row():
+def test_a_location_update_moves_the_staff_member_and_names_them_as_moved():
     client, shell, _ = v2_ready()
     shell.renders.clear()
     client.socket_message(json.dumps({"type": "staff_location_update", "seq": 11, "staffId": "S-1",
                                       "location": {"lat": 52.52, "lon": 13.405, "at": T0}}))
     shell.drain()
-    assert client.staff_member("S-1").location.lat == 52.52 and shell.renders[-1].staff == {"S-1"}
+    assert client.staff_member("S-1").location.lat == 52.52 and shell.renders[-1].moved == {"S-1"}
+    assert shell.renders[-1].staff == frozenset()  # the staff rows do not redraw for a location
     assert client.diagnostics()["last_seq"] == 11
 
 

@@ -61,6 +61,8 @@ def mark_attrs(mark: Mark, selected: bool = False) -> tuple[dict, dict]:
     chosen = "true" if selected else None
     if isinstance(mark, ZoneMark):
         return {"data-status": mark.status, "data-label": mark.name}, {ZONE_AREA: {"points": mark.points}}
+    if not isinstance(mark, (StaffMark, PinMark)):
+        raise TypeError(f"not a mark: {mark!r}")
     place = f"translate({_num(mark.x)} {_num(mark.y)})"
     common = {"transform": place, "data-status": mark.status, "data-lat": repr(mark.lat),
               "data-lon": repr(mark.lon), "aria-label": mark.label, "data-label": mark.label,
@@ -70,9 +72,7 @@ def mark_attrs(mark: Mark, selected: bool = False) -> tuple[dict, dict]:
         parts = {STAFF_HEADING: {"transform": f"rotate({_num(heading)})" if heading is not None else None,
                                  "visibility": None if heading is not None else "hidden"}}
         return common, parts
-    if isinstance(mark, PinMark):
-        return {**common, "data-late": "true" if mark.late else None}, {}
-    raise TypeError(f"not a mark: {mark!r}")
+    return {**common, "data-late": "true" if mark.late else None}, {}
 
 
 class MapCanvas:

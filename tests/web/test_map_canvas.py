@@ -1,0 +1,90 @@
+"""app/web/map_canvas.py through the seam: marks queued and sent as one batch, their attributes, close."""
+
+import pytest
+
+from app.map_layer import PinMark, StaffMark, ZoneMark
+from app.web.dom import el
+from app.web.map_canvas import LABEL, OPS, MapCanvas, mark_attrs
+from app.web.runtime import document
+
+ZONE = ZoneMark(id="Z-1", points="0,0 10,0 10,10 0,0", label_x=5.0, label_y=3.0, status="busy", name="<b>Mitte</b>")
+DOT = StaffMark(id="S-1", x=1.5, y=2.25, lat=52.51, lon=13.39, heading=90.0, status="available",
+                label="Ada Okafor, available", delivery=None)
+PIN = PinMark(id="D-1", x=3.0, y=4.0, lat=52.52, lon=13.4, status="pending", late=True, label="D-1, pending",
+              assignee=None)
+
+
+def canvas():
+    svg = el("svg")
+    layers = {kind: el("g") for kind in ("tile", "zone", "pin", "label", "staff")}
+    for layer in layers.values():
+        svg.appendChild(layer)
+    link = el("line")
+    svg.appendChild(link)
+    document.body.appendChild(svg)
+    return MapCanvas(svg, layers, link), layers
+
+
+def test_queued_marks_go_in_one_batch_on_flush():
+    painter, layers = canvas()
+    painter.put_mark(ZONE)
+    painter.put_mark(DOT)
+    painter.put_mark(PIN)
+    assert painter.calls == 0
+    painter.flush()
+    painter.flush()  # nothing queued: no call
+    assert painter.calls == 1
+    assert [n.getAttribute("data-testid") for n in layers["staff"].children] == ["map-staff"]
+    assert layers["zone"].children[0].getAttribute("data-id") == "Z-1"
+
+
+def test_a_zones_name_is_text_over_the_pins_never_markup():
+    painter, layers = canvas()
+    painter.put_mark(ZONE)
+    painter.flush()
+    label = layers[LABEL].children[0]
+    assert label.textContent == "<b>Mitte</b>" and label.children == []
+
+
+def test_staff_attributes_carry_raw_coordinates_and_heading():
+    attrs, parts = mark_attrs(DOT, selected=True)
+    assert attrs["data-lat"] == "52.51" and attrs["data-lon"] == "13.39"
+    assert attrs["transform"] == "translate(1.5 2.25)" and attrs["data-selected"] == "true"
+    assert list(parts.values()) == [{"transform": "rotate(90)", "visibility": None}]
+
+
+def test_no_heading_hides_the_heading_mark_and_a_late_pin_says_so():
+    attrs, parts = mark_attrs(StaffMark(**{**DOT.__dict__, "heading": None}))
+    assert list(parts.values()) == [{"transform": None, "visibility": "hidden"}]
+    assert mark_attrs(PIN)[0]["data-late"] == "true"
+    assert mark_attrs(PIN)[0]["data-selected"] is None
+
+
+def test_a_mark_that_is_not_one_is_a_type_error():
+    with pytest.raises(TypeError):
+        mark_attrs("S-1")
+
+
+def test_drop_removes_a_mark_and_a_zones_label():
+    painter, layers = canvas()
+    painter.put_mark(ZONE)
+    painter.put_mark(DOT)
+    painter.flush()
+    painter.drop("zone", "Z-1")
+    painter.drop("staff", "S-1")
+    painter.flush()
+    assert layers["zone"].children == [] and layers[LABEL].children == [] and layers["staff"].children == []
+
+
+def test_the_operation_codes_are_distinct():
+    assert len(set(OPS.values())) == len(OPS)
+
+
+def test_after_close_nothing_more_is_sent():
+    painter, layers = canvas()
+    painter.put_mark(DOT)
+    painter.flush()
+    painter.close()
+    painter.put_mark(PIN)
+    painter.flush()
+    assert painter.calls == 1 and layers["pin"].children == []

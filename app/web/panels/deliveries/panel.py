@@ -86,7 +86,8 @@ class DeliveriesPanel(Panel):
         self.root.appendChild(self.announcer)
         self.root.appendChild(self.detail.node)
         self.ctx.notes["open_delivery"] = self.open_detail
-        self.assign = AssignBox(self.listen, self.root, self.client, lambda: self.painter.zone_names, self._assign)
+        self.assign = AssignBox(self.listen, self.root, self.client, lambda: self.painter.zone_names, self._assign,
+                                open_work=lambda: (f.assignee for f in self.table.facts.values() if f.open))
         for event in ("focusin", "pointerdown", "keydown"):
             self.listen(self.root, event, self._fill_select)
         self.listen(self.root, "change", self._changed)

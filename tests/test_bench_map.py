@@ -131,3 +131,16 @@ def test_a_map_only_run_writes_its_own_file_and_the_rates_are_bounded():
     assert parse_args(["--only", "map,stream"]).out == RESULTS / "latest.json"
     with pytest.raises(SystemExit):
         parse_args(["--only", "map", "--location-rate", "6000"])
+
+
+def test_a_map_run_refreshes_only_the_map_block_of_the_readme(tmp_path):
+    from bench.network import refresh_readme
+    from bench.run import README
+
+    copy = tmp_path / "README.md"
+    copy.write_text(README.read_text())
+    refresh_readme("Run X\n\n| map table |\n", copy, block="map")
+    text = copy.read_text()
+    assert "<!-- map:latest -->\nRun X\n\n| map table |\n<!-- /map:latest -->" in text
+    assert text.replace("Run X\n\n| map table |\n", "") == README.read_text().replace(
+        "(no run yet: the phase needs the map panel and the stub's city, issue 16)\n", "")

@@ -81,7 +81,9 @@ def test_a_window_takes_the_clock_skew_off_and_the_cpu_between_its_readings():
 
 def result(marker_p95=80.0, rows_p95=40.0, long_pct=1.0, cpu_shown=15.0, cpu_hidden=10.0):
     def window(marker, cpu):
-        return {"markers": {"latencyMs": {"n": 9000, "p50": 20.0, "p95": marker, "p99": marker},
+        drawn = {"n": 9000, "p50": 20.0, "p95": marker, "p99": marker} if marker is not None else {
+            "n": 0, "p50": None, "p95": None, "p99": None}
+        return {"markers": {"latencyMs": drawn,
                             "superseded": 10, "unshown": 0},
                 "rows": {"latencyMs": {"n": 900, "p50": 10.0, "p95": rows_p95, "p99": rows_p95}},
                 "longTasks": {"percentOfWindow": long_pct}, "cpu": {"seconds": cpu, "percentOfACore": 50.0},
@@ -108,7 +110,7 @@ def test_the_table_has_the_map_shown_beside_hidden_and_the_verdicts():
     table = render(result(marker_p95=130.0))
     lines = table.splitlines()
     marker = next(line for line in lines if line.startswith("| marker event→DOM"))
-    assert "130 ms" in marker and marker.rstrip(" |").endswith("**no**")
+    assert "130 ms" in marker and "none drawn" in marker and marker.rstrip(" |").endswith("**no**")
     cpu = next(line for line in lines if line.startswith("| browser CPU"))
     assert "15.0 s" in cpu and "10.0 s" in cpu and "ratio 1.50×" in cpu and cpu.rstrip(" |").endswith("yes")
     assert all(line.count("|") == 6 for line in lines)

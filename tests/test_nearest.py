@@ -91,7 +91,7 @@ members = st.lists(st.tuples(st.sampled_from(STATUSES), st.none() | point, st.in
                    min_size=0, max_size=40)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(members, st.none() | point)
 def test_a_farther_available_driver_never_comes_before_a_nearer_available_one(drawn, here):
     people = [person(i, status, at) for i, (status, at, _) in enumerate(drawn)]

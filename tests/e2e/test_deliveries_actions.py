@@ -179,3 +179,45 @@ def test_set_status_and_assign_are_optimistic_and_a_refusal_rolls_back_with_its_
         assert stub.api("GET", f"deliveries/{closed['id']}", token=token)[1]["status"] == "delivered"
     finally:
         stub.control("rate", {"eventsPerSecond": 4})
+
+
+OPTIONS_JS = """sel => [...document.querySelectorAll(sel)].map(o => [o.getAttribute('data-value'),
+    o.getAttribute('data-distance'), o.querySelector('.sub') ? o.querySelector('.sub').textContent : ''])"""
+
+
+def test_the_assign_list_offers_the_nearest_available_people_first_with_their_distance(page, stub):
+    """Against the stub's world: available first, nearest the pickup first, distances as the server's points say."""
+    from app.geo import distance_m
+
+    try:
+        world, _ = start(page, stub)
+        job = next((d for d in world["deliveries"] if d["status"] == "pending" and not d["assignedTo"]
+                    and d.get("pickup")), None) or next(d for d in world["deliveries"] if d["status"] == "pending")
+        pickup = job.get("pickup")
+        staff = {m["id"]: m for m in world["staff"]}
+        combobox = row(page, job["id"]).locator("input[data-action=assign][role=combobox]")
+        combobox.focus()
+        listbox = row(page, job["id"]).locator("[role=listbox]")
+        listbox.wait_for(state="visible", timeout=10_000)
+        wait_until(lambda: listbox.locator("[role=option]").count() == len(staff) + 1, timeout=10,
+                   message="every person offered")
+        options = page.evaluate(OPTIONS_JS, f"{ROWS}[data-id='{job['id']}'] [role=option]")
+        assert options[0][0] == "" and sorted(v for v, _, _ in options[1:]) == sorted(staff)
+        people = [(staff[v], None if d is None else int(d), sub) for v, d, sub in options[1:]]
+        available = [p for p in people if p[0]["status"] == "available"]
+        assert people[:len(available)] == available  # available first
+        for member, shown, sub in people:
+            where = member.get("location")
+            if pickup and where:  # the distance the server's points give, in metres and in words
+                assert abs(shown - distance_m((pickup["lat"], pickup["lon"]), (where["lat"], where["lon"]))) <= 1
+                assert sub.split(" · ")[1].endswith((" m", " km"))
+            else:
+                assert shown is None
+        near = [shown for _, shown, _ in available if shown is not None]
+        assert near == sorted(near)  # nearest first
+        unlocated = [m["name"].casefold() for m, shown, _ in available if shown is None]
+        assert unlocated == sorted(unlocated) and [s is None for _, s, _ in available] == sorted(
+            s is None for _, s, _ in available)
+        combobox.press("Escape")
+    finally:
+        stub.control("rate", {"eventsPerSecond": 4})

@@ -214,6 +214,10 @@ def map_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, 
     with chromium(playwright, profile, expectRows=rows, hookPython=True) as context:
         page = first_page(context)
         open_ready(page, url, rows=rows)
+        try:  # the panels mount with the board; give a loaded machine a while before calling the map absent
+            page.wait_for_selector(TOGGLE, state="attached", timeout=30_000)
+        except Exception:  # Playwright's TimeoutError
+            pass
         if not page.locator(TOGGLE).count() or not page.locator(MAP).count():
             out["error"] = f"no {MAP} or {TOGGLE} on the page: the map panel is not in this build"
             say(f"map: {out['error']}")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import time
+import urllib.error
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
@@ -220,6 +221,12 @@ def map_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, 
             pass
         if not page.locator(TOGGLE).count() or not page.locator(MAP).count():
             out["error"] = f"no {MAP} or {TOGGLE} on the page: the map panel is not in this build"
+        else:
+            try:
+                stub.control("locations", {"rate": 0, "seconds": 1})  # rate 0 ends a burst: is the route there?
+            except urllib.error.HTTPError as error:
+                out["error"] = f"the stub answered {error.code} to /_control/locations: no location bursts in this build"
+        if out.get("error"):
             say(f"map: {out['error']}")
             return out
         show_map(page, True)

@@ -25,7 +25,7 @@ from app.models import MAX_FRAME_BYTES
 
 from .app import create_app
 from .hosts import is_loopback
-from .settings import MAX_DELIVERIES, MAX_STAFF, MAX_ZONES, REPO_ROOT, Settings
+from .settings import MAX_DELIVERIES, MAX_LOCATION_INTERVAL, MAX_STAFF, MAX_ZONES, REPO_ROOT, Settings, interval_ok
 from .static import RUNTIME_MARKER, runtime_missing
 
 def bounded(low: int, high: int):
@@ -51,6 +51,18 @@ def positive(text: str) -> float:
     return value
 
 
+def interval(text: str) -> tuple[float, float]:
+    """``MIN[-MAX]`` seconds: ``3`` is (3, 3), ``2-5`` is (2, 5), ``0`` is off."""
+    low, dash, high = text.partition("-")
+    try:
+        pair = (float(low), float(high if dash else low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"MIN[-MAX] seconds, such as 2-5 or 0 (off), got {text!r}") from None
+    if not interval_ok(pair):
+        raise argparse.ArgumentTypeError(f"0 (off) or 0 < MIN <= MAX <= {MAX_LOCATION_INTERVAL:g}, got {text!r}")
+    return pair
+
+
 def parse_args(argv: list[str] | None = None) -> Settings:
     p = argparse.ArgumentParser(prog="python -m server_stub", description="Delivery Coordinator stub backend.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
@@ -59,6 +71,9 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     p.add_argument("--staff", type=bounded(1, MAX_STAFF), default=40)
     p.add_argument("--zones", type=bounded(1, MAX_ZONES), default=8)
     p.add_argument("--rate", type=non_negative, default=3.0, help="simulated events per second (default 3)")
+    p.add_argument("--location-interval", type=interval, default=(2.0, 5.0), metavar="MIN[-MAX]",
+                   help="seconds between one moving person's location events while the simulation runs "
+                        "(default 2-5; 0 turns them off)")
     p.add_argument("--seed", type=int, default=None, help="world seed (default: random, printed)")
     p.add_argument("--replay-buffer", type=bounded(1, 1_000_000), default=5000,
                    help="events kept for resume (default 5000)")
@@ -87,7 +102,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         if path is not None and not path.is_file():
             p.error(f"no such file: {path}")
     return Settings(host=a.host, port=a.port, deliveries=a.deliveries, staff=a.staff, zones=a.zones,
-                    rate=0.0 if a.no_sim else a.rate, seed=a.seed, replay_buffer=a.replay_buffer,
+                    rate=0.0 if a.no_sim else a.rate, location_interval=a.location_interval, seed=a.seed, replay_buffer=a.replay_buffer,
                     faults=a.faults, token_ttl=a.token_ttl, protocol=a.protocol, static_root=a.static_root,
                     bench_pages=a.bench_pages, allow_origins=tuple(a.allow_origin), certfile=a.certfile,
                     keyfile=a.keyfile, allow_hosts=tuple(a.allow_host),
@@ -146,8 +161,15 @@ def announce(settings: Settings, seed: int, url: str) -> None:
         print(f"pages allowed from: {', '.join(settings.allow_origins)} (CORS on /api, Origin check on /ws)",
               flush=True)
     print(f"world: {settings.deliveries} deliveries, {settings.staff} staff, {settings.zones} zones, "
-          f"seed {seed}, {settings.rate:g} events/s{'; faults on /_control/' if settings.faults else ''}",
+          f"seed {seed}, {settings.rate:g} events/s, locations {interval_text(settings)}{'; faults on /_control/' if settings.faults else ''}",
           flush=True)
+
+
+def interval_text(settings: Settings) -> str:
+    low, high = settings.location_interval
+    if high == 0:
+        return "off"
+    return f"every {low:g}{'' if low == high else f'-{high:g}'} s"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -65,6 +65,8 @@ class Stub:
     time: Time = field(default_factory=SystemTime)
     applied: Applied = field(default_factory=Applied)
     stream_task: asyncio.Task | None = None
+    #: The running /_control/locations burst, if any.
+    locations_task: asyncio.Task | None = None
     tasks: list[asyncio.Task] = field(default_factory=list)
 
 
@@ -74,7 +76,8 @@ def build_stub(settings: Settings, time: Time | None = None) -> Stub:
     time = time or SystemTime()
     dialect = Dialect(settings.protocol)
     world = World(deliveries=settings.deliveries, staff=settings.staff, zones=settings.zones, seed=seed,
-                  journal=Journal(settings.replay_buffer, render=dialect.frame))
+                  journal=Journal(settings.replay_buffer, render=dialect.frame),
+                  location_interval=settings.location_interval, locations=dialect.sends("staff_location_update"))
     fault_state = faults.Faults()
     hub = Hub(settings.ws_queue_limit, silenced=lambda: fault_state.silenced)
     world.journal.subscribe(hub.publish)
@@ -89,6 +92,16 @@ def build_stub(settings: Settings, time: Time | None = None) -> Stub:
 def simulate(stub: Stub, n: int) -> None:
     for _ in range(n):
         stub.world.step()
+
+
+#: Seconds between looks at whose location event is due (tracking.py); well under the 2 s interval.
+LOOK_EVERY = 0.25
+
+
+def look(stub: Stub) -> None:
+    """The location feed: only while the simulation runs (rate > 0), like the other happenings."""
+    if stub.rate > 0:
+        stub.world.tracking.due()
 
 
 def sweep(stub: Stub) -> None:
@@ -115,10 +128,12 @@ def create_app(settings: Settings | None = None, time: Time | None = None) -> Fa
     async def lifespan(app: FastAPI):
         stub.tasks.append(asyncio.create_task(paced(lambda: stub.rate, lambda n: simulate(stub, n))))
         stub.tasks.append(asyncio.create_task(every(settings.prune_interval, lambda: sweep(stub))))
+        if settings.location_interval[1] > 0:
+            stub.tasks.append(asyncio.create_task(every(LOOK_EVERY, lambda: look(stub))))
         try:
             yield
         finally:
-            for task in [*stub.tasks, stub.stream_task]:
+            for task in [*stub.tasks, stub.stream_task, stub.locations_task]:
                 if task is not None:
                     task.cancel()
             stub.hub.end_all(1001, "server going away")

@@ -100,7 +100,8 @@ def arrive(w) -> list[Event]:
     if not zones:
         return []
     now = w.clock()
-    d = new_delivery(w.rng, w.new_delivery_id(), w.rng.choice(zones), now)
+    zone = w.rng.choice(zones)
+    d = new_delivery(w.rng, w.new_delivery_id(), zone, now, w.geo, w.cells.get(zone.id))
     return w._change_delivery(None, d.model_dump(), iso(now))
 
 

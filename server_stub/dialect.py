@@ -7,7 +7,7 @@
 Version 2 is the contract. Version 1 (``--protocol 1``) lets tests check that
 the app still works against a backend that predates it: no ``epoch``, no
 ``cause``, none of the map's fields (``pickup``, ``dropoff``, ``location``,
-``area``), no session refresh (404), no re-auth on an open socket (4400) and
+``area``) and no ``staff_location_update`` events, no session refresh (404), no re-auth on an open socket (4400) and
 no closing of a socket when its token expires. One object answers "what does
 this version send", so ws.py, rest.py and the journal carry no version checks
 of their own beyond asking it.
@@ -25,6 +25,8 @@ from .journal import wire_dict
 
 #: Keys a version-1 backend never sends (its schema had no such fields).
 V2_ONLY = frozenset({"epoch", "cause", "pickup", "dropoff", "location", "area"})
+#: Event types a version-1 backend never sends: the world records none of them (no seq is spent).
+V2_ONLY_EVENTS = frozenset({"staff_location_update"})
 VERSIONS = (1, 2)
 
 
@@ -49,6 +51,10 @@ class Dialect:
             raise ValueError(f"protocol must be one of {VERSIONS}, got {version}")
         self.version = version
         self.v2 = version >= 2
+
+    def sends(self, event_type: str) -> bool:
+        """Whether this version has the event type at all (version 1 has no ``staff_location_update``)."""
+        return self.v2 or event_type not in V2_ONLY_EVENTS
 
     def frame(self, message: BaseModel) -> str:
         """One WebSocket frame's text (events, welcome, pong, reauthed)."""

@@ -26,7 +26,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
-from app.models import MAX_KEY_CHARS, DeliveryUpdate, Id, NewCommunication, StaffStatusUpdate, ZoneUpdate
+from app.models import (
+    MAX_KEY_CHARS, DeliveryUpdate, Id, NewCommunication, StaffLocationUpdate, StaffStatusUpdate, ZoneUpdate,
+)
 
 from .commands import execute, fingerprint
 from .hub import ABORT
@@ -34,7 +36,7 @@ from .pacing import paced
 from .rest import patch_run
 from .world import Refused, first_error
 
-EMITTABLE = TypeAdapter(DeliveryUpdate | StaffStatusUpdate | ZoneUpdate | NewCommunication)
+EMITTABLE = TypeAdapter(DeliveryUpdate | StaffStatusUpdate | ZoneUpdate | NewCommunication | StaffLocationUpdate)
 #: Close codes a server may put in a close frame (RFC 6455 7.4; 1004-1006 and 1015 are reserved).
 SENDABLE = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}
 
@@ -315,3 +317,41 @@ async def reset_stats(request: Request) -> dict:
     stub = stub_of(request)
     stub.stats.reset()
     return stub.stats.as_dict(stub.world.seq)
+
+
+# --- location bursts (the map's benchmark) ------------------------------------
+
+#: Bounds of a /_control/locations burst: total events per second, and its length in seconds.
+MAX_LOCATION_RATE = 5_000
+MAX_LOCATION_SECONDS = 600
+
+
+class Locations(Body):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    rate: float = Field(ge=0, le=MAX_LOCATION_RATE)
+    #: Needed when ``rate`` > 0; ignored when it is 0 (that ends a burst).
+    seconds: float = Field(default=0, ge=0, le=MAX_LOCATION_SECONDS)
+
+    @model_validator(mode="after")
+    def _how_long(self):
+        if self.rate > 0 and self.seconds <= 0:
+            raise ValueError(f"seconds: how long the burst lasts, 0 < seconds <= {MAX_LOCATION_SECONDS}")
+        return self
+
+
+@router.post("/locations")
+async def locations(body: Locations, request: Request) -> dict:
+    """``staff_location_update`` events at ``rate`` per second in all for ``seconds``,
+    round-robin over every staff member (tracking.py ``burst``), on top of the
+    simulation; a new burst replaces a running one and ``rate: 0`` ends it. Each
+    ``location.at`` is its send time to the millisecond. 409 from a version-1 stub."""
+    stub = stub_of(request)
+    if not stub.world.tracking.enabled:
+        raise HTTPException(409, "this stub speaks PROTOCOL.md version 1 (--protocol 1): it has no location events")
+    if stub.locations_task is not None:
+        stub.locations_task.cancel()
+        stub.locations_task = None
+    if body.rate > 0:
+        stub.locations_task = asyncio.create_task(paced(lambda: body.rate, stub.world.tracking.burst, body.seconds))
+    return {"rate": body.rate, "seconds": body.seconds if body.rate > 0 else 0, "staff": len(stub.world.staff)}

@@ -16,8 +16,9 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from app.models import Delivery, DeliveryStatus, Priority, Staff, StaffRole, StaffStatus, Zone, ZoneStatus
+from app.models import Delivery, DeliveryStatus, Point, Priority, Staff, StaffRole, StaffStatus, Zone, ZoneStatus
 
+from .city import Cell, City
 from .clock import iso, minutes
 
 ZONE_NAMES = [
@@ -72,21 +73,36 @@ def eta_for(rng: random.Random, status: DeliveryStatus, now: datetime) -> str | 
     return iso(now + minutes(rng.uniform(*span))) if span else None
 
 
-def new_delivery(rng: random.Random, delivery_id: str, zone: Zone, now: datetime) -> Delivery:
-    """A fresh pending order, as the simulation lets one arrive."""
+def ends(geo: random.Random | None, cell: Cell | None) -> dict:
+    """A delivery's ``pickup`` and ``dropoff``, two places in its zone (none without a city)."""
+    if geo is None or cell is None:
+        return {}
+    (plat, plon), (dlat, dlon) = cell.place(geo), cell.place(geo)
+    return {"pickup": Point(lat=plat, lon=plon), "dropoff": Point(lat=dlat, lon=dlon)}
+
+
+def new_delivery(rng: random.Random, delivery_id: str, zone: Zone, now: datetime,
+                 geo: random.Random | None = None, cell: Cell | None = None) -> Delivery:
+    """A fresh pending order, as the simulation lets one arrive; ``geo`` draws its places in ``cell``."""
     return Delivery(
         id=delivery_id, status=DeliveryStatus.PENDING, customer=person(rng), address=address(rng, zone),
         zoneId=zone.id, assignedTo=None, priority=rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0],
-        eta=eta_for(rng, DeliveryStatus.PENDING, now), updatedAt=iso(now),
+        eta=eta_for(rng, DeliveryStatus.PENDING, now), updatedAt=iso(now), **ends(geo, cell),
     )
 
 
-def generate(rng: random.Random, now: datetime, n_deliveries: int, n_staff: int, n_zones: int):
-    """Zones, staff and deliveries; a delivery past pending is carried by someone who can."""
+def generate(rng: random.Random, now: datetime, n_deliveries: int, n_staff: int, n_zones: int,
+             city: City | None = None, geo: random.Random | None = None):
+    """Zones, staff and deliveries; a delivery past pending is carried by someone who can.
+    With a ``city`` (of ``n_zones`` cells) zones get their ``area`` and deliveries their places,
+    drawn from ``geo`` so that ``rng`` draws the same world with or without them."""
+    cells = list(city.cells) if city is not None else [None] * n_zones
     zones = [
-        Zone(id=f"Z-{i + 1}", name=zone_name(i), status=ZoneStatus.OPEN, activeDeliveries=0, availableStaff=0)
+        Zone(id=f"Z-{i + 1}", name=zone_name(i), status=ZoneStatus.OPEN, activeDeliveries=0, availableStaff=0,
+             area=cells[i].ring if cells[i] is not None else None)
         for i in range(n_zones)
     ]
+    cell_of = {z.id: c for z, c in zip(zones, cells)}
     staff = []
     for i in range(n_staff):
         role = rng.choices(ROLES, ROLE_WEIGHTS)[0]
@@ -123,6 +139,6 @@ def generate(rng: random.Random, now: datetime, n_deliveries: int, n_staff: int,
             id=f"D-{1001 + i}", status=status, customer=person(rng), address=address(rng, zone),
             zoneId=zone.id, assignedTo=carrier,
             priority=rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0], eta=eta,
-            updatedAt=iso(now - minutes(rng.uniform(0, 90))),
+            updatedAt=iso(now - minutes(rng.uniform(0, 90))), **ends(geo, cell_of[zone.id]),
         ))
     return zones, staff, deliveries

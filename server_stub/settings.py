@@ -18,6 +18,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_DELIVERIES = 100_000
 MAX_STAFF = 500
 MAX_ZONES = 50
+MAX_LOCATION_INTERVAL = 3600.0
+
+
+def interval_ok(interval: tuple[float, float]) -> bool:
+    """(0, 0) is off; otherwise 0 < MIN <= MAX <= ``MAX_LOCATION_INTERVAL``."""
+    low, high = interval
+    return (low, high) == (0, 0) or 0 < low <= high <= MAX_LOCATION_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,9 @@ class Settings:
     zones: int = 8
     #: Simulated events per second; 0 leaves the world still until a control call moves it.
     rate: float = 3.0
+    #: Seconds between one moving person's staff_location_update events, drawn in [MIN, MAX]
+    #: while the simulation runs; (0, 0) sends none (the /_control/locations burst still can).
+    location_interval: tuple[float, float] = (2.0, 5.0)
     #: None draws a seed at start; the CLI prints it so a run can be replayed.
     seed: int | None = None
     #: How many past events a reconnecting client can resume from.
@@ -75,6 +85,8 @@ class Settings:
             (1 <= self.staff <= MAX_STAFF, f"staff must be 1..{MAX_STAFF}"),
             (1 <= self.zones <= MAX_ZONES, f"zones must be 1..{MAX_ZONES}"),
             (self.rate >= 0, "rate must be >= 0"),
+            (interval_ok(self.location_interval),
+             f"location interval must be 0 (off) or MIN[-MAX] seconds with 0 < MIN <= MAX <= {MAX_LOCATION_INTERVAL:g}"),
             (self.replay_buffer >= 1, "replay buffer must be >= 1"),
             (self.token_ttl > 0, "token ttl must be > 0"),
             (self.ws_queue_limit >= 1, "ws queue limit must be >= 1"),

@@ -32,14 +32,16 @@ from itertools import count, islice
 
 from app.models import (
     FINAL_STATUSES, Cause, Communication, CommunicationDraft, Delivery, DeliveryChanges, DeliveryPatch,
-    DeliveryStatus, DeliveryUpdate, Event, NewCommunication, Snapshot, Staff, StaffStatus,
-    StaffStatusUpdate, Zone, ZoneChanges, ZoneStatus, ZoneUpdate,
+    DeliveryStatus, DeliveryUpdate, Event, NewCommunication, Snapshot, Staff, StaffRole, StaffStatus,
+    StaffLocationUpdate, StaffStatusUpdate, Zone, ZoneChanges, ZoneStatus, ZoneUpdate,
 )
 
 from . import behaviour
+from .city import CENTRE, City
 from .clock import Clock, iso, iso_ms, minutes, utc_now
 from .generate import generate
 from .journal import Journal
+from .tracking import Tracking
 
 CARRYING = frozenset({DeliveryStatus.ASSIGNED, DeliveryStatus.PICKED_UP, DeliveryStatus.IN_TRANSIT})
 KEPT_COMMUNICATIONS = 1000
@@ -60,9 +62,15 @@ def zone_is_busy(active: int, available: int) -> bool:
 
 class World:
     def __init__(self, *, deliveries: int = 300, staff: int = 40, zones: int = 8, seed: int = 0,
-                 replay_buffer: int = 5000, clock: Clock = utc_now, journal: Journal | None = None) -> None:
+                 replay_buffer: int = 5000, clock: Clock = utc_now, journal: Journal | None = None,
+                 location_interval: tuple[float, float] = (2.0, 5.0), locations: bool = True) -> None:
         self.capacity = deliveries
         self.rng = random.Random(seed)
+        #: The geography's own randomness (the city, places, movement): the simulation's draws stay the same.
+        self.geo = random.Random(f"city:{seed}")
+        self.city = City.build(zones, self.geo)
+        self.cells = {f"Z-{i + 1}": cell for i, cell in enumerate(self.city.cells)}
+        self.tracking = Tracking(self, location_interval, enabled=locations)
         self.clock = clock
         self.journal = journal if journal is not None else Journal(replay_buffer)
         self.deliveries: dict[str, Delivery] = {}
@@ -73,10 +81,13 @@ class World:
         self._open_in_zone: Counter[str] = Counter()
         self._available_in_zone: Counter[str] = Counter()
         self._carrying: defaultdict[str, set[str]] = defaultdict(set)
-        zs, ss, ds = generate(self.rng, clock(), deliveries, staff, zones)
+        now = clock()
+        zs, ss, ds = generate(self.rng, now, deliveries, staff, zones, self.city, self.geo)
         self.zones = {z.id: z for z in zs}
         for s in ss:
-            self._put_staff(s)
+            cell = self.cells.get(s.zoneId) if s.zoneId else None
+            lat, lon = cell.place(self.geo) if cell is not None and s.role is not StaffRole.DISPATCHER else CENTRE
+            self._put_staff(s.model_copy(update={"location": self.tracking.place(s.id, lat, lon, now)}))
         for d in ds:
             self._put_delivery(d)
         self._next_delivery = count(1001 + deliveries)
@@ -171,6 +182,13 @@ class World:
             if event.staffId not in self.staff:
                 raise Refused(422, f"no staff member {event.staffId}")
             self._put_staff(self.staff[event.staffId].model_copy(update={"status": event.status}))
+        elif isinstance(event, StaffLocationUpdate):
+            if not self.tracking.enabled:
+                raise Refused(409, "this world speaks PROTOCOL.md version 1: it has no location events")
+            if event.staffId not in self.staff:
+                raise Refused(422, f"no staff member {event.staffId}")
+            self.tracking.teleport(event.staffId, event.location)
+            self.staff[event.staffId] = self.staff[event.staffId].model_copy(update={"location": event.location})
         elif isinstance(event, ZoneUpdate):
             if event.zoneId not in self.zones:
                 raise Refused(422, f"no zone {event.zoneId}")

@@ -219,22 +219,26 @@ def map_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, 
             page.wait_for_selector(TOGGLE, state="attached", timeout=30_000)
         except Exception:  # Playwright's TimeoutError
             pass
-        if not page.locator(TOGGLE).count() or not page.locator(MAP).count():
-            out["error"] = f"no {MAP} or {TOGGLE} on the page: the map panel is not in this build"
-        else:
-            try:
-                stub.control("locations", {"rate": 0, "seconds": 1})  # rate 0 ends a burst: is the route there?
-            except urllib.error.HTTPError as error:
-                out["error"] = f"the stub answered {error.code} to /_control/locations: no location bursts in this build"
-        if out.get("error"):
+        try:
+            stub.control("locations", {"rate": 0, "seconds": 1})  # rate 0 ends a burst: is the route there?
+        except urllib.error.HTTPError as error:
+            out["error"] = f"the stub answered {error.code} to /_control/locations: no location bursts in this build"
             say(f"map: {out['error']}")
             return out
-        show_map(page, True)
-        page.wait_for_selector(f"{MARKER}[data-lat]", state="attached", timeout=marker_timeout_s * 1000)
+        windows: tuple = (("shown", True), ("hidden", False))
+        if not page.locator(TOGGLE).count() or not page.locator(MAP).count():
+            out["note"] = (f"no {MAP} or {TOGGLE} on the page (the map panel is not in this build): "
+                           "only the window without a map was measured")
+            say(f"map: {out['note']}")
+            windows = (("hidden", None),)
+        else:
+            show_map(page, True)
+            page.wait_for_selector(f"{MARKER}[data-lat]", state="attached", timeout=marker_timeout_s * 1000)
         cdp = Cdp(context, page)
         time.sleep(3)  # let start-up work (compilation, GC) settle, as the stream phase does
-        for key, shown in (("shown", True), ("hidden", False)):
-            show_map(page, shown)
+        for key, shown in windows:
+            if shown is not None:
+                show_map(page, shown)
             time.sleep(1)
             say(f"map {key}: {location_rate:g} locations/s + {stream_rate:g} delivery updates/s for {seconds:g} s")
             window = map_window(stub, page, cdp, profile, seconds=seconds, location_rate=location_rate,
@@ -247,7 +251,8 @@ def map_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, 
                 f"{window['longTasks']['percentOfWindow']}%; CPU {window['cpu']['seconds']} s; "
                 f"drain {window['drainSeconds']} s")
             time.sleep(2)
-        show_map(page, True)  # leave the choice as found (the profile remembers it)
+        if len(windows) > 1:
+            show_map(page, True)  # leave the choice as found (the profile remembers it)
         cdp.detach()
     out["verdict"] = verdict(out)
     return out
@@ -316,8 +321,13 @@ def render(result: dict) -> str:
     rows.append(("long tasks, % of the window", cell(shown, "longTasks", "percentOfWindow", fmt=lambda x: f"{x}%"),
                  cell(hidden, "longTasks", "percentOfWindow", fmt=lambda x: f"{x}%"),
                  f"< {TARGETS['longTaskPercent']:.0f}%", _met(v["longTaskPercent"]["met"])))
-    cpu = lambda w: cell(w, "cpu", "seconds", fmt=lambda s: f"{s:.1f} s") + cell(  # noqa: E731
-        w, "cpu", "percentOfACore", fmt=lambda p: f" ({p:.0f}% of a core)")
+    def cpu(window) -> str:
+        used = (window or {}).get("cpu") or {}
+        if used.get("seconds") is None:
+            return "—"
+        share = used.get("percentOfACore")
+        return f"{used['seconds']:.1f} s" + ("" if share is None else f" ({share:.0f}% of a core)")
+
     ratio = v["cpuRatio"]["value"]
     rows.append(("browser CPU time (all its processes, /proc), window + drain", cpu(shown), cpu(hidden),
                  f"≤ {TARGETS['cpuRatio']:g}× hidden" + ("" if ratio is None else f" (ratio {ratio:.2f}×)"),
@@ -331,4 +341,5 @@ def render(result: dict) -> str:
     if right.get("percentRight") is not None:
         rows.append(("markers at the server's positions after the drain", f"{right['percentRight']}% of "
                      f"{right['located']}", "", "100%", _met(right["percentRight"] == 100)))
-    return "\n".join("| " + " | ".join(str(c) for c in row) + " |" for row in rows)
+    table = "\n".join("| " + " | ".join(str(c) for c in row) + " |" for row in rows)
+    return f"Map phase: {result['note']}.\n\n{table}" if result.get("note") else table

@@ -115,6 +115,13 @@ def test_the_table_has_the_map_shown_beside_hidden_and_the_verdicts():
     assert "15.0 s" in cpu and "10.0 s" in cpu and "ratio 1.50×" in cpu and cpu.rstrip(" |").endswith("yes")
     assert all(line.count("|") == 6 for line in lines)
     assert render({"error": "no map"}) == "Map phase: not measured: no map."
+    alone = result()
+    del alone["shown"]
+    alone["note"] = "no map panel"
+    table = render(alone)
+    assert table.startswith("Map phase: no map panel.\n\n|")
+    cpu = next(line for line in table.splitlines() if line.startswith("| browser CPU"))
+    assert cpu.startswith("| browser CPU time (all its processes, /proc), window + drain | — | 10.0 s (50% of a core) |")
 
 
 def test_markers_are_compared_numerically_with_the_server():

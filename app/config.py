@@ -48,14 +48,13 @@ DEAD_AFTER_HEARTBEATS = 2
 
 
 #: View sizes, overridable the same way (``?pageRows=20``): how many deliveries
-#: the table lays out before "Show more" (``app/web/panels/deliveries.py``).
-#: 100 rows is four or five screens; at 1,000 events/s over 10,000 deliveries,
-#: a window of 300 had a p95 of 206 ms and long tasks 54% of the time, 100 had
-#: 132 ms and 28% (bench/README.md): every live move re-lays out the window.
+#: the table lays out before "Show more" (``app/web/panels/deliveries/``).
+#: 100 rows is four or five screens; every live move re-lays out the window, so
+#: a wider one costs more per event (measured: bench/README.md, "Figures behind the code").
 DEFAULT_VIEW = {
     "pageRows": 100,
 }
-#: The largest world the stub makes is 10,000 deliveries.
+#: The most rows a link may ask the table to lay out at once.
 VIEW_BOUNDS = {"pageRows": (1, 10_000)}
 
 #: An endpoint a link may name: scheme, a plain host (letters, digits, dots,

@@ -23,6 +23,11 @@ window (the first ``limit`` matching ids in order) and the late set, which
 ahead, so a tick costs the ETAs that passed, not a pass over every delivery. The clock is injected
 (seconds since the epoch), so every rule is tested with a fixed time.
 
+No change costs a pass over every delivery: the heap's outdated entries
+(an ETA revised) are swept out a few per change once they outnumber the
+deliveries (``_sweep_some``), and the build queue is consumed from the
+front of a deque.
+
 Two marks are about the page's rows, which the panel builds and draws:
 
 - *queued*: not built yet. A snapshot queues every id, those that match
@@ -37,6 +42,7 @@ Two marks are about the page's rows, which the panel builds and draws:
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from dataclasses import dataclass
 from itertools import islice
 from typing import Callable, Iterable, NamedTuple, Optional
@@ -78,6 +84,11 @@ class Refiltered:
 class DeliveryTable:
     """Facts, matching, counts, order, window, late set and the row marks; see the module docstring."""
 
+    #: Outdated ETA heap entries tolerated beyond one per delivery before a sweep starts ...
+    AHEAD_SLACK = 1024
+    #: ... which then re-files this many entries per change.
+    SWEEP_STEP = 4
+
     def __init__(self, filters: Filters = Filters(), page: int = 100, clock: Clock = lambda: 0.0):
         self.filters = filters
         self._terms = filters.terms()
@@ -88,12 +99,13 @@ class DeliveryTable:
         self.matched: set[str] = set()
         self.late: set[str] = set()
         self._ahead: list[tuple[float, str]] = []  # (ETA, id) of open deliveries not late yet: a heap, lazily pruned
+        self._sweep: list[tuple[float, str]] = []  # an older such heap, being swept (``_sweep_some``)
         self.order = SortedIds()
         self._counts = count((), 0)
         self._window: list[str] = []
         self._shown: set[str] = set()
         self._dirty = True
-        self._queue: list[str] = []  # not built, in build order (consumed from the front)
+        self._queue: deque[str] = deque()  # not built, in build order (consumed from the front)
         self._queued: set[str] = set()
         self.waiting: dict[str, bool] = {}
 
@@ -111,6 +123,7 @@ class DeliveryTable:
         self._ahead = [(f.eta_ts, i) for i, f in self.facts.items()
                        if f.open and f.eta_ts is not None and i not in self.late]
         heapq.heapify(self._ahead)
+        self._sweep = []
         self.matched = {i for i, f in self.facts.items() if matches(f, self.filters, now_ts, self._terms)}
         self.order.reset((i, order_key(f, self.filters)) for i, f in self.facts.items())
         for delivery_id in gone:
@@ -121,7 +134,7 @@ class DeliveryTable:
         matched = self.matched
         queue = [i for i in self.order.ids() if i not in built]
         queue.sort(key=lambda i: i not in matched)  # stable: the order within each part is kept
-        self._queue, self._queued = queue, set(queue)
+        self._queue, self._queued = deque(queue), set(queue)
         self._dirty = True
         return Reset(gone=gone)
 
@@ -144,9 +157,7 @@ class DeliveryTable:
             self.late.discard(delivery_id)
             if new.open and new.eta_ts is not None and (old is None or old.eta_ts != new.eta_ts or not old.open):
                 heapq.heappush(self._ahead, (new.eta_ts, delivery_id))
-                if len(self._ahead) > 2 * len(self.facts) + 1024:  # outdated entries: prune
-                    self._ahead = [(ts, i) for ts, i in self._ahead if self._due(i, ts)]
-                    heapq.heapify(self._ahead)
+                self._sweep_some()
         if matches(new, self.filters, now_ts, self._terms):
             self.matched.add(delivery_id)
         else:
@@ -179,7 +190,7 @@ class DeliveryTable:
             self._dirty = True
             if self._queue:  # build what is now shown first
                 matched = self.matched
-                self._queue.sort(key=lambda i: (i not in matched, self.order.key(i)))
+                self._queue = deque(sorted(self._queue, key=lambda i: (i not in matched, self.order.key(i))))
         return Refiltered(sorted=resorted, matched=refiltered)
 
     def tick(self) -> set[str]:
@@ -189,11 +200,12 @@ class DeliveryTable:
         (``upsert``: a later ETA, a closed status), never by a tick.
         """
         now_ts = self._clock()
-        ahead, flipped = self._ahead, set()
-        while ahead and ahead[0][0] < now_ts:
-            eta_ts, delivery_id = heapq.heappop(ahead)
-            if self._due(delivery_id, eta_ts) and delivery_id not in self.late:
-                flipped.add(delivery_id)
+        flipped = set()
+        for ahead in (self._ahead, self._sweep):
+            while ahead and ahead[0][0] < now_ts:
+                eta_ts, delivery_id = heapq.heappop(ahead)
+                if self._due(delivery_id, eta_ts) and delivery_id not in self.late:
+                    flipped.add(delivery_id)
         self.late |= flipped
         if flipped and self.filters.status == "late":
             self._dirty = True
@@ -230,7 +242,8 @@ class DeliveryTable:
 
     def take_queued(self, n: int) -> list[str]:
         """The next ``n`` ids to build (and no longer queued)."""
-        batch, self._queue = self._queue[:n], self._queue[n:]
+        queue = self._queue
+        batch = [queue.popleft() for _ in range(min(n, len(queue)))]
         self._queued.difference_update(batch)
         return [i for i in batch if i in self.facts]
 
@@ -240,7 +253,7 @@ class DeliveryTable:
         if found:
             self._queued.difference_update(found)
             taken = set(found)
-            self._queue = [i for i in self._queue if i not in taken]
+            self._queue = deque(i for i in self._queue if i not in taken)
         return found
 
     def has_queued(self) -> bool:
@@ -270,6 +283,24 @@ class DeliveryTable:
         if delivery_id in self._shown or len(window) < self.limit or key <= self.order.key(window[-1]):
             self._dirty = True
         return self._dirty
+
+    def _sweep_some(self) -> None:
+        """Keep the ETA heap near one entry per delivery without a pass over all of them at once.
+
+        Once outdated entries outnumber the deliveries, the heap becomes the sweep
+        and a new one starts; each later call moves ``SWEEP_STEP`` entries from the
+        sweep's end (what is left is still a heap, so ``tick`` reads both) to the
+        new heap if still current, or drops them."""
+        sweep = self._sweep
+        if not sweep:
+            if len(self._ahead) > 2 * len(self.facts) + self.AHEAD_SLACK:
+                self._sweep, self._ahead = self._ahead, []
+            return
+        ahead = self._ahead
+        for _ in range(min(self.SWEEP_STEP, len(sweep))):
+            eta_ts, delivery_id = sweep.pop()
+            if self._due(delivery_id, eta_ts):
+                heapq.heappush(ahead, (eta_ts, delivery_id))
 
     def _due(self, delivery_id: str, eta_ts: float) -> bool:
         """Is ``(eta_ts, delivery_id)`` still an open delivery's current ETA (not an outdated heap entry)?"""

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 #: An older answer is asked for again. A prefetched snapshot is older than the socket's
 #: welcome; events between the two are a gap the store resyncs on at the next event
-#: (docs/PROTOCOL-NOTES.md). On a 25 Mbit/s line the cold boot takes ~20 s here, so a
-#: 10 s limit threw every cable prefetch away (2.4 MB asked again at 10,000 deliveries).
+#: (docs/PROTOCOL-NOTES.md). A cold boot on a cable line outlasted a 10 s limit, which
+#: threw every such prefetch away (bench/README.md, "Figures behind the code").
 MAX_AGE_MS = 30_000
 
 

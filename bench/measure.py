@@ -134,6 +134,25 @@ def batch_summary(flat: list, window_ms: float) -> dict:
             "usPerFrame": round(1000 * total_ms / events, 1) if events else None}
 
 
+#: The page's Python collector, timed over a stream window (app.heap keeps its pauses off the board's size).
+GC_WATCH_ON = ("import gc as _bench_gc, time as _bench_time\n_bench_gc_ms = []\n_bench_gc_t = [0.0]\n"
+               "def _bench_gc_cb(phase, info):\n"
+               "    if phase == 'start': _bench_gc_t[0] = _bench_time.perf_counter()\n"
+               "    else: _bench_gc_ms.append((_bench_time.perf_counter() - _bench_gc_t[0]) * 1000)\n"
+               "_bench_gc.callbacks.append(_bench_gc_cb)")
+GC_WATCH_OFF = ("import json\n_bench_gc.callbacks.remove(_bench_gc_cb)\n"
+                "json.dumps({'ms': _bench_gc_ms, 'frozen': _bench_gc.get_freeze_count()})")
+
+
+def gc_summary(text) -> dict | None:
+    """The page's collections in the window: how many, their total and longest (None: no Python)."""
+    if not isinstance(text, str):
+        return None
+    data = json.loads(text)
+    return {"collections": len(data["ms"]), "totalMs": round(sum(data["ms"]), 1),
+            "maxMs": round(max(data["ms"], default=0.0), 1), "frozenObjects": data["frozen"]}
+
+
 def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float, *, drain_timeout_s: float = 300,
                   drained_hook=None) -> dict:
     """One stream at ``rate`` for ``seconds``, drained, then checked; ``drained_hook()`` runs
@@ -143,6 +162,7 @@ def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float,
     sockets = before["openSockets"]
     metrics0 = cdp.metrics()
     diag0 = page.evaluate("__bench.diagnostics()")
+    page.evaluate(f"__bench.python({json.dumps(GC_WATCH_ON)})")
     page.evaluate("__bench.start()")
     started = time.monotonic()
     stub.control("stream", {"rate": rate, "seconds": seconds})
@@ -152,6 +172,7 @@ def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float,
     drained = wait_page_seq(page, seq_end, drain_timeout_s)
     drain_s = time.monotonic() - stream_end
     probe = page.evaluate("__bench.stop()")
+    python_gc = gc_summary(page.evaluate(f"__bench.python({json.dumps(GC_WATCH_OFF)})"))
     hooked = drained_hook() if drained_hook is not None else None
     after = stub.stats()
     metrics1 = cdp.metrics()
@@ -184,6 +205,7 @@ def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float,
         "mainThread": {name: round(100 * (metrics1.get(name, 0) - metrics0.get(name, 0)) * 1000 / window_ms, 1)
                        for name in CDP_TIMES},
         "pythonBatches": batch_summary(probe["batches"], window_ms),
+        "pythonGc": python_gc,
         "frameCallbacks": {"calls": len(probe["frames"]) // 2, "totalMs": round(sum(probe["frames"][1::2]))},
         "finalDom": dom,
     }
@@ -220,8 +242,9 @@ def stream_phase(playwright, stub, token: str, profile: Path, url: str, rows: in
 
 # --- soak --------------------------------------------------------------------------
 
+#: Frozen objects (app/heap.py) are in no generation: counted apart, or the figure would drop at every freeze.
 PY_COUNTS = ("import gc, sys, json\ngc.collect()\n"
-             "json.dumps([len(gc.get_objects()), sys.getallocatedblocks()])")
+             "json.dumps([len(gc.get_objects()) + gc.get_freeze_count(), sys.getallocatedblocks()])")
 
 
 def soak_sample(stub, page, cdp: Cdp, elapsed: float) -> dict:

@@ -252,6 +252,9 @@ def busy(window: dict, python: bool = False) -> str:
     if python and batches.get("calls"):
         text += (f"; Python batches {batches['percentOfWindow']:.0f}%, {batches['usPerFrame']:.0f} µs per event, "
                  f"{batches['framesPerCall']:.0f} events per call; drain {window['drainSeconds']:.1f} s")
+    gc_runs = window.get("pythonGc") or {}
+    if python and gc_runs.get("collections") is not None:
+        text += f"; Python GC {gc_runs['collections']} runs, longest {gc_runs['maxMs']:.0f} ms"
     return text
 
 

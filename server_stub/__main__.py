@@ -24,6 +24,7 @@ import uvicorn
 from app.models import MAX_FRAME_BYTES
 
 from .app import create_app
+from .heap import COLLECTIONS, HeapKeeper, keep_frozen
 from .hosts import is_loopback
 from .settings import MAX_DELIVERIES, MAX_LOCATION_INTERVAL, MAX_STAFF, MAX_ZONES, REPO_ROOT, Settings, interval_ok
 from .static import RUNTIME_MARKER, runtime_missing
@@ -133,13 +134,17 @@ async def serve(settings: Settings) -> None:
                             ws_max_size=MAX_FRAME_BYTES,
                             ssl_certfile=settings.certfile, ssl_keyfile=settings.keyfile)
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            return await task
-        await asyncio.sleep(0.01)
-    announce(settings, stub.seed, url_of(sock, "https" if settings.certfile else "http"))
-    await task
+    freezer = asyncio.create_task(keep_frozen(HeapKeeper(every=COLLECTIONS)))  # heap.py: GC pauses
+    try:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            if task.done():
+                return await task
+            await asyncio.sleep(0.01)
+        announce(settings, stub.seed, url_of(sock, "https" if settings.certfile else "http"))
+        await task
+    finally:
+        freezer.cancel()
 
 
 def announce(settings: Settings, seed: int, url: str) -> None:

@@ -355,3 +355,13 @@ async def locations(body: Locations, request: Request) -> dict:
     if body.rate > 0:
         stub.locations_task = asyncio.create_task(paced(lambda: body.rate, stub.world.tracking.burst, body.seconds))
     return {"rate": body.rate, "seconds": body.seconds if body.rate > 0 else 0, "staff": len(stub.world.staff)}
+# --- read-only state a test can wait on (instead of sleeping) -------------------------------------------
+
+
+@router.get("/stream")
+async def stream_state(request: Request) -> dict:
+    """The last ``POST /_control/stream``: ``running`` while it emits; once it has ended,
+    ``emitted``, how many events it made (null while running, cancelled or never started)."""
+    task = stub_of(request).stream_task
+    done = task is not None and task.done() and not task.cancelled() and task.exception() is None
+    return {"running": task is not None and not task.done(), "emitted": task.result() if done else None}

@@ -3,191 +3,38 @@
 from __future__ import annotations
 
 import json
-from functools import partial
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app.backoff import delays
 from app.client import (
-    CancelTimer,
     Client,
     CloseSocket,
     HttpRequest,
-    Log,
-    Notice,
-    OpenSocket,
     Render,
-    SaveOutbox,
-    SendText,
-    Session,
-    SessionEnded,
-    SessionRenewed,
     ShowConnection,
-    ShowOutbox,
     ShowSync,
-    StartTimer,
 )
 from app.commands import Accepted, Reason, Refused
 from app.connection import State
 from app.models import Communication, Delivery, Staff, Zone
-
-API, WS = "https://example.test/api", "wss://example.test/ws"
-T0 = "2026-11-26T10:00:00Z"
-
-
-# --- a fake browser shell ----------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Shell:
-    """Performs the client's actions the way app/web would, and records them."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.socket = None  # None, "opening", "open"
-        self.opens = 0
-        self.sent: list[dict] = []
-        self.http: dict[str, HttpRequest] = {}
-        self.timers: dict[str, int] = {}
-        self.renders: list = []
-        self.shown: list[ShowConnection] = []
-        self.sync: list[ShowSync] = []
-        self.closes: list[CloseSocket] = []
-        self.unauthorized = 0
-        self.logs: list[Log] = []
-        self.session_actions: list = []  # SessionRenewed, SaveOutbox, ShowOutbox, Notice (tests/test_client_session.py)
-
-    def drain(self) -> list:
-        actions = self.client.actions()
-        for action in actions:
-            if isinstance(action, OpenSocket):
-                assert self.socket is None, "two sockets"
-                assert action.url == WS
-                self.socket = "opening"
-                self.opens += 1
-            elif isinstance(action, CloseSocket):
-                self.socket = None
-                self.closes.append(action)
-            elif isinstance(action, SendText):
-                assert self.socket == "open"
-                self.sent.append(json.loads(action.text))
-            elif isinstance(action, HttpRequest):
-                self.http[action.id] = action
-            elif isinstance(action, StartTimer):
-                self.timers[action.name] = action.ms
-            elif isinstance(action, CancelTimer):
-                self.timers.pop(action.name, None)
-            elif isinstance(action, Render):
-                self.renders.append(action.changes)
-            elif isinstance(action, ShowConnection):
-                self.shown.append(action)
-            elif isinstance(action, ShowSync):
-                self.sync.append(action)
-            elif isinstance(action, SessionEnded):
-                self.unauthorized += 1
-            elif isinstance(action, (SessionRenewed, SaveOutbox, ShowOutbox, Notice)):
-                self.session_actions.append(action)
-            elif isinstance(action, Log):
-                assert action.direction in "<>="
-                self.logs.append(action)
-            else:  # pragma: no cover
-                raise AssertionError(f"unknown action {action!r}")
-        return actions
-
-    def fire(self, name: str) -> None:
-        assert name in self.timers, f"timer {name} not running"
-        del self.timers[name]
-        self.client.timer_fired(name)
-
-    def request(self, path: str) -> HttpRequest:
-        [found] = [r for r in self.http.values() if r.url == API + path]
-        return found
-
-    def answer(self, request: HttpRequest, status: int, body) -> None:
-        del self.http[request.id]
-        self.client.http_answered(request.id, status, body if isinstance(body, str) else json.dumps(body))
-
-
-def delivery(did="D-1", **fields) -> dict:
-    return {"id": did, "status": "assigned", "customer": "Ada", "address": "1 Main St", "zoneId": "Z-1",
-            "assignedTo": None, "priority": "normal", "eta": None, "updatedAt": T0,
-            "pickup": None, "dropoff": None, **fields}
-
-
-def staff(sid="S-1", status="available") -> dict:
-    return {"id": sid, "name": "Bo", "role": "driver", "status": status, "zoneId": None, "lastSeenAt": T0,
-            "location": None}
-
-
-def snapshot(seq=10, deliveries=None, staff_=None, zones=(), comms=()) -> dict:
-    return {"seq": seq, "deliveries": deliveries if deliveries is not None else [delivery()],
-            "staff": staff_ if staff_ is not None else [staff()], "zones": list(zones),
-            "communications": list(comms)}
-
-
-def du(seq, did="D-1", **changes) -> str:
-    return json.dumps({"type": "delivery_update", "seq": seq, "deliveryId": did, "changes": changes})
-
-
-def su(seq, sid="S-1", status="on_break") -> str:
-    return json.dumps({"type": "staff_status_update", "seq": seq, "staffId": sid, "status": status})
-
-
-def welcome(seq=10, resumed=False) -> str:
-    return json.dumps({"type": "welcome", "seq": seq, "resumed": resumed})
-
-
-def new_client(**kw) -> tuple[Client, Shell, Clock]:
-    clock = Clock()
-    ids = iter(f"key{n}" for n in range(1, 1000))
-    kw.setdefault("delays_factory", partial(delays, jitter=0))
-    session = kw.pop("session", Session("tok", "me", "Me", "2099-01-01T00:00:00Z"))
-    client = Client(API, WS, session, clock=clock, id_factory=lambda: next(ids), **kw)
-    return client, Shell(client), clock
-
-
-def open_socket(client: Client, shell: Shell) -> None:
-    """Start: the socket opens and the auth frame goes out; no welcome yet."""
-    client.start()
-    shell.drain()
-    client.socket_opened()
-    shell.socket = "open"
-    shell.drain()
-
-
-def connect(client: Client, shell: Shell, resumed=False, seq=10) -> None:
-    open_socket(client, shell)
-    client.socket_message(welcome(seq, resumed))
-    shell.drain()
-
-
-def reopen(client: Client, shell: Shell) -> None:
-    """The socket drops, the retry timer fires, a new socket opens and authenticates; no welcome yet."""
-    client.socket_closed(1006, "")
-    shell.socket = None
-    shell.drain()
-    shell.fire("retry")
-    shell.drain()
-    client.socket_opened()
-    shell.socket = "open"
-    shell.drain()
-
-
-def ready_client(**kw) -> tuple[Client, Shell, Clock]:
-    client, shell, clock = new_client(**kw)
-    connect(client, shell)
-    shell.answer(shell.request("/snapshot"), 200, snapshot(10))
-    shell.drain()
-    assert client.ready
-    return client, shell, clock
+from tests.fake_shell import (
+    API,
+    T0,
+    Clock,
+    Shell,
+    connect,
+    delivery,
+    du,
+    new_client,
+    open_socket,
+    ready_client,
+    reopen,
+    snapshot,
+    staff,
+    su,
+    welcome,
+)
 
 
 def test_the_client_doctests_hold():
@@ -212,11 +59,7 @@ def test_start_opens_the_socket_and_shows_connecting():
 
 def test_auth_is_sent_first_with_no_resume_point_on_first_connect():
     client, shell, _ = new_client()
-    client.start()
-    shell.drain()
-    client.socket_opened()
-    shell.socket = "open"
-    shell.drain()
+    open_socket(client, shell)
     assert shell.sent == [{"type": "auth", "token": "tok", "resumeFrom": None, "epoch": None}]
 
 
@@ -433,8 +276,8 @@ def test_heartbeat_sends_a_ping_and_the_pong_gives_the_round_trip():
     assert client.diagnostics()["rtt_ms"] == 42
 
 
-def test_a_silent_socket_is_closed_and_reopened():
-    client, shell, clock = ready_client()
+def silence_until_dead(shell, clock) -> None:
+    """35 s without a frame: the dead timer closes the socket 4000 and the retry timer reopens it."""
     clock.now = 35_000
     shell.fire("dead")
     shell.drain()
@@ -442,6 +285,11 @@ def test_a_silent_socket_is_closed_and_reopened():
     shell.fire("retry")
     shell.drain()
     assert shell.socket == "opening"
+
+
+def test_a_silent_socket_is_closed_and_reopened():
+    client, shell, clock = ready_client()
+    silence_until_dead(shell, clock)
 
 
 def test_events_before_the_welcome_are_dropped_and_the_handshake_still_times_out():
@@ -455,12 +303,7 @@ def test_events_before_the_welcome_are_dropped_and_the_handshake_still_times_out
     assert (diagnostics["invalid"], diagnostics["resyncs"], diagnostics["last_seq"]) == (1, 0, 10)
     assert diagnostics["rejected"][-1]["detail"] == "an event before the welcome"
     assert shell.http == {} and client.staff_member("S-1").status == "available"
-    clock.now = 35_000
-    shell.fire("dead")
-    shell.drain()
-    assert shell.closes[-1].code == 4000 and shell.socket is None
-    shell.fire("retry")
-    shell.drain()
+    silence_until_dead(shell, clock)
     client.socket_opened()
     shell.socket = "open"
     shell.drain()
@@ -494,10 +337,7 @@ def test_diagnostics_count_everything_and_keep_the_last_ten_rejections():
 
 def test_backend_without_seq_reloads_the_snapshot_after_every_reconnect():
     client, shell, _ = new_client()
-    client.start()
-    shell.drain()
-    client.socket_opened()
-    shell.socket = "open"
+    open_socket(client, shell)
     client.socket_message(json.dumps({"type": "welcome", "resumed": False}))
     shell.drain()
     shell.answer(shell.request("/snapshot"), 200, {**snapshot(None)})
@@ -840,15 +680,6 @@ def test_a_command_confirmed_by_its_event_stops_its_timeout():
     client.socket_message(du(11, status="picked_up"))
     shell.drain()
     assert f"http:{request.id}" not in shell.timers and not client.row_status("D-1").pending
-
-
-def test_a_command_401_goes_to_login():
-    client, shell, _ = ready_client()
-    client.set_status("D-1", "picked_up")
-    shell.drain()
-    shell.answer(shell.request("/deliveries/D-1"), 401, "")
-    shell.drain()
-    assert shell.unauthorized == 1 and shell.socket is None
 
 
 def test_commands_made_while_disconnected_are_sent_in_order_after_the_resync():

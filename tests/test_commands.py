@@ -2,6 +2,7 @@
 
 import itertools
 import json
+from functools import partial
 
 import pytest
 
@@ -19,15 +20,13 @@ from app.commands import (
     Kind,
     Touched,
 )
-from app.models import Communication, Delivery, DeliveryUpdate, NewCommunication, Snapshot
+from app.models import Communication, DeliveryUpdate, NewCommunication, Snapshot
 from app.store import Store
 
-T0 = "2026-11-26T10:00:00Z"
+from tests import builders
+from tests.builders import T0
 
-
-def delivery(did="D-1", **fields) -> Delivery:
-    base = dict(id=did, status="assigned", customer="Ada", address="1 Main St", zoneId="Z-1", updatedAt=T0)
-    return Delivery.model_validate({**base, **fields})
+delivery = partial(builders.delivery, status="assigned")
 
 
 def make(online=True, **kw) -> Commands:

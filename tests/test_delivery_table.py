@@ -185,3 +185,42 @@ def test_the_late_set_after_any_changes_and_ticks_equals_a_recount(steps):
     late = {i for i, f in table.facts.items() if f.open and f.eta_ts is not None and f.eta_ts < now_ts}
     assert table.late == late and table.counts()["late"] == len(late)
     assert table.matched == late
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.integers(1, 40).map(lambda minutes: ("advance", minutes)),
+                          st.tuples(st.integers(0, 8), st.sampled_from(STATUSES + (None,)), st.integers(-30, 90))),
+                max_size=60))
+def test_the_late_set_stays_right_while_outdated_etas_are_swept(steps):
+    """With no slack, sweeps run all the time: the tick reads the sweep and the new heap alike."""
+    clock = Clock()
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 9) for i in range(8)), clock=clock)
+    table.AHEAD_SLACK, table.SWEEP_STEP = 0, 1
+    for step in steps:
+        if step[0] == "advance":
+            clock.ts += step[1] * 60
+            table.tick()
+            continue
+        i, status, eta = step
+        table.upsert(f"D-{i}", None if status is None else delivery(f"D-{i}", status=status, eta_minutes=eta))
+    table.tick()
+    now_ts = clock()
+    assert table.late == {i for i, f in table.facts.items() if f.open and f.eta_ts is not None and f.eta_ts < now_ts}
+
+
+def test_revised_etas_keep_the_heap_bounded_and_each_change_touches_few_entries():
+    """The ETA heap's outdated entries are swept a few per change, never in one pass over all of them."""
+    n = 50
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=30 + i) for i in range(n)))
+    table.AHEAD_SLACK = 16
+    looked = []
+    due = table._due
+    table._due = lambda delivery_id, eta_ts: looked.append(1) or due(delivery_id, eta_ts)
+    most_entries, most_looked = 0, 0
+    for step in range(5000):
+        looked.clear()
+        table.upsert(f"D-{step % n}", delivery(f"D-{step % n}", eta_minutes=31 + step % 997))
+        most_looked = max(most_looked, len(looked))
+        most_entries = max(most_entries, len(table._ahead) + len(table._sweep))
+    assert most_looked <= table.SWEEP_STEP
+    assert most_entries <= 2 * (2 * n + table.AHEAD_SLACK)

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from app.frames import REASONS, Message, Rejected, Unknown, decode
 from app.models import EVENT_TYPES, MAX_FRAME_BYTES, Reauthed, StaffLocationUpdate
-from tests.test_client import ready_client
+from tests.fake_shell import ready_client
 
 BATCH = 25
 EXAMPLES = 400  # 400 batches of 25: 10,000 frames per test

@@ -51,7 +51,7 @@ from app.client import (
 )
 from app.command import iso_of
 from app.models import FINAL_STATUSES
-from tests.test_client import API, WS, Clock, delivery, staff
+from tests.fake_shell import API, WS, Clock, delivery, staff
 
 FAR = "2099-01-01T00:00:00Z"
 #: 2025-11-26; a step moves it only to a refresh (45 min at most), so no command reaches 24 h.

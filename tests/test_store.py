@@ -2,7 +2,6 @@
 
 from app.models import (
     Communication,
-    Delivery,
     DeliveryUpdate,
     NewCommunication,
     Snapshot,
@@ -14,12 +13,7 @@ from app.models import (
 )
 from app.store import EMPTY, Changes, Store
 
-T0 = "2026-11-26T10:00:00Z"
-
-
-def delivery(did="D-1", **fields) -> Delivery:
-    base = dict(id=did, status="pending", customer="Ada", address="1 Main St", zoneId="Z-1", updatedAt=T0)
-    return Delivery.model_validate({**base, **fields})
+from tests.builders import T0, delivery
 
 
 def staff(sid="S-1", status="available") -> Staff:

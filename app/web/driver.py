@@ -11,6 +11,12 @@ most once per animation frame.
     ...
     driver.stop()      # closes the socket, cancels timers, frees every proxy
 
+The heap: once a snapshot is drawn, and every few collections after, the
+driver freezes the heap (``app.heap.HeapKeeper``), so the cyclic
+collector's pauses cost what changed since, not the whole board. It looks
+after each drawn frame and once a second (rows built in the background
+allocate while nothing is drawn).
+
 Proxies: each socket gets a ``ProxyOwner`` for its three callbacks, destroyed
 when the socket closes or is dropped; the driver owns one more for the
 frame callback and the window listeners, unhooked by ``stop()`` and destroyed
@@ -35,12 +41,17 @@ from app.client import (
     ShowSync,
 )
 from app.connection import CancelTimer, CloseSocket, StartTimer
+from app.heap import HeapKeeper
 from app.hub import Hub
 from app.store import Changes
 from app.web import http
 from app.web.runtime import ProxyOwner, document, js, window
 
 _socket_numbers = itertools.count(1)
+#: The page's one heap keeper: a driver after a sign-out collects what the last one left (app/heap.py).
+HEAP = HeapKeeper()
+#: Seconds between two looks at whether a freeze is due when no frame is drawn.
+HEAP_CHECK_SECONDS = 1.0
 
 
 class BrowserSocket:
@@ -95,8 +106,10 @@ class Driver:
     ``SaveOutbox``, ``ShowOutbox``, ``Notice``) to the page's handlers: the driver runs the socket,
     timers and fetches itself and hands the rest up, so it needs no new branch per action."""
 
-    def __init__(self, client: Client, hub: Hub, banner, *, on_sync, app_actions=None, log=None):
+    def __init__(self, client: Client, hub: Hub, banner, *, on_sync, app_actions=None, log=None,
+                 heap: HeapKeeper | None = None):
         self.client = client
+        self.heap = heap if heap is not None else HEAP
         self.hub = hub
         self._banner = banner
         self._on_sync = on_sync
@@ -109,6 +122,7 @@ class Driver:
         self._frame_scheduled = False
         self._frame_callback = self._owner.proxy(self._on_frame)
         self._stopped = False
+        self._heap_timer: asyncio.Handle | None = None
         self.sockets_opened = 0
         self._listeners = (
             (window, "online", self._owner.proxy(lambda event: self.feed(lambda c: c.browser_online()))),
@@ -120,7 +134,16 @@ class Driver:
     # --- inputs -------------------------------------------------------------------
 
     def start(self) -> None:
+        self.heap.start()
+        self._check_heap()
         self.feed(lambda client: client.start())
+
+    def _check_heap(self) -> None:
+        """Freeze if due, and look again in a second (until stopped)."""
+        if self._stopped:
+            return
+        self.heap.maybe_freeze()
+        self._heap_timer = asyncio.get_event_loop().call_later(HEAP_CHECK_SECONDS, self._check_heap)
 
     def feed(self, step):
         """Give the client one input, then perform what it asks; return the input's result."""
@@ -225,6 +248,10 @@ class Driver:
         changes = Changes.merge(self._pending_render)
         self._pending_render = []
         self.hub.publish(changes)
+        if changes.reset:  # a whole new board, drawn: out of the collector's sight
+            self.heap.board_loaded()
+        else:
+            self.heap.maybe_freeze()
 
     # --- teardown ---------------------------------------------------------------------
 
@@ -234,6 +261,10 @@ class Driver:
             return
         self.client.stop()
         self._stopped = True
+        self.heap.stop()
+        if self._heap_timer is not None:
+            self._heap_timer.cancel()
+            self._heap_timer = None
         if self._socket is not None:
             self._socket.drop(1000, "logout")
             self._socket = None

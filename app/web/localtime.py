@@ -23,7 +23,7 @@ _offset = (None, 0)  # (the minute it was read in, the offset)
 def offset_minutes() -> int:
     """Minutes east of UTC, as the browser sees the local time zone now (read again each minute).
 
-    Reading it costs a JS ``Date`` and two calls (~0.1 ms in Pyodide); the
+    Reading it costs a JS ``Date`` and two calls through Pyodide; the
     deliveries panel asks on every frame of a live stream.
     """
     global _offset

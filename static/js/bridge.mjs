@@ -1,18 +1,16 @@
 // The one hot path kept in JavaScript: WebSocket frames are queued here and
-// handed to Python in one batch per animation frame. A Python onmessage per
-// frame costs 40-85 us in Pyodide; one call per frame keeps up with ~10k/s.
+// handed to Python in one batch after each animation frame: a Python
+// onmessage per frame costs far more than one call per batch.
 // Everything else (state, protocol, rendering) is Python in app/.
 //
 // The batch runs in a task of its own just after a frame, not inside the
-// frame's requestAnimationFrame callback: there, the batch (15-30 ms at
-// 1,000 events/s) and the frame's style, layout and paint (25-35 ms over the
-// deliveries window) made one task of 50-90 ms; long tasks covered 50% of a
-// 20 s stream at 1,000 events/s, and 13% with the batch apart (./dev bench
-// --quick --window 20 --only stream --rates 1000). Apart, input and other
-// tasks get the thread between them; the DOM written by a batch is painted
-// on the next frame. (Capping a batch at 64
-// frames, the rest in the next task, was tried: each part then paid for a
-// frame of its own, and at 1,000 events/s the queue grew without end.)
+// frame's requestAnimationFrame callback: there, the batch and the frame's
+// style, layout and paint made one long task, and long tasks covered several
+// times more of a stream. Apart, input and other tasks get the thread between
+// them; the DOM written by a batch is painted on the next frame. (Capping a
+// batch at 64 frames, the rest in the next task, was tried: each part then
+// paid for a frame of its own, and at 1,000 events/s the queue grew without
+// end.) The figures: bench/README.md, "Figures behind the code".
 
 const schedule = (fn) =>
   document.hidden ? setTimeout(fn, 50) : requestAnimationFrame(fn);

@@ -3,7 +3,7 @@
 //
 // scripts/snapshot.py makes two files next to the runtime:
 // - snapshot.bin, the wasm heap of a Pyodide that has already started CPython.
-//   Restoring it skips that start (2-3 s of a 2-core machine's load).
+//   Restoring it skips that start (most of the runtime's load: bench/README.md).
 // - pycache.zip, the vendored wheels compiled to bytecode, unpacked over the
 //   installed packages so that importing pydantic compiles nothing.
 // Without them (a setup with no Chromium), with `?snapshot=0` in the page's
@@ -102,8 +102,8 @@ export async function loadPyodide(options = {}) {
 
 // The snapshot's bytes go to loadPyodide as a promise: Pyodide starts fetching its wasm,
 // asm.mjs, stdlib and lock file at once and awaits the snapshot only to instantiate, so the
-// downloads run side by side instead of one after the other (on a 25 Mbit/s line the wasm
-// used to start 4 s late, when the snapshot was in).
+// downloads run side by side instead of one after the other (on a cable line the wasm
+// used to start only when the snapshot was in: bench/README.md, "Figures behind the code").
 class Absent extends Error {}
 
 async function start(settings) {

@@ -1,26 +1,26 @@
 // Rows written in batches: a panel in Python decides what every row shows and
 // queues small edit operations; this applies one frame's worth in a single
-// call. Each Python-to-page call costs microseconds through Pyodide's proxies
-// and a delivery row needs about twenty, so 10,000 rows cost seconds that way
-// and a few tens of milliseconds this way (bench/results/profile.md).
+// call. Each Python-to-page call goes through Pyodide's proxies and a
+// delivery row needs about twenty, so 10,000 rows cost seconds that way and
+// a few tens of milliseconds this way (bench/README.md, "Figures behind the code").
 //
 // Only a window of rows is in the document: the first few hundred in the
 // panel's order, in the list's <tbody>. Every other row is kept, up to date,
 // in a second <tbody> that is not in the document (parked). Measured in
-// Chromium on the 2-core test machine: with 10,000 rows in one <tbody>,
-// moving or hiding any shown row cost about 100 ms of style and layout, even
-// with 9,700 of them `hidden`; with 300 rows in it, about 10 ms. And while
-// the parked rows were in the document (hidden), Chrome's autofill, which
-// re-reads the page a moment after form controls come or go, spent 200-400
-// ms per look walking them, several times a second (a trace's
-// ExtractFormsAndNotifyPasswordAutofillAgent tasks). Edits to parked rows
+// Chromium (bench/README.md, "Figures behind the code"): with 10,000 rows in
+// one <tbody>, moving or hiding any shown row cost ten times the style and
+// layout of 300 rows, even with most of them `hidden`. And while the parked
+// rows were in the document (hidden), Chrome's autofill, which re-reads the
+// page a moment after form controls come or go, walked them all, several
+// times a second (a trace's ExtractFormsAndNotifyPasswordAutofillAgent
+// tasks). Edits to parked rows
 // cost next to nothing. `tables` lists the live tables, so tools (the
 // benchmark's probe, the tests) can find the parked rows.
 //
 // A row's form controls (its id <button> and two <select>s) are in the
 // document only while the row is shown. Chrome's autofill re-reads every
 // form control in the page a moment after controls come or go; with three
-// per row and 10,000 rows that took 200-400 ms each time, several times a
+// per row and 10,000 rows that took a long task each time, several times a
 // second during a stream of updates (measured in a trace:
 // ExtractFormsAndNotifyPasswordAutofillAgent). A parked row keeps its
 // controls aside, up to date, and gets them back when it is shown again.

@@ -12,7 +12,7 @@ import tempfile
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.harness import CHROMIUM_ARGS, Stub, chromium_path
+from tests.e2e.harness import CHROMIUM_ARGS, Stub, chromium_path, module_stub, recording_tab
 
 pytestmark = pytest.mark.e2e
 
@@ -29,19 +29,12 @@ def browser_context():
         context.close()
 
 
-@pytest.fixture(scope="module")
-def stub():
-    server = Stub("--seed", "7", "--rate", "4")
-    yield server
-    server.stop()
+stub = module_stub("--seed", "7", "--rate", "4")
 
 
 @pytest.fixture
 def page(browser_context):
-    tab = browser_context.new_page()
-    tab.console_messages_seen = []
-    tab.on("console", lambda message: tab.console_messages_seen.append(f"{message.type}: {message.text}"))
-    tab.on("pageerror", lambda error: tab.console_messages_seen.append(f"pageerror: {error}"))
+    tab = recording_tab(browser_context)
     yield tab
     tab.close()
 

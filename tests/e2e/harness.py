@@ -18,7 +18,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from server_stub.security import CONTROL_HEADER
+from tests.waiting import wait_until  # noqa: F401 - the e2e tests' import of it
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -116,13 +119,21 @@ def stop_process(proc: subprocess.Popen) -> None:
             proc.wait(timeout=5)
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):
-    """Poll ``predicate`` until it returns a truthy value; bounded in time."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        time.sleep(interval)
+def module_stub(*flags: str):
+    """A module-scoped ``stub`` fixture: ``python -m server_stub`` with ``flags``, stopped after the module."""
+    @pytest.fixture(scope="module")
+    def stub():
+        server = Stub(*flags)
+        yield server
+        server.stop()
+
+    return stub
+
+
+def recording_tab(browser_context):
+    """A new tab that records its console and page errors in ``tab.console_messages_seen``."""
+    tab = browser_context.new_page()
+    tab.console_messages_seen = []
+    tab.on("console", lambda message: tab.console_messages_seen.append(f"{message.type}: {message.text}"))
+    tab.on("pageerror", lambda error: tab.console_messages_seen.append(f"pageerror: {error}"))
+    return tab

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import log_in, with_all_rows
-from tests.e2e.harness import Stub
+from tests.e2e.harness import Stub, recording_tab, wait_until
 
 RATE = 4  # the conftest stub's simulation rate, restored after each module
 BOOT_MS = 120_000  # a first Pyodide boot on a busy 2-core machine has taken over 60 s
@@ -80,10 +80,7 @@ def touched(page) -> set[str]:
 def logged_in_tab(browser_context, stub: Stub, query: str = ""):
     """A tab logged in through the form, the simulation stopped; close it (and restore the rate) when done."""
     stub.control("rate", {"eventsPerSecond": 0})
-    tab = browser_context.new_page()
-    tab.console_messages_seen = []
-    tab.on("console", lambda message: tab.console_messages_seen.append(f"{message.type}: {message.text}"))
-    tab.on("pageerror", lambda error: tab.console_messages_seen.append(f"pageerror: {error}"))
+    tab = recording_tab(browser_context)
     tab.goto(f"{stub.url}?{with_all_rows(query)}")
     tab.wait_for_selector("html[data-app-state=login]", state="attached", timeout=BOOT_MS)
     log_in(tab)
@@ -99,3 +96,31 @@ def close_tab(tab, stub: Stub) -> None:
     stub.control("rate", {"eventsPerSecond": RATE})
     if errors:
         pytest.fail("the page raised:\n" + "\n".join(errors[-10:]))
+
+
+# --- the deliveries table's modules: one tab each, the world it shows -------------------------------------
+
+#: Delivery rows built, in the page (the window) and parked outside it (static/js/rows.mjs's tables).
+BUILT_ROWS_JS = """() => document.querySelectorAll('[data-testid=delivery-list] [data-testid=delivery-row]').length
+    + [...dcRows.tables].reduce((n, table) => n + table.parked.querySelectorAll('[data-testid=delivery-row]').length, 0)"""
+
+
+def deliveries_tab(browser_context, stub: Stub, query: str = ""):
+    """``logged_in_tab``, once every delivery row is built (shown or parked); and the world it shows."""
+    tab = logged_in_tab(browser_context, stub, query)
+    world = settled(tab, stub)
+    wait_until(lambda: tab.evaluate(BUILT_ROWS_JS) == len(world["deliveries"]), timeout=30,
+               message="every row built")
+    return tab, world
+
+
+@pytest.fixture
+def page(table):
+    """The module's ``table`` tab (each deliveries module defines ``table``)."""
+    return table[0]
+
+
+@pytest.fixture
+def world(table):
+    """The world the module's ``table`` tab showed when it was opened."""
+    return table[1]

@@ -5,6 +5,8 @@ in sort order in ``[data-testid=delivery-list]``, parks the rest outside
 the document (brought up to date when changes pause, and at once when they
 come into the window), and "Show more" adds 20 at a time. At
 10,000 rows this is what keeps a live update cheap (static/js/rows.mjs).
+One tab logs in for the module (``table``); its tests, one behaviour each,
+run on it in file order with the simulation paused.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.e2e.conftest import log_in, open_app
 from tests.e2e.harness import wait_until
-from tests.e2e.panels import emit, settled
+from tests.e2e.panels import close_tab, deliveries_tab, emit, page, settled, world  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -48,58 +49,75 @@ def eta_order_holds(shown: list[dict], parked: list[dict]) -> bool:
     return not parked or not shown or min(key(r) for r in parked) >= keys[-1]
 
 
-def test_a_window_of_rows_in_order_the_rest_parked_and_current_and_show_more(page, stub):
-    stub.control("rate", {"eventsPerSecond": 0})
-    try:
-        open_app(page, stub, query="pageRows=20")
-        log_in(page)
-        world = settled(page, stub)
-        total = len(world["deliveries"])
-        wait_until(lambda: len(rows(page, SHOWN)) == 20 and len(rows(page, PARKED)) == total - 20,
-                   timeout=30, message="20 rows shown, the rest parked")
-        shown, parked = rows(page, SHOWN), rows(page, PARKED)
-        assert not any(r["hidden"] for r in shown) and all(r["hidden"] for r in parked)
-        assert page.locator("[data-testid=delivery-row]").count() == 20  # parked rows are not in the page
-        assert eta_order_holds(shown, parked)
-        more = page.locator("[data-testid=delivery-more]")
-        assert more.is_visible() and f"first 20 of {total}" in more.text_content()
+@pytest.fixture(scope="module")
+def table(browser_context, stub):
+    """A tab with a window of 20 rows, every row built (20 shown, the rest parked), and the world it shows."""
+    tab, world = deliveries_tab(browser_context, stub, query="pageRows=20")
+    yield tab, world
+    close_tab(tab, stub)
 
-        # A parked row is brought up to date in the background (deliveries.py _catch_up), and
-        # stays parked when its new place is past the window.
-        now = datetime.now(timezone.utc)
-        by_id = {d["id"]: d for d in world["deliveries"]}
-        parked_open = [r["id"] for r in parked if by_id[r["id"]]["status"] not in FINAL]
-        late_comer, far_one = parked_open[0], parked_open[-1]
-        far = iso(now + timedelta(days=3))
-        emit(stub, {"type": "delivery_update", "deliveryId": far_one, "changes": {"eta": far}})
-        wait_until(lambda: {r["id"]: r["eta"] for r in rows(page, PARKED)}.get(far_one) == far, timeout=10,
-                   message="the parked row shows the new ETA")
-        assert page.evaluate("() => [...dcRows.tables].every(t => t.parked.dataset.caughtUp === 'true')")
 
-        # A parked row whose ETA is now the earliest comes in at the top; the last shown one leaves.
-        # It waited, parked, to be drawn: it is drawn as it comes in, showing the new ETA at once.
-        last_shown = rows(page, SHOWN)[-1]["id"]
-        early = iso(now - timedelta(days=2))
-        emit(stub, {"type": "delivery_update", "deliveryId": late_comer, "changes": {"eta": early}})
-        wait_until(lambda: rows(page, SHOWN)[0]["id"] == late_comer, timeout=10, message="the row moved in on top")
-        shown, parked = rows(page, SHOWN), rows(page, PARKED)
-        assert shown[0]["eta"] == early
-        assert len(shown) == 20 and last_shown in {r["id"] for r in parked}
-        assert eta_order_holds(shown, parked)
+@pytest.fixture
+def total(world):
+    return len(world["deliveries"])
 
-        # Show more: 20 more, in order.
-        more.locator("button[data-action=show-more]").click()
-        wait_until(lambda: len(rows(page, SHOWN)) == 40, timeout=10, message="40 rows after Show more")
-        assert eta_order_holds(rows(page, SHOWN), rows(page, PARKED))
-        assert f"first 40 of {total}" in more.text_content()
 
-        # A filter starts again from one window of its matches.
-        select = page.locator("[data-testid=filter-status]")
-        select.focus()
-        select.select_option("pending")
-        pending = sum(1 for d in settled(page, stub)["deliveries"] if d["status"] == "pending")
-        wait_until(lambda: len(rows(page, SHOWN)) == min(20, pending), timeout=10, message="one window of matches")
-        assert {r["status"] for r in rows(page, SHOWN)} == {"pending"}
-        assert not [m for m in page.console_messages_seen if "pageerror" in m or "panels/deliver" in m]
-    finally:
-        stub.control("rate", {"eventsPerSecond": 4})
+def parked_open(page, stub) -> list[str]:
+    """The ids of the parked rows of open deliveries, in the page's order."""
+    by_id = {d["id"]: d for d in settled(page, stub)["deliveries"]}
+    return [r["id"] for r in rows(page, PARKED) if by_id[r["id"]]["status"] not in FINAL]
+
+
+def test_a_window_of_20_rows_in_eta_order_and_the_rest_parked_out_of_the_page(page, total):
+    wait_until(lambda: len(rows(page, SHOWN)) == 20 and len(rows(page, PARKED)) == total - 20,
+               timeout=30, message="20 rows shown, the rest parked")
+    shown, parked = rows(page, SHOWN), rows(page, PARKED)
+    assert not any(r["hidden"] for r in shown) and all(r["hidden"] for r in parked)
+    assert page.locator("[data-testid=delivery-row]").count() == 20  # parked rows are not in the page
+    assert eta_order_holds(shown, parked)
+    more = page.locator("[data-testid=delivery-more]")
+    assert more.is_visible() and f"first 20 of {total}" in more.text_content()
+
+
+def test_a_parked_row_is_brought_up_to_date_and_stays_parked_past_the_window(page, stub):
+    """In the background (deliveries/panel.py ``_catch_up``): its new place is still past the window."""
+    far_one = parked_open(page, stub)[-1]
+    far = iso(datetime.now(timezone.utc) + timedelta(days=3))
+    emit(stub, {"type": "delivery_update", "deliveryId": far_one, "changes": {"eta": far}})
+    wait_until(lambda: {r["id"]: r["eta"] for r in rows(page, PARKED)}.get(far_one) == far, timeout=10,
+               message="the parked row shows the new ETA")
+    assert page.evaluate("() => [...dcRows.tables].every(t => t.parked.dataset.caughtUp === 'true')")
+
+
+def test_a_parked_row_that_becomes_the_earliest_comes_in_on_top_drawn_at_once(page, stub):
+    """The last shown row leaves for the parked ones; the newcomer shows its new ETA as it comes in."""
+    late_comer = parked_open(page, stub)[0]
+    last_shown = rows(page, SHOWN)[-1]["id"]
+    early = iso(datetime.now(timezone.utc) - timedelta(days=2))
+    emit(stub, {"type": "delivery_update", "deliveryId": late_comer, "changes": {"eta": early}})
+    wait_until(lambda: rows(page, SHOWN)[0]["id"] == late_comer, timeout=10, message="the row moved in on top")
+    shown, parked = rows(page, SHOWN), rows(page, PARKED)
+    assert shown[0]["eta"] == early
+    assert len(shown) == 20 and last_shown in {r["id"] for r in parked}
+    assert eta_order_holds(shown, parked)
+
+
+def test_show_more_adds_20_rows_in_order(page, total):
+    more = page.locator("[data-testid=delivery-more]")
+    more.locator("button[data-action=show-more]").click()
+    wait_until(lambda: len(rows(page, SHOWN)) == 40, timeout=10, message="40 rows after Show more")
+    assert eta_order_holds(rows(page, SHOWN), rows(page, PARKED))
+    assert f"first 40 of {total}" in more.text_content()
+
+
+def test_a_filter_starts_again_from_one_window_of_its_matches(page, stub):
+    select = page.locator("[data-testid=filter-status]")
+    select.focus()
+    select.select_option("pending")
+    pending = sum(1 for d in settled(page, stub)["deliveries"] if d["status"] == "pending")
+    wait_until(lambda: len(rows(page, SHOWN)) == min(20, pending), timeout=10, message="one window of matches")
+    assert {r["status"] for r in rows(page, SHOWN)} == {"pending"}
+
+
+def test_the_deliveries_panel_logged_no_error(page):
+    assert not [m for m in page.console_messages_seen if "pageerror" in m or "panels/deliver" in m]

@@ -79,7 +79,8 @@ def tls_runs(tmp_path_factory):
         refused = Recorder(page)
         page.goto(f"{stub.url}?api={plain['api']}&ws={plain['ws']}")
         page.wait_for_selector("html:not([data-app-state=loading])", timeout=90_000)
-        page.wait_for_timeout(500)  # room for a request that should not happen
+        # A deliberate absence check: room for a request that must not happen (no event marks "none came").
+        page.wait_for_timeout(500)
         refused_result = {"recorder": refused, "state": page.get_attribute("html", "data-app-state"),
                           "notice": page.inner_text("[data-testid=config-notice]"),
                           "login_visible": page.is_visible("form[data-testid=login]")}
@@ -92,7 +93,8 @@ def tls_runs(tmp_path_factory):
             body=json.dumps({"api_base_url": plain["api"], "ws_base_url": plain["ws"]})))
         page.goto(stub.url)
         page.wait_for_selector("html:not([data-app-state=loading])", timeout=90_000)
-        page.wait_for_timeout(500)  # room for a request that should not happen
+        # A deliberate absence check: room for a request that must not happen (no event marks "none came").
+        page.wait_for_timeout(500)
         configured_result = {"recorder": configured, "state": page.get_attribute("html", "data-app-state"),
                              "text": page.inner_text("#boot-text"), "visible": page.is_visible("#boot-text"),
                              "login_visible": page.is_visible("form[data-testid=login]")}

@@ -19,6 +19,7 @@ import pytest
 
 from app.models import Delivery
 from app.roster import OpenWork, backlog_alert, current_delivery
+from tests.e2e.harness import wait_until
 from tests.e2e.panels import close_tab, emit, items, logged_in_tab, settled, touched, wait_attr, watch_mutations
 
 STAFF_ROWS = "[data-testid=staff-list] [data-testid=staff-row]"
@@ -120,37 +121,65 @@ def test_assigning_a_delivery_updates_the_carrier_and_the_zone(board, stub):
     wait_attr(board, f'{staff_row(member["id"])} [data-field=currentDelivery]', "data-value", "")
 
 
-def test_status_and_zone_filters_with_counts(board, stub):
-    snapshot = settled(board, stub)
-    chip = "[data-testid=staff-status-filter] [data-status=on_break]"
-    expected = sum(1 for m in snapshot["staff"] if m["status"] == "on_break")
-    assert board.get_attribute(chip, "data-count") == str(expected)
+STATUS_CHIP = "[data-testid=staff-status-filter] [data-status=on_break]"
+ZONE_FILTER = "select[data-testid=staff-zone-filter]"
 
-    board.click(chip)
-    wait_attr(board, chip, "aria-pressed", "true")
-    rows = items(board, STAFF_ROWS)
-    shown = [r for r in rows.values() if not r["hidden"]]
+
+@pytest.fixture
+def staff_filters_cleared(board):
+    """After the test: Escape in the filters (what test_escape_in_the_staff_filters_clears_them shows)."""
+    yield
+    board.focus(ZONE_FILTER)
+    board.keyboard.press("Escape")
+    wait_attr(board, STATUS_CHIP, "aria-pressed", "false")
+
+
+def test_a_status_chip_counts_that_status_and_filters_to_it(board, stub, staff_filters_cleared):
+    snapshot = settled(board, stub)
+    expected = sum(1 for m in snapshot["staff"] if m["status"] == "on_break")
+    assert board.get_attribute(STATUS_CHIP, "data-count") == str(expected)
+    board.click(STATUS_CHIP)
+    wait_attr(board, STATUS_CHIP, "aria-pressed", "true")
+    shown = [r for r in items(board, STAFF_ROWS).values() if not r["hidden"]]
     assert len(shown) == expected and all(r["status"] == "on_break" for r in shown)
 
-    zone = max(snapshot["zones"], key=lambda z: sum(m["zoneId"] == z["id"] for m in snapshot["staff"]))
-    board.select_option("select[data-testid=staff-zone-filter]", zone["id"])
-    rows = items(board, STAFF_ROWS)
-    shown = {r["id"] for r in rows.values() if not r["hidden"]}
+
+def busiest_zone(snapshot: dict) -> dict:
+    return max(snapshot["zones"], key=lambda z: sum(m["zoneId"] == z["id"] for m in snapshot["staff"]))
+
+
+def test_the_zone_filter_combines_with_the_status_chip(board, stub, staff_filters_cleared):
+    snapshot = settled(board, stub)
+    zone = busiest_zone(snapshot)
+    board.click(STATUS_CHIP)
+    wait_attr(board, STATUS_CHIP, "aria-pressed", "true")
+    board.select_option(ZONE_FILTER, zone["id"])
+    shown = {r["id"] for r in items(board, STAFF_ROWS).values() if not r["hidden"]}
     assert shown == {m["id"] for m in snapshot["staff"] if m["status"] == "on_break" and m["zoneId"] == zone["id"]}
+
+
+def test_the_status_counts_follow_the_zone_filter(board, stub, staff_filters_cleared):
+    snapshot = settled(board, stub)
+    zone = busiest_zone(snapshot)
+    board.select_option(ZONE_FILTER, zone["id"])
     in_zone = [m for m in snapshot["staff"] if m["zoneId"] == zone["id"]]
     available = "[data-testid=staff-status-filter] [data-status=available]"
-    assert board.get_attribute(available, "data-count") == str(sum(m["status"] == "available" for m in in_zone)), \
-        "counts follow the zone filter"
+    assert board.get_attribute(available, "data-count") == str(sum(m["status"] == "available" for m in in_zone))
 
-    # Escape in the filters clears them (keyboard), and every row is back.
-    board.focus("select[data-testid=staff-zone-filter]")
+
+def test_escape_in_the_staff_filters_clears_them(board, stub):
+    zone = busiest_zone(settled(board, stub))
+    board.click(STATUS_CHIP)
+    wait_attr(board, STATUS_CHIP, "aria-pressed", "true")
+    board.select_option(ZONE_FILTER, zone["id"])
+    board.focus(ZONE_FILTER)
     board.keyboard.press("Escape")
-    wait_attr(board, chip, "aria-pressed", "false")
-    assert board.input_value("select[data-testid=staff-zone-filter]") == ""
+    wait_attr(board, STATUS_CHIP, "aria-pressed", "false")
+    assert board.input_value(ZONE_FILTER) == ""
     assert not any(r["hidden"] for r in items(board, STAFF_ROWS).values())
 
 
-def test_zone_cards_carry_the_hooks_and_follow_zone_events(board, stub):
+def test_zone_cards_carry_the_hooks_and_the_snapshot_values(board, stub):
     snapshot = settled(board, stub)
     cards = items(board, ZONE_CARDS)
     assert list(cards) == [z["id"] for z in snapshot["zones"]]
@@ -163,7 +192,9 @@ def test_zone_cards_carry_the_hooks_and_follow_zone_events(board, stub):
         assert card["values"]["pending"] == str(work.pending_in(zone["id"]))
         assert (card["attrs"].get("alert") == "true") == backlog_alert(work.pending_in(zone["id"]), zone["availableStaff"])
 
-    zone = snapshot["zones"][0]
+
+def test_a_zone_event_redraws_that_card_only(board, stub):
+    zone = settled(board, stub)["zones"][0]
     watch_mutations(board, "[data-testid=zone-list]", "[data-testid=zone-card]")
     emit(stub, {"type": "zone_update", "zoneId": zone["id"], "changes": {"status": "closed", "activeDeliveries": 42}})
     wait_attr(board, zone_card(zone["id"]), "data-status", "closed")
@@ -191,7 +222,7 @@ def test_zone_alert_when_waiting_work_outruns_free_staff(board, stub):
     assert board.get_attribute(zone_card(zone["id"]), "data-alert") is None
 
 
-def test_controls_are_labelled_and_the_board_fits_768_px(board, stub):
+def test_the_panels_controls_are_labelled(board, stub):
     unlabelled = board.evaluate("""() => [...document.querySelectorAll(
             '#zones-panel, #staff-panel, #comms-panel, #diagnostics-panel, header')]
         .flatMap(panel => [...panel.querySelectorAll('button, select, input, textarea, [tabindex]')])
@@ -204,9 +235,12 @@ def test_controls_are_labelled_and_the_board_fits_768_px(board, stub):
         heading = board.get_attribute(f"#{section}-panel", "aria-labelledby")
         assert board.locator(f"#{heading}").count() == 1
 
+
+def test_the_board_fits_768_px(board, stub):
     board.set_viewport_size({"width": 768, "height": 1000})
     try:
-        board.wait_for_timeout(300)
+        # Reading the layout after the new width is known lays the page out at that width.
+        wait_until(lambda: board.evaluate("() => window.innerWidth") == 768, message="the 768 px viewport")
         width = board.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 768, f"the page scrolls sideways at 768 px ({width} px wide)"
         for section in ("zones", "staff", "comms"):
@@ -319,8 +353,13 @@ def test_a_message_body_is_text_never_markup(board, stub):
     assert board.text_content(cell) == body
     assert board.get_attribute(cell, "data-value") == body
     assert board.locator(f"{FEED} img, {FEED} b").count() == 0
-    board.wait_for_timeout(300)
-    assert board.evaluate("() => window.__xss") is None
+    # An <img src=x> made from the text would have failed to load by the time a probe of the same
+    # src has: wait for the probe's error, then see that no handler ran.
+    assert board.evaluate("""() => new Promise(done => {
+        const probe = new Image();
+        probe.onerror = probe.onload = () => done(window.__xss ?? null);
+        probe.src = 'x';
+    })""") is None
 
 
 def test_sending_is_optimistic_then_confirmed(board, stub):
@@ -344,13 +383,24 @@ def test_sending_is_optimistic_then_confirmed(board, stub):
     assert board.get_attribute(UNREAD, "data-value") == unread, "your own message is not unread"
 
 
-def test_refused_before_sending_shows_the_reason(board, stub):
-    count = board.locator(MESSAGES).count()
+@pytest.fixture
+def compose_cleared(board):
+    """After the test: the error dismissed (Escape) and the compose form empty."""
+    yield
+    board.press(f"{FORM} textarea[name=body]", "Escape")
+    board.wait_for_selector(ERROR, state="hidden")
+    board.fill(f"{FORM} [name=deliveryId]", "")
+    board.fill(f"{FORM} textarea[name=body]", "")
+
+
+def test_an_empty_message_is_refused_with_the_reason(board, stub, compose_cleared):
     board.fill(f"{FORM} textarea[name=body]", "   ")
     board.click(f"{FORM} [type=submit]")
     board.wait_for_selector(ERROR, state="visible")
     assert "empty" in board.text_content(ERROR).lower()
 
+
+def test_a_message_over_2000_characters_is_refused_and_kept(board, stub, compose_cleared):
     board.fill(f"{FORM} textarea[name=body]", "x" * 2001)
     assert board.text_content("[data-testid=compose-counter]") == "1 too many"
     assert board.get_attribute(f"{FORM} textarea[name=body]", "aria-invalid") == "true"
@@ -358,16 +408,25 @@ def test_refused_before_sending_shows_the_reason(board, stub):
     board.wait_for_function("(sel) => document.querySelector(sel).textContent.includes('2000')", arg=ERROR)
     assert board.input_value(f"{FORM} textarea[name=body]") == "x" * 2001, "the text is kept to shorten"
 
+
+def test_a_message_about_an_unknown_delivery_is_refused_and_not_sent(board, stub, compose_cleared):
+    count = board.locator(MESSAGES).count()
     board.fill(f"{FORM} textarea[name=body]", "About an unknown delivery")
     board.fill(f"{FORM} [name=deliveryId]", "D-NOPE")
     board.click(f"{FORM} [type=submit]")
     board.wait_for_function("(sel) => document.querySelector(sel).textContent.includes('D-NOPE')", arg=ERROR)
-    board.wait_for_timeout(300)
+    # The panel refuses before it sends (comms.py's submit returns there), and a sent message would
+    # have been listed as pending and taken out of the box in that same call.
     assert board.locator(MESSAGES).count() == count, "nothing was sent"
+    assert board.input_value(f"{FORM} textarea[name=body]") == "About an unknown delivery"
 
-    board.press(f"{FORM} [name=deliveryId]", "Escape")  # Escape dismisses the error
+
+def test_escape_dismisses_a_compose_error(board, stub):
+    board.fill(f"{FORM} textarea[name=body]", "   ")
+    board.click(f"{FORM} [type=submit]")
+    board.wait_for_selector(ERROR, state="visible")
+    board.press(f"{FORM} [name=deliveryId]", "Escape")
     board.wait_for_selector(ERROR, state="hidden")
-    board.fill(f"{FORM} [name=deliveryId]", "")
     board.fill(f"{FORM} textarea[name=body]", "")
 
 
@@ -403,13 +462,17 @@ def counters(page) -> dict:
     return {name: page.get_attribute(DIAG, f"data-{name}") for name in COUNTERS}
 
 
-def test_diagnostics_is_collapsed_and_counts_a_garbage_frame(board, stub):
+def test_diagnostics_is_collapsed_and_shows_its_counters(board, stub):
     assert board.get_attribute(DIAG, "open") is None, "collapsed by default"
     assert board.evaluate(f"() => document.querySelector('{DIAG}').tagName") == "DETAILS"
     before = counters(board)
     for name, value in before.items():
         assert re.fullmatch(r"\d+", value), (name, value)
     assert int(before["proxies"]) > 0 and int(before["sockets"]) >= 1
+
+
+def test_a_garbage_frame_is_counted_shown_as_text_and_applies_nothing(board, stub):
+    before = counters(board)
 
     stub.control("raw", {"frame": "this is <b>not</b> json"})
     board.wait_for_function(

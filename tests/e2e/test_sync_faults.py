@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import Stub, wait_until
+from tests.e2e.harness import Stub, recording_tab, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -152,18 +152,9 @@ def opens(page) -> int:
     return page.evaluate("() => window.__opens")
 
 
-def new_tab(browser_context):
-    """A tab that records its console, as conftest's ``page`` does."""
-    tab = browser_context.new_page()
-    tab.console_messages_seen = []
-    tab.on("console", lambda message: tab.console_messages_seen.append(f"{message.type}: {message.text}"))
-    tab.on("pageerror", lambda error: tab.console_messages_seen.append(f"pageerror: {error}"))
-    return tab
-
-
 @pytest.fixture(scope="module")
 def shared_tab(browser_context):
-    tab = new_tab(browser_context)
+    tab = recording_tab(browser_context)
     yield tab
     tab.close()
 
@@ -493,7 +484,9 @@ def test_revoked_token_shows_login_and_stops_connecting(live, stub):
         window.dispatchEvent(new Event('online'));
         document.dispatchEvent(new Event('visibilitychange'));
     }""")
-    time.sleep(3.0)  # an absence: longer than four backoff delays (0.2 + 0.4 + 0.8 + 1.6 s)
+    # A deliberate absence check, the one sleep kept: nothing can be waited for when the point is that
+    # no attempt comes. 3 s is longer than four backoff delays (0.2 + 0.4 + 0.8 + 1.6 s).
+    time.sleep(3.0)
     later = stub.stats()
     assert later["totalConnections"] == first["totalConnections"], "no attempt after 4401"
     assert later["openSockets"] == 0

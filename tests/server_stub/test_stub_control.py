@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
 import pytest
 
 from app.models import Snapshot
+from server_stub.pacing import MAX_CATCH_UP, MAX_TICK, MIN_TICK, paced
 from server_stub.testing import emit, make_client, staff_event
+from tests.waiting import wait_until
 
 
 def test_control_routes_exist_only_with_faults(auth):
@@ -59,25 +62,86 @@ def test_control_bodies_are_checked(client, route, body):
 
 
 def test_rate_starts_and_stops_the_simulation(client, stub):
+    """The route sets the rate the simulation's paced loop reads; that 0 then emits nothing
+    more is shown in fake time (test_paced_emits_nothing_once_the_rate_is_zero)."""
     assert client.post("/_control/rate", json={"eventsPerSecond": 200}).json() == {"eventsPerSecond": 200}
-    time.sleep(0.3)
-    client.post("/_control/rate", json={"eventsPerSecond": 0})
-    moved = stub.world.seq
-    assert moved >= 20
-    time.sleep(0.15)
-    assert stub.world.seq == moved
+    wait_until(lambda: stub.world.seq >= 20, timeout=20, interval=0.01, message="20 simulated events")
+    assert client.post("/_control/rate", json={"eventsPerSecond": 0}).json() == {"eventsPerSecond": 0}
+    assert stub.rate == 0
 
 
-def test_stream_emits_at_about_the_asked_rate(client, stub):
+def test_stream_emits_what_was_asked_then_reports_it_ended(client, stub):
+    assert client.get("/_control/stream").json() == {"running": False, "emitted": None}
     assert client.post("/_control/stream", json={"rate": 2000, "seconds": 0.25}).status_code == 200
-    time.sleep(0.45)
-    assert 300 <= stub.world.seq <= 500
+    state = wait_until(lambda: (s := client.get("/_control/stream").json()) and not s["running"] and s,
+                       timeout=20, interval=0.01, message="the stream to end")
+    assert 499 <= state["emitted"] <= 500 and stub.world.seq == state["emitted"]  # 2000/s for 0.25 s
     types = {frame.split('"type":"')[1].split('"')[0] for frame in stub.world.journal.since(0)}
     assert types == {"delivery_update"}
 
 
-def test_snapshot_delay_answers_late_with_content_taken_before(client, auth):
+class FakeTime:
+    """A monotonic clock that moves only when the paced loop sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def run_paced(rate, seconds, fake: FakeTime) -> tuple[int, list[tuple[float, int]]]:
+    emitted: list[tuple[float, int]] = []
+    total = asyncio.run(paced(rate, lambda n: emitted.append((fake.now, n)), seconds,
+                              clock=fake.clock, sleep=fake.sleep))
+    return total, emitted
+
+
+@pytest.mark.parametrize("per_second, seconds", [(2000, 0.25), (200, 1.0), (3, 2.0), (5000, 2.0)])
+def test_paced_emits_rate_times_seconds_in_batches(per_second, seconds):
+    fake = FakeTime()
+    total, emitted = run_paced(lambda: per_second, seconds, fake)
+    assert total == sum(n for _, n in emitted)
+    assert per_second * seconds - 1 <= total <= per_second * seconds
+    assert len(emitted) <= seconds / MIN_TICK + 1, "one batch per tick, not one wake-up per event"
+
+
+def test_paced_emits_nothing_once_the_rate_is_zero():
+    fake = FakeTime()
+    start = fake.now
+    total, emitted = run_paced(lambda: 200 if fake.now - start < 0.3 else 0, 1.0, fake)
+    assert emitted and all(moment - start <= 0.3 + MAX_TICK for moment, _ in emitted)
+    assert 50 <= total <= 60
+
+
+def test_paced_catches_up_at_most_a_quarter_second_after_a_stall():
+    fake = FakeTime()
+    stalled = {"done": False}
+
+    async def stalling_sleep(seconds: float) -> None:
+        fake.now += seconds if stalled["done"] else 5.0  # the first tick wakes 5 s late
+        stalled["done"] = True
+
+    emitted: list[int] = []
+    asyncio.run(paced(lambda: 1000, emitted.append, 0.001 + 5.0, clock=fake.clock, sleep=stalling_sleep))
+    assert emitted[0] == 1000 * MAX_CATCH_UP
+
+
+def test_snapshot_delay_answers_late_with_content_taken_before(client, stub, auth):
     client.post("/_control/snapshot_delay", json={"ms": 300})
+    taken = threading.Event()
+    take = stub.world.snapshot
+
+    def snapshot_then_signal():
+        try:
+            return take()
+        finally:
+            taken.set()
+
+    stub.world.snapshot = snapshot_then_signal  # tells the test when the content has been taken
     answer = {}
 
     def load():
@@ -87,9 +151,10 @@ def test_snapshot_delay_answers_late_with_content_taken_before(client, auth):
 
     loader = threading.Thread(target=load)
     loader.start()
-    time.sleep(0.1)
+    assert taken.wait(10), "the snapshot request never took its content"
     newer = emit(client, staff_event())
-    loader.join(5)
+    loader.join(10)
+    assert not loader.is_alive()
     assert answer["took"] >= 0.3 and Snapshot.model_validate(answer["snapshot"]).seq < newer
     client.post("/_control/snapshot_delay", json={"ms": 0})
 

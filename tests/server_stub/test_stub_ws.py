@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
+from contextlib import contextmanager
 
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from server_stub.testing import emit, hello, login, make_client, staff_event
-
-
-def closed_with(ws) -> int:
-    """Read until the server closes; return its close code."""
-    with pytest.raises(WebSocketDisconnect) as closed:
-        while True:
-            ws.receive_text()
-    return closed.value.code
+from server_stub.testing import closed_with, emit, frame, hello, login, make_client, staff_event
+from tests.waiting import wait_until
 
 
 def test_welcome_on_first_connect(client, token, stub):
@@ -114,16 +107,19 @@ def test_resume_is_refused_when_too_old_or_in_the_future(resume_from):
 
 def test_no_gap_and_no_duplicate_between_replay_and_live(client, token, stub):
     """Resume while a fast stream is being recorded: the socket sees every seq once."""
-    client.post("/_control/stream", json={"rate": 3000, "seconds": 0.4})
-    time.sleep(0.1)
-    resume_from = stub.world.seq
-    time.sleep(0.05)
+    client.post("/_control/stream", json={"rate": 1000, "seconds": 1.5})
+    resume_from = wait_until(lambda: stub.world.seq >= 50 and stub.world.seq, timeout=20, interval=0.005,
+                             message="the stream under way")
+    wait_until(lambda: stub.world.seq >= resume_from + 50, timeout=20, interval=0.005,
+               message="events to replay")
     with client.websocket_connect("/ws") as ws:
         assert hello(ws, token, resume_from, stub.world.journal.epoch)["resumed"] is True
-        time.sleep(0.4)
+        assert client.get("/_control/stream").json()["running"], "still streaming once resumed: live events follow"
+        wait_until(lambda: not client.get("/_control/stream").json()["running"], timeout=30,
+                   message="the stream to end")
         final = client.get("/_control/stats").json()["seq"]
-        assert final > resume_from + 300
-        seqs = [ws.receive_json()["seq"] for _ in range(final - resume_from)]
+        assert final > resume_from + 50
+        seqs = [frame(ws)["seq"] for _ in range(final - resume_from)]
     assert seqs == list(range(resume_from + 1, final + 1))
 
 
@@ -146,12 +142,18 @@ def test_revoking_tokens_closes_open_sockets_4401(client, token):
         assert closed_with(ws) == 4401
 
 
+@contextmanager
+def welcomed(client):
+    """A socket of ``client``'s, signed in as demo and welcomed."""
+    token = login(client)
+    with client.websocket_connect("/ws") as ws:
+        hello(ws, token)
+        yield ws
+
+
 def test_an_expiring_token_closes_its_socket_4401():
-    with make_client(token_ttl=0.3) as client:
-        token = login(client)
-        with client.websocket_connect("/ws") as ws:
-            hello(ws, token)
-            assert closed_with(ws) == 4401
+    with make_client(token_ttl=0.3) as client, welcomed(client) as ws:
+        assert closed_with(ws) == 4401
 
 
 def test_no_auth_in_time_closes_1008():
@@ -161,9 +163,7 @@ def test_no_auth_in_time_closes_1008():
 
 def test_a_consumer_too_slow_for_its_queue_is_closed_1008():
     with make_client(ws_queue_limit=5) as client:
-        token = login(client)
-        with client.websocket_connect("/ws") as ws:
-            hello(ws, token)
+        with welcomed(client) as ws:
             client.portal.call(client.app.state.stub.world.touch, 20)  # one burst, in the server's loop
             assert closed_with(ws) == 1008
         assert client.app.state.stub.world.seq == 20  # the world did not wait
@@ -216,9 +216,8 @@ def test_stats_count_open_sockets(client, token):
             hello(b, token)
             stats = client.get("/_control/stats").json()
             assert (stats["openSockets"], stats["maxOpenSockets"], stats["totalConnections"]) == (2, 2, 2)
-    deadline = time.monotonic() + 2
-    while client.get("/_control/stats").json()["openSockets"] and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: client.get("/_control/stats").json()["openSockets"] == 0, timeout=10, interval=0.01,
+               message="both sockets counted closed")
     stats = client.get("/_control/stats").json()
     assert (stats["openSockets"], stats["maxOpenSockets"]) == (0, 2)
     assert client.post("/_control/reset_stats").json()["maxOpenSockets"] == 0

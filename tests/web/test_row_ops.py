@@ -2,7 +2,6 @@
 
 import json
 
-from app.web.chunks import Chunked
 from app.web.dom import el
 from app.web.row_ops import FIRST, LAST, OPS, ROW, RowOps, at, inside
 from app.web.runtime import js
@@ -55,21 +54,6 @@ def test_a_forgotten_flush_happens_on_the_next_frame_and_close_frees_the_proxy()
     ops.close()
     js.dcBridge.run()
     assert ops.ops == [] and ops._owner._proxies == []
-
-
-def test_chunked_steps_once_per_turn_until_no_work_is_left_and_cancel_stops_it():
-    queue = list(range(5))
-    steps = []
-    chunks = Chunked(lambda: steps.append(queue.pop()), lambda: bool(queue))
-    chunks.kick()
-    chunks.kick()  # one at a time
-    turns(10)
-    assert steps == [4, 3, 2, 1, 0] and not chunks.scheduled
-    queue.append(9)
-    chunks.kick()
-    chunks.cancel()
-    turns(3)
-    assert queue == [9]
 
 
 def test_a_target_inside_a_cell_walks_element_children_and_a_missing_one_is_skipped():

@@ -20,8 +20,9 @@ in headless Chromium on the shared 2-core test machine, bench/README.md):
    ``DeliveryTable`` (``app/delivery_table.py``), tested under CPython.
 1. Python decides what each row shows (``rows.py``); the page is written through
    ``RowOps`` (``app/web/row_ops.py``, ``static/js/rows.mjs``): edits are
-   queued and applied in one call per frame, and Python holds no proxy per
-   row. One Pyodide call per cell cost about 1 ms per row.
+   queued and applied in one call per flush, and Python holds no proxy per
+   row (a Pyodide call per cell was far slower: bench/README.md, "Figures
+   behind the code").
 2. Only a window is in the document: the first ``page`` (``?pageRows=``,
    100) matching rows in sort order, in ``[data-testid=delivery-list]``;
    "Show more" ([data-testid=delivery-more]) adds a page. The other rows are
@@ -29,11 +30,10 @@ in headless Chromium on the shared 2-core test machine, bench/README.md):
    parked row is drawn when it comes into the window, and in the background
    (``panel._catch_up``: a few every quarter second while live changes keep
    coming, all of them once they pause; ``data-caught-up`` on the parked
-   ``<tbody>`` says when none waits). Drawing all 10,000 on every change was
-   a third of the Python time at 1,000 events/s. With all 10,000 rows in
-   the page, any move of a shown row cost ~100 ms of layout and Chrome's
-   autofill walked every row several times a second (200-400 ms each): a
-   stream of 200 events/s had p95 2.5 s; windowed, 0.11 s (bench/README.md).
+   ``<tbody>`` says when none waits). Drawing every row on every change, or
+   keeping every row in the page (layout, and Chrome's autofill walking
+   every row), cost more than all else at dispatch scale: the figures are in
+   bench/README.md, "Figures behind the code".
 3. A reset (snapshot) builds rows in chunks: the first ``FIRST_CHUNK`` (those
    that pass the filters first) at once, the rest ``CHUNK`` per event-loop turn.
 4. An update touches only the rows named in ``changes.deliveries`` (and,

@@ -1,9 +1,9 @@
 """Drawing delivery rows: what each row shows, written through ``RowOps``, only where it changed.
 
 Python keeps no proxy per row: edits are queued on the panel's ``RowOps``
-and applied in one call per frame (``static/js/rows.mjs``). Pyodide gets
-slower at making proxies the more are alive, and one call per cell cost
-about 1 ms per row to build (bench/results/profile.md). ``DrawnRow`` is what
+and applied in one call per flush (``static/js/rows.mjs``). Pyodide gets
+slower at making proxies the more are alive, and one call per cell was far
+slower to build (bench/README.md, "Figures behind the code"). ``DrawnRow`` is what
 was last written in one row, so a redraw writes only what differs.
 """
 

@@ -1,4 +1,4 @@
-"""app/client.py's session and outbox glue: refresh and re-auth, sign-in over the kept board, the stored outbox."""
+"""app/account.py, the client's session and outbox half: refresh and re-auth, sign-in over the kept board, the stored outbox."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 from app.client import Notice, SaveOutbox, Session, SessionRenewed, ShowOutbox, State
 from app.outbox import entry_of, restore
-from tests.test_client import API, delivery, du, new_client, ready_client, snapshot, welcome
+from tests.fake_shell import API, delivery, du, new_client, ready_client, snapshot, welcome
 
 FAR = "2099-01-01T00:00:00Z"
 ME = Session("tok", "me", "Me", FAR)
@@ -94,21 +94,23 @@ def test_a_refresh_during_the_handshake_re_authenticates_after_the_welcome():
     assert shell.sent[-1] == {"type": "auth", "token": "tok2"}
 
 
-def test_a_refresh_answered_401_ends_the_session():
+def refresh_answered(status: int):
+    """A ``#token=`` session (no user yet) whose first refresh is answered ``status``."""
     client, shell, _ = new_client(session=Session("frag"))
     client.start()
     shell.drain()
-    shell.answer(shell.request("/session/refresh"), 401, "")
+    shell.answer(shell.request("/session/refresh"), status, "")
     shell.drain()
+    return client, shell
+
+
+def test_a_refresh_answered_401_ends_the_session():
+    client, shell = refresh_answered(401)
     assert shell.unauthorized == 1 and client.state is State.UNAUTHORIZED
 
 
 def test_a_version_1_backend_answers_404_and_is_never_asked_again():
-    client, shell, _ = new_client(session=Session("frag"))
-    client.start()
-    shell.drain()
-    shell.answer(shell.request("/session/refresh"), 404, "")
-    shell.drain()
+    client, shell = refresh_answered(404)
     assert "refresh" not in shell.timers and shell.unauthorized == 0
     open_and_welcome(client, shell, resumed=False)
     shell.answer(shell.request("/snapshot"), 200, snapshot(10))
@@ -158,6 +160,7 @@ def test_a_401_on_a_command_ends_the_session_and_the_command_waits_for_the_sign_
     shell.answer(shell.request("/deliveries/D-1"), 401, "")
     shell.drain()
     assert of(shell, SessionRenewed) == [] and shell.unauthorized == 1 and patches(shell) == []
+    assert shell.socket is None, "the session ended: its socket is closed"
     assert client.outbox()[0].state == "waiting" and client.row_status("D-1").error is None
 
 

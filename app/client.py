@@ -20,8 +20,8 @@ performs them in order. It may call many inputs (say, every socket message
 of an animation frame) before one drain: renders are coalesced into one
 ``Render`` at the end of the batch.
 
-Inputs: ``start``, ``socket_opened``, ``socket_message(text)``,
-``socket_closed(code, reason)``, ``timer_fired(name)``,
+Inputs: ``snapshot_prefetched(text)`` (before ``start``), ``start``,
+``socket_opened``, ``socket_message(text)``, ``socket_closed(code, reason)``, ``timer_fired(name)``,
 ``http_answered(request_id, status, body_text)``, ``http_failed(request_id,
 error)``, ``browser_online``, ``page_visible``, ``retry_now``, the commands
 ``set_status``, ``assign``, ``send_message``, ``retry``, ``discard``,
@@ -33,9 +33,11 @@ there with what the shell does with it. Views (``app.board_views``, plus
 and ``ready``, ``state``, ``session``, ``user_id``, ``diagnostics()``) read
 *effective* state: confirmed, with the optimistic overlays laid over it.
 
-Flow (PROTOCOL.md 3 and 4): start opens the socket; on open, auth with the
-last applied seq and its epoch; a welcome that cannot resume starts a resync
-(``app.sync`` has the rules: epochs, one snapshot at a time, held events). An
+Flow (PROTOCOL.md 3 and 4): a snapshot fetched during the boot is applied
+first, then start opens the socket; on open, auth with the last applied seq
+and its epoch (the prefetched snapshot's: the server replays what came
+since); a welcome that cannot resume starts a resync (``app.sync`` has the
+rules: epochs, one snapshot at a time, held events). An
 event before the welcome is dropped and counted invalid. While the socket is
 open but the store is not in sync the state is SYNCING, never OPEN. A 401 or
 close 4401 ends the session (``SessionEnded``) and keeps everything until
@@ -162,6 +164,17 @@ class Client(Account, BoardViews):
 
     # --- inputs: the socket ---------------------------------------------------------
 
+    def snapshot_prefetched(self, text: str) -> bool:
+        """A 200 ``GET /snapshot`` body fetched during the boot, before ``start``: shown now, and the
+        first auth resumes from it (``app.sync`` rule 4). False: not taken; the welcome asks for one."""
+        result = self._sync.prefetched(text, self.store) if not self._started and not self._finished else None
+        if isinstance(result, Loaded):
+            self._snapshot_loaded(result, "prefetched snapshot")
+        elif result is not None and not self.store.loaded:
+            self._invalid_answer("GET /snapshot (prefetched): not a snapshot", text)
+        self._after()
+        return isinstance(result, Loaded)
+
     def start(self) -> None:
         if self._started or self._finished:
             return
@@ -219,8 +232,6 @@ class Client(Account, BoardViews):
             self._log("=", f"socket re-authenticated (until {message.expiresAt})")
         elif isinstance(message, Pong):
             self._rtt_ms = max(0.0, self._clock() - message.t)
-        elif isinstance(message, Reauthed):
-            self._log("=", "the socket took the renewed token")
         elif self._conn.phase is not Phase.OPEN:
             # An event before the welcome belongs to no stream we resumed or loaded
             # (a server that lost its welcome): drop it; the handshake times out.
@@ -537,19 +548,27 @@ class Client(Account, BoardViews):
             return
         if isinstance(result, Retrying) and result.invalid:
             self._invalid_answer("GET /snapshot: not a snapshot", text)
-        for line in getattr(result, "dropped", ()):
-            self._invalid += 1
-            self._log("=", f"dropped an invalid snapshot item in {line}")
-        if not isinstance(result, Loaded):
-            self._log("=", self._sync.error)
-            if isinstance(result, GiveUp):
-                self._forget_snapshot_request()
-                self._conn.reconnect(f"snapshot behind the stream: {result.why}")
+        if isinstance(result, Loaded):
+            self._snapshot_loaded(result, "snapshot")
             return
+        self._dropped_items(getattr(result, "dropped", ()))
+        self._log("=", self._sync.error)
+        if isinstance(result, GiveUp):
+            self._forget_snapshot_request()
+            self._conn.reconnect(f"snapshot behind the stream: {result.why}")
+
+    def _snapshot_loaded(self, result: Loaded, what: str) -> None:
+        self._dropped_items(result.dropped)
         snapshot = result.snapshot
         self.ready = True
-        self._log("=", f"snapshot applied (seq {snapshot.seq}, {len(snapshot.deliveries)} deliveries)")
+        self._log("=", f"{what} applied (seq {snapshot.seq}, epoch {snapshot.epoch}, "
+                       f"{len(snapshot.deliveries)} deliveries)")
         self._absorb(result.outcome)
+
+    def _dropped_items(self, lines) -> None:
+        for line in lines:
+            self._invalid += 1
+            self._log("=", f"dropped an invalid snapshot item in {line}")
 
     def _fetch(self, delivery_id: str) -> None:
         if delivery_id in self._fetching and self._fetching[delivery_id] in self._requests:

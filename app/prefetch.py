@@ -2,16 +2,18 @@
 
 The page starts ``GET static/config.json`` and, for a returning user,
 ``GET {api}/snapshot`` before Python runs; app/web/http.py asks here whether
-the first matching request may use that answer instead of asking again.
+the first matching request (or app/web/main.py, for the snapshot it hands
+the client before the socket opens) may use that answer instead of asking again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: An older answer is asked for again. A prefetched snapshot is older than the socket's
-#: welcome; events between the two are a gap the store resyncs on at the next event
-#: (docs/PROTOCOL-NOTES.md). A cold boot on a cable line outlasted a 10 s limit, which
+#: An older answer is asked for again. The client resumes the stream from the prefetched
+#: snapshot's seq, so its age costs only a longer replay, until the server no longer keeps
+#: that far back (then the welcome is not resumed and the snapshot is asked for again:
+#: docs/PROTOCOL-NOTES.md). A cold boot on a cable line outlasted a 10 s limit, which
 #: threw every such prefetch away (bench/README.md, "Figures behind the code").
 MAX_AGE_MS = 30_000
 

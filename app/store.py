@@ -54,7 +54,9 @@ Rules (PROTOCOL.md 4):
    belongs to (None from a version-1 backend); ``load_snapshot`` sets both.
    ``forget_position`` drops them when the server's history started again,
    so that no seq of one history is ever compared with another's.
-10. ``staff_location_update`` sets the staff member's ``location``; for an
+10. ``staff_location_update`` sets the staff member's ``location`` and names
+   them in ``Changes.moved``, not ``Changes.staff``: only the map draws
+   locations, and the staff rows must not redraw 500 times a second. For an
    unknown staff member it is handled like rule 5.
 """
 
@@ -86,9 +88,10 @@ from app.models import (
 MAX_COMMUNICATIONS = 500
 MAX_HELD = 5000
 
-#: ``Changes`` kinds, also the hub topics for them.
-DELIVERIES, STAFF, ZONES, COMMUNICATIONS = "deliveries", "staff", "zones", "communications"
-KINDS = (DELIVERIES, STAFF, ZONES, COMMUNICATIONS)
+#: ``Changes`` kinds, also the hub topics for them. ``moved``: staff whose *location* alone changed
+#: (hundreds a second with a map: the staff rows never redraw for them, only the map does).
+DELIVERIES, STAFF, ZONES, COMMUNICATIONS, MOVED = "deliveries", "staff", "zones", "communications", "moved"
+KINDS = (DELIVERIES, STAFF, ZONES, COMMUNICATIONS, MOVED)
 
 
 @dataclass(frozen=True)
@@ -103,12 +106,14 @@ class Changes:
     staff: frozenset[str] = frozenset()
     zones: frozenset[str] = frozenset()
     communications: frozenset[str] = frozenset()
+    moved: frozenset[str] = frozenset()
     event_types: frozenset[str] = frozenset()
     reset: bool = False
 
     def __bool__(self) -> bool:
         return bool(
-            self.reset or self.deliveries or self.staff or self.zones or self.communications or self.event_types
+            self.reset or self.deliveries or self.staff or self.zones or self.communications or self.moved
+            or self.event_types
         )
 
     def __repr__(self) -> str:
@@ -123,11 +128,12 @@ class Changes:
             (STAFF, self.staff),
             (ZONES, self.zones),
             (COMMUNICATIONS, self.communications),
+            (MOVED, self.moved),
             ("event_types", self.event_types),
         )
 
     def ids(self, kind: str) -> frozenset[str]:
-        """The changed ids of one kind (``DELIVERIES``, ``STAFF``, ``ZONES``, ``COMMUNICATIONS``)."""
+        """The changed ids of one kind (``DELIVERIES``, ``STAFF``, ``ZONES``, ``COMMUNICATIONS``, ``MOVED``)."""
         return getattr(self, kind)
 
     def __or__(self, other: "Changes") -> "Changes":
@@ -339,7 +345,7 @@ class Store:
             if current is None:
                 return self._orphan(STAFF, event.staffId, kind)
             self.staff[event.staffId] = current.model_copy(update={"location": event.location})
-            return Changes(staff=frozenset({event.staffId}), event_types=frozenset({kind})), (), False
+            return Changes(moved=frozenset({event.staffId}), event_types=frozenset({kind})), (), False
         if isinstance(event, NewCommunication):
             return Changes(communications=self._add_communication(event.communication),
                            event_types=frozenset({kind})), (), False

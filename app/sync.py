@@ -39,7 +39,11 @@ Rules (PROTOCOL.md 3 "Resync", 3.2, 4 and 5):
    (``resync_delays``); when the last of those still does not do, ``GiveUp``.
    Without a seq or an epoch on either side nothing can be compared: it is
    applied (a version-1 backend, PROTOCOL.md 4).
-4. ``parse_snapshot`` never raises, whatever the text (nesting too deep for
+4. A snapshot fetched before the first socket (during the boot,
+   ``prefetched``) is laid down at once, so that the first auth resumes from
+   its seq and epoch and the server replays what happened since (rule 0);
+   a welcome that cannot resume from it starts a resync as any other would.
+5. ``parse_snapshot`` never raises, whatever the text (nesting too deep for
    the parser included): one bad item is dropped and counted
    (``Parsed.dropped``), not the whole list; a body that is not a snapshot
    at all is ``None``.
@@ -82,7 +86,7 @@ def parse_snapshot(text: str) -> Parsed:
     """The snapshot in ``text``; one bad item is dropped and counted rather than losing the whole list."""
     try:
         return _parse(text)
-    except Exception:  # rule 4: RecursionError, a bug or a surprise: not a snapshot, never a crash
+    except Exception:  # rule 5: RecursionError, a bug or a surprise: not a snapshot, never a crash
         return Parsed(None)
 
 
@@ -236,6 +240,19 @@ class SnapshotLoader:
         self._behind = 0
         self.error = None
         return Loaded(snapshot, store.load_snapshot(snapshot, self.epoch), parsed.dropped)
+
+    def prefetched(self, text: str, store: Store) -> Union[Loaded, Parsed]:
+        """Rule 4: a snapshot in hand before the first socket goes into ``store`` now.
+
+        ``Parsed`` (its ``snapshot`` None) when ``text`` is not a snapshot, or when the
+        store already holds one: nothing changed, the first welcome asks for one.
+        """
+        if store.loaded or self.request_id is not None:
+            return Parsed(None)
+        parsed = parse_snapshot(text)
+        if parsed.snapshot is None:
+            return parsed
+        return Loaded(parsed.snapshot, store.load_snapshot(parsed.snapshot), parsed.dropped)
 
     def timer_fired(self) -> None:
         self.waiting = False

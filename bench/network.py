@@ -17,7 +17,9 @@ build`` into bench/pages/react/, git-ignored), it measures visits to
 
 Bytes are the page's resource timing at ready, the document included:
 ``transferSize`` (on the wire, headers included, 0 from the cache) and
-``decodedBodySize`` (after Content-Encoding). The app's cold visit also
+``decodedBodySize`` (after Content-Encoding); ``packagesMs``, the app's
+``dc-packages`` measure (static/js/pyodide-boot.mjs: pydantic loaded, its
+extension instantiated). The app's cold visit also
 records ``first-contentful-paint`` and the ``dc-login-ready`` mark of
 static/js/early.mjs on a page without a token (the login form takes typing
 from its first paint; a submit is queued from the mark on), and a resource
@@ -50,6 +52,7 @@ BYTES = """() => {
   return {transfer: sum("transferSize"), encoded: sum("encodedBodySize"), decoded: sum("decodedBodySize"),
           requests: entries.length,
           snapshotRequests: entries.filter((e) => new URL(e.name).pathname.endsWith("/api/snapshot")).length,
+          packagesMs: performance.getEntriesByName("dc-packages")[0]?.duration ?? null,
           prefetch: globalThis.dcPrefetch ? {...globalThis.dcPrefetch.state} : null};
 }"""
 RESOURCES = """() => performance.getEntriesByType("resource").map((e) => ({

@@ -114,6 +114,8 @@ def runtime_files() -> dict[str, bytes]:
     lock = vendor.load_lock()
     wanted = [f"pyodide/{name}" for name in vendor.PYODIDE_FILES]
     wanted += [f"pyodide/{wheel['file']}" for wheel in lock["wheels"]]
+    if (VENDOR / "pyodide" / "pyodide-lock.json").is_file():
+        wanted += [f"pyodide/{name}" for name in vendor.dynlib_files()]
     missing = [name for name in wanted if not (VENDOR / name).is_file()]
     dist = VENDOR / "pyscript" / "dist"
     if not (dist / "core.js").is_file():
@@ -122,12 +124,13 @@ def runtime_files() -> dict[str, bytes]:
         raise BuildError(f"the browser runtime is missing from static/vendor/ ({', '.join(missing[:3])}"
                          f"{', …' if len(missing) > 3 else ''}): run python scripts/vendor.py")
     files = {name: (VENDOR / name).read_bytes() for name in wanted}
-    # The wheels are vendored as stored copies of the pinned downloads (scripts/vendor.py):
-    # each must be exactly the copy of a download that matches vendor.lock.json.
+    # The wheels are vendored as stored copies of the pinned downloads, binary ones without their
+    # extension modules (scripts/vendor.py): each must be exactly the copy of a download that
+    # matches vendor.lock.json.
     for wheel in lock["wheels"]:
         download = vendor.CACHE / wheel["file"]
         if (not download.is_file() or vendor.sha256_of(download) != wheel["sha256"]
-                or files[f"pyodide/{wheel['file']}"] != vendor.stored_copy(download.read_bytes())):
+                or files[f"pyodide/{wheel['file']}"] != vendor.shipped_copy(wheel, download.read_bytes())):
             raise BuildError(f"static/vendor/pyodide/{wheel['file']} does not match vendor.lock.json: "
                              f"run python scripts/vendor.py")
     for path in sorted(dist.iterdir()):
@@ -371,7 +374,8 @@ def collect(connect_src=()) -> dict[str, bytes]:
     out["index.html"] = build_index(layout, set(out))
     try:  # the policy travels with the build (scripts/policy.py)
         sources = policy.connect_sources(config, connect_src)
-        out["index.html"] = policy.with_policy_meta(out["index.html"].decode(), sources).encode()
+        out["index.html"] = policy.with_policy_meta(out["index.html"].decode(), sources,
+                                                    policy.image_sources(config)).encode()
     except policy.PolicyError as exc:
         raise BuildError(str(exc)) from None
     out[policy.HEADERS_FILE] = policy.headers_file()

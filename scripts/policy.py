@@ -102,16 +102,27 @@ def connect_sources(config: dict, extra=()) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def policy_meta(sources) -> str:
+def image_sources(config: dict) -> list[str]:
+    """The map's tile origin (``static/config.json`` ``map_tiles``, ``app.map_tiles``), if any: ``img-src``."""
+    from app.map_tiles import TileConfigError, tile_source
+
+    try:
+        source = tile_source(config)
+    except TileConfigError as exc:
+        raise PolicyError(f"static/config.json {exc}") from None
+    return [source.origin] if source is not None else []
+
+
+def policy_meta(sources, images=()) -> str:
     """The ``<meta>`` tags: the CSP (all but frame-ancestors) and the referrer policy."""
-    policy = content_security_policy(list(sources), meta=True)
+    policy = content_security_policy(list(sources), meta=True, images=list(images))
     if any(c in policy for c in "\"<>&"):
         raise PolicyError(f"refusing a policy with HTML in it: {policy!r}")
     return (f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n'
             f'  <meta name="referrer" content="no-referrer">')
 
 
-def with_policy_meta(html: str, sources) -> str:
+def with_policy_meta(html: str, sources, images=()) -> str:
     """``html`` with the policy right after ``<meta charset>``: before anything it governs.
 
     A meta policy covers only what comes after it, so it must precede every
@@ -129,7 +140,7 @@ def with_policy_meta(html: str, sources) -> str:
     before = html[:anchor.start()]
     if re.search(r"<(script|link|style|base|img)\b", before, re.IGNORECASE):
         raise PolicyError("index.html loads something before <meta charset>: the policy would not cover it")
-    return html[:anchor.end()] + "\n  " + policy_meta(sources) + html[anchor.end():]
+    return html[:anchor.end()] + "\n  " + policy_meta(sources, images) + html[anchor.end():]
 
 
 def headers_file() -> bytes:

@@ -21,6 +21,15 @@ from the server's brotli, a stored one ~70 %: 1.6 MB less on a first visit
 Pyodide checks a wheel's sha256, so its ``pyodide-lock.json`` gets the stored
 copy's; the pins in ``vendor.lock.json`` stay the registry's (checked on the
 downloads in ``static/vendor/.cache/``).
+
+Each binary wheel's extension modules (``.so``, WebAssembly) are moved out of
+its vendored copy into ``.wasm`` files beside it (``dynlibs``), named after the
+wheel's pinned sha256 and listed in its ``pyodide-lock.json`` entry under
+``dc_dynlibs``: static/js/pyodide-boot.mjs compiles them with
+``compileStreaming`` from their own URL, which Chromium's code cache serves on
+a warm load (Pyodide compiles the bytes it unpacks from the wheel, which no
+cache ever serves), and puts them where the wheel had them. Each byte still
+crosses the wire once (``shipped_copy``).
 """
 
 from __future__ import annotations
@@ -158,11 +167,19 @@ def _cached(entry: dict, fetch) -> Path:
     return _verified(path, entry["sha256"], entry["file"])
 
 
-def _extract(tarball: Path, wanted, target: Path) -> None:
-    """Copy members under ``package/`` chosen by ``wanted(relpath)`` into ``target``."""
+#: What scripts/snapshot.py writes into PYODIDE_DIR: kept when the runtime is vendored again
+#: (it checks itself whether they still fit the runtime).
+SNAPSHOT_OUTPUTS = ("snapshot.bin", "pycache.zip", "snapshot.json")
+
+
+def _extract(tarball: Path, wanted, target: Path, keep=()) -> None:
+    """Copy members under ``package/`` chosen by ``wanted(relpath)`` into ``target`` (emptied but for ``keep``)."""
     if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+        for path in target.iterdir():
+            if path.name in keep:
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(tarball, "r:gz") as archive:
         for member in archive.getmembers():
             rel = member.name.removeprefix("package/")
@@ -173,15 +190,59 @@ def _extract(tarball: Path, wanted, target: Path) -> None:
             out.write_bytes(archive.extractfile(member).read())
 
 
-def stored_copy(data: bytes) -> bytes:
-    """The zip archive ``data`` with every entry stored (not deflated); deterministic."""
+def stored_copy(data: bytes, drop=None) -> bytes:
+    """The zip archive ``data`` with every entry stored (not deflated), less those ``drop(name)``; deterministic."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
         for info in source.infolist():
+            if drop is not None and drop(info.filename):
+                continue
             entry = zipfile.ZipInfo(info.filename, info.date_time)
             entry.external_attr, entry.create_system = info.external_attr, info.create_system
             copy.writestr(entry, source.read(info), compress_type=zipfile.ZIP_STORED)
     return out.getvalue()
+
+
+#: The key of a package's entry in pyodide-lock.json that lists its split-out extension modules.
+DYNLIBS_KEY = "dc_dynlibs"
+
+
+def is_dynlib(name: str) -> bool:
+    return name.endswith(".so")
+
+
+def shipped_copy(wheel: dict, data: bytes) -> bytes:
+    """The vendored copy of a downloaded wheel: stored, and without its extension modules if binary."""
+    return stored_copy(data, drop=is_dynlib if wheel["binary"] else None)
+
+
+def dynlibs(wheel: dict) -> list[dict]:
+    """A binary wheel's extension modules: ``path`` in the wheel, the ``.wasm`` ``file`` beside it, ``sha256``.
+
+    The file name carries the pinned wheel's sha256, so a new pin is a new URL (the
+    runtime folder is served as immutable).
+    """
+    if not wheel["binary"]:
+        return []
+    with zipfile.ZipFile(CACHE / wheel["file"]) as archive:
+        found = sorted(name for name in archive.namelist() if is_dynlib(name))
+        return [{"path": name, "file": f"{Path(name).name.split('.')[0]}-{wheel['sha256'][:16]}.wasm",
+                 "sha256": hashlib.sha256(archive.read(name)).hexdigest()} for name in found]
+
+
+def dynlib_files() -> list[str]:
+    """The split-out extension modules the vendored pyodide-lock.json lists (file names in PYODIDE_DIR)."""
+    packages = json.loads((PYODIDE_DIR / "pyodide-lock.json").read_text())["packages"]
+    return sorted(entry["file"] for package in packages.values() for entry in package.get(DYNLIBS_KEY, ()))
+
+
+def _split_dynlibs(wheel: dict) -> list[dict]:
+    """Write the wheel's extension modules beside it (``dynlibs``); what was written."""
+    listed = dynlibs(wheel)
+    with zipfile.ZipFile(CACHE / wheel["file"]) as archive:
+        for entry in listed:
+            (PYODIDE_DIR / entry["file"]).write_bytes(archive.read(entry["path"]))
+    return listed
 
 
 def _patch_pyodide_lock(lock: dict) -> None:
@@ -201,6 +262,9 @@ def _patch_pyodide_lock(lock: dict) -> None:
                                       "install_dir": "site", "unvendored_tests": False}
         entry.update(file_name=wheel["file"], sha256=sha256_of(PYODIDE_DIR / wheel["file"]), version=wheel["version"],
                      depends=wheel["depends"], imports=wheel["imports"])
+        entry.pop(DYNLIBS_KEY, None)
+        if wheel["binary"]:
+            entry[DYNLIBS_KEY] = _split_dynlibs(wheel)
         packages[key] = entry
     path.write_text(json.dumps(data))
 
@@ -217,12 +281,12 @@ def vendor() -> str:
     core_tgz = _cached(core, lambda: fetch_npm(core["name"], core["version"], CACHE))
     pyodide_tgz = _cached(pyodide, lambda: fetch_npm(pyodide["name"], pyodide["version"], CACHE))
     _extract(core_tgz, lambda rel: rel.startswith("dist/") and not rel.endswith(".map"), PYSCRIPT_DIR)
-    _extract(pyodide_tgz, lambda rel: rel in PYODIDE_FILES, PYODIDE_DIR)
+    _extract(pyodide_tgz, lambda rel: rel in PYODIDE_FILES, PYODIDE_DIR, keep=SNAPSHOT_OUTPUTS)
     for name in STORED:
         (PYODIDE_DIR / name).write_bytes(stored_copy((PYODIDE_DIR / name).read_bytes()))
     for wheel in lock["wheels"]:
         got = _cached(wheel, lambda w=wheel: fetch_wheel(w["name"], w["version"], w["binary"], CACHE))
-        (PYODIDE_DIR / wheel["file"]).write_bytes(stored_copy(got.read_bytes()))
+        (PYODIDE_DIR / wheel["file"]).write_bytes(shipped_copy(wheel, got.read_bytes()))
     _patch_pyodide_lock(lock)
     STAMP.write_text(fingerprint + "\n")
     return f"vendored PyScript {core['version']}, Pyodide {pyodide['version']} and {len(lock['wheels'])} wheels into {VENDOR.relative_to(ROOT)}/"
@@ -241,12 +305,36 @@ def check(quiet: bool = False) -> bool:
     for name in PYODIDE_FILES + tuple(w["file"] for w in lock["wheels"]):
         if not (PYODIDE_DIR / name).exists():
             problems.append(f"missing {(PYODIDE_DIR / name).relative_to(ROOT)}")
+    problems += _dynlib_problems(lock) if not problems else []
     if not (PYSCRIPT_DIR / "dist" / "core.js").exists():
         problems.append("missing static/vendor/pyscript/dist/core.js")
     if not quiet:
         for problem in problems:
             print(problem)
     return not problems
+
+
+def _dynlib_problems(lock: dict) -> list[str]:
+    """What is wrong with the split-out extension modules and their listing in pyodide-lock.json."""
+    try:
+        packages = json.loads((PYODIDE_DIR / "pyodide-lock.json").read_text())["packages"]
+    except (OSError, ValueError, KeyError):
+        return ["static/vendor/pyodide/pyodide-lock.json is unreadable"]
+    problems = []
+    for wheel in lock["wheels"]:
+        if not wheel["binary"]:
+            continue
+        with zipfile.ZipFile(PYODIDE_DIR / wheel["file"]) as archive:
+            if any(is_dynlib(name) for name in archive.namelist()):
+                problems.append(f"{wheel['file']} still holds its extension modules")
+        listed = packages.get(wheel["lock_key"], {}).get(DYNLIBS_KEY)
+        if not listed:
+            problems.append(f"pyodide-lock.json lists no {DYNLIBS_KEY} for {wheel['lock_key']}")
+        for entry in listed or ():
+            path = PYODIDE_DIR / entry["file"]
+            if not path.is_file() or sha256_of(path) != entry["sha256"]:
+                problems.append(f"missing or changed {path.relative_to(ROOT)}")
+    return problems
 
 
 def relock(pyscript: str, pyodide: str, pydantic: str) -> None:

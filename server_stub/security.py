@@ -217,8 +217,10 @@ def websocket_origin_refused(scope, allowed) -> str | None:
 # --- Content-Security-Policy -------------------------------------------------------------------------
 
 
-def content_security_policy(connect: list[str] | tuple[str, ...] = (), meta: bool = False) -> str:
-    """The app's policy; ``connect`` adds origins (API, WebSocket) beyond ``'self'``.
+def content_security_policy(connect: list[str] | tuple[str, ...] = (), meta: bool = False,
+                            images: list[str] | tuple[str, ...] = ()) -> str:
+    """The app's policy; ``connect`` adds origins (API, WebSocket) beyond ``'self'``, ``images``
+    the map's tile origin when ``static/config.json`` names one (``app.map_tiles``).
 
     ``meta=True`` leaves out ``frame-ancestors``, which a ``<meta>`` policy
     cannot carry (browsers ignore it there, with a console warning): for a
@@ -235,7 +237,7 @@ def content_security_policy(connect: list[str] | tuple[str, ...] = (), meta: boo
         "default-src 'none'",
         "script-src 'self' 'wasm-unsafe-eval'",
         "style-src 'self'",
-        "img-src 'self' data:",  # the CSS's inline SVG icons; a data: image runs no code
+        " ".join(["img-src 'self' data:", *dict.fromkeys(images)]),  # data:: the CSS's inline SVG icons
         f"connect-src {sources}",
         "base-uri 'none'",
         "object-src 'none'",
@@ -262,6 +264,17 @@ def _configured_origins(static_root: Path) -> list[str]:
     return found
 
 
+def configured_tile_origins(static_root: Path) -> list[str]:
+    """The map's tile origin named in ``static/config.json`` (none when unset, unreadable or unusable)."""
+    from app.map_tiles import TileConfigError, tile_source
+
+    try:
+        source = tile_source(json.loads((static_root / "static" / "config.json").read_text()))
+    except (OSError, ValueError, TileConfigError):
+        return []
+    return [source.origin] if source is not None else []
+
+
 def stub_connect_sources(scope, static_root: Path) -> list[str]:
     """What the stub's own pages may connect to besides ``'self'``: the WebSocket
     on this host (``ws://`` or ``wss://`` as the page's scheme) and the origins
@@ -276,7 +289,8 @@ def stub_connect_sources(scope, static_root: Path) -> list[str]:
 def html_headers(scope, static_root: Path) -> dict[str, str]:
     """The headers every HTML page of the app is sent with."""
     return {
-        "Content-Security-Policy": content_security_policy(stub_connect_sources(scope, static_root)),
+        "Content-Security-Policy": content_security_policy(stub_connect_sources(scope, static_root),
+                                                           images=configured_tile_origins(static_root)),
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "no-referrer",
     }

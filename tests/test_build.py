@@ -186,6 +186,8 @@ def test_the_runtime_is_exactly_pyscript_dist_and_the_pyodide_files(dist):
     shipped = files_in(runtime)
     lock = vendor.load_lock()
     pyodide = {f"pyodide/{name}" for name in vendor.PYODIDE_FILES} | {f"pyodide/{w['file']}" for w in lock["wheels"]}
+    pyodide |= {f"pyodide/{name}" for name in vendor.dynlib_files()}  # pydantic-core's .wasm, compiled from its URL
+    assert any(name.endswith(".wasm") and "_pydantic_core-" in name for name in pyodide)
     pyscript = {f"pyscript/dist/{p.name}" for p in (build.VENDOR / "pyscript" / "dist").iterdir()
                 if p.suffix in (".js", ".css")}
     # The snapshot ships when it is up to date (the dist fixture used the real one); its stamp never does.

@@ -322,7 +322,8 @@ def test_a_location_update_moves_the_staff_member_and_keeps_the_rest():
     moved = store.staff["S-1"]
     assert (moved.location.lat, moved.location.lon, moved.location.heading) == (52.5, 13.4, 90)
     assert moved.status == "on_delivery" and store.last_seq == 11
-    assert outcome.changes.staff == {"S-1"} and outcome.changes.event_types == {"staff_location_update"}
+    assert outcome.changes.moved == {"S-1"} and outcome.changes.event_types == {"staff_location_update"}
+    assert outcome.changes.staff == frozenset()  # location-only: the staff rows are not redrawn
 
 
 def test_a_location_update_for_an_unknown_staff_member_resyncs_once():

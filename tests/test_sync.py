@@ -217,7 +217,37 @@ def test_a_snapshot_without_epoch_takes_the_streams():
     assert isinstance(ask(loader, store, body(3)), Loaded) and store.epoch == "e2"
 
 
-# --- parse: strict values, never raising (rule 4) --------------------------------------------------
+# --- a snapshot in hand before the first socket (rule 4) ------------------------------------------
+
+
+def test_a_prefetched_snapshot_is_laid_down_and_the_welcome_resumes_from_it():
+    store, loader = Store(), SnapshotLoader()
+    result = loader.prefetched(body(40, epoch="e1"), store)
+    assert isinstance(result, Loaded) and result.outcome.changes.reset
+    assert (store.last_seq, store.epoch, store.loading) == (40, "e1", False)
+    assert loader.welcomed(store, Welcome(seq=45, epoch="e1", resumed=True)) is None
+    assert not store.loading and not loader.due(loading=store.loading, online=True)
+
+
+def test_a_prefetched_snapshot_the_welcome_does_not_resume_is_asked_for_again():
+    store, loader = Store(), SnapshotLoader()
+    loader.prefetched(body(40, epoch="e1"), store)
+    assert loader.welcomed(store, Welcome(seq=45, epoch="e2", resumed=False)) == "new epoch e2"
+    assert store.loading and store.last_seq is None and loader.due(loading=store.loading, online=True)
+
+
+def test_a_prefetched_body_is_taken_only_as_the_first_snapshot():
+    store, loader = Store(), SnapshotLoader()
+    not_one = loader.prefetched("<html>", store)
+    assert not isinstance(not_one, Loaded) and not_one.snapshot is None and not store.loaded
+    loader.requested("s-1")  # the welcome came first: the loader's own request wins
+    assert loader.prefetched(body(40), store).snapshot is None and not store.loaded
+    loader.forget()
+    assert isinstance(loader.prefetched(body(40), store), Loaded)
+    assert loader.prefetched(body(50), store).snapshot is None and store.last_seq == 40
+
+
+# --- parse: strict values, never raising (rule 5) --------------------------------------------------
 
 
 def staff(**fields) -> dict:

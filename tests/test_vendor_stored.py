@@ -54,7 +54,7 @@ def test_the_vendored_wheels_are_stored_copies_and_pyodides_lock_has_their_sha25
         assert pyodide_lock[wheel["lock_key"]]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         download = vendor.CACHE / wheel["file"]
         assert vendor.sha256_of(download) == wheel["sha256"]  # the pin is still the registry's file
-        assert path.read_bytes() == vendor.stored_copy(download.read_bytes())
+        assert path.read_bytes() == vendor.shipped_copy(wheel, download.read_bytes())
     with zipfile.ZipFile(vendor.PYODIDE_DIR / "python_stdlib.zip") as stdlib:
         assert {i.compress_type for i in stdlib.infolist()} == {zipfile.ZIP_STORED}
 
@@ -64,3 +64,25 @@ def test_the_loader_warms_exactly_the_packages_pyscript_asks_for():
     loader = (vendor.ROOT / "static/js/pyodide-boot.mjs").read_text()
     listed = re.search(r"export const PACKAGES = (\[[^\]]*\]);", loader)
     assert listed and json.loads(listed[1]) == toml["packages"]
+
+
+@needs_runtime
+def test_each_binary_wheels_extension_is_split_out_named_by_the_pin_and_listed_in_pyodides_lock():
+    lock = vendor.load_lock()
+    pyodide_lock = json.loads((vendor.PYODIDE_DIR / "pyodide-lock.json").read_text())["packages"]
+    binary = [wheel for wheel in lock["wheels"] if wheel["binary"]]
+    assert binary
+    for wheel in binary:
+        listed = pyodide_lock[wheel["lock_key"]][vendor.DYNLIBS_KEY]
+        assert listed == vendor.dynlibs(wheel) and listed
+        with zipfile.ZipFile(vendor.CACHE / wheel["file"]) as archive:
+            for entry in listed:
+                assert wheel["sha256"][:16] in entry["file"] and entry["file"].endswith(".wasm")
+                data = (vendor.PYODIDE_DIR / entry["file"]).read_bytes()
+                assert data == archive.read(entry["path"]) and data[:4] == b"\0asm"
+                assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        with zipfile.ZipFile(vendor.PYODIDE_DIR / wheel["file"]) as shipped:  # each byte crosses the wire once
+            names = shipped.namelist()
+            assert not any(vendor.is_dynlib(name) for name in names) and any(n.endswith(".py") for n in names)
+    assert all(vendor.DYNLIBS_KEY not in pyodide_lock[w["lock_key"]] for w in lock["wheels"] if not w["binary"])
+    assert vendor.check(quiet=True)

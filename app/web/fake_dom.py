@@ -363,6 +363,9 @@ class Document:
     def createElement(self, tag: str) -> Element:
         return Element(self, tag)
 
+    def createElementNS(self, namespace: str, tag: str) -> Element:
+        return Element(self, tag)
+
     def createTextNode(self, data: str) -> Text:
         return Text(self, data)
 
@@ -479,6 +482,78 @@ def _target(tr, code: int):
     return (cell, cell.firstChild, cell.lastChild)[code & 3]
 
 
+class MapCanvas:
+    """``static/js/map.mjs``'s ``MapCanvas`` for tests: the same operations (``map_canvas.OPS``, ``TEMPLATES``)."""
+
+    def __init__(self, svg, layers, link, templates, codes):
+        self.op = json.loads(codes)
+        self.svg, self.layers, self.link = svg, dict(layers), link
+        self.templates = {kind: _build(spec, svg.ownerDocument) for kind, spec in json.loads(templates).items()}
+        self.marks: dict[tuple[str, str], Element] = {}
+        self.batches: list[list] = []  # every batch applied, in order (tests read it)
+
+    def node(self, kind, some_id):
+        return self.marks.get((kind, some_id))
+
+    def apply(self, text: str) -> None:
+        ops = json.loads(text)
+        self.batches.append(ops)
+        for op in ops:
+            code = op[0]
+            if code == self.op["put"]:
+                node = self.marks.get((op[1], op[2]))
+                if node is None:
+                    node = self.templates[op[1]].cloneNode(True)
+                    node.setAttribute("data-id", op[2])
+                    self.marks[(op[1], op[2])] = node
+                    self.layers[op[1]].appendChild(node)
+                _set_all(node, op[3])
+                parts = list(node._descendants())
+                for index, attrs in (op[4] or {}).items():
+                    _set_all(parts[int(index)], attrs)
+            elif code == self.op["drop"]:
+                node = self.marks.pop((op[1], op[2]), None)
+                if node is not None:
+                    node.remove()
+            elif code == self.op["view"]:
+                self.svg.setAttribute("viewBox", op[1])
+                self.svg.setAttribute("data-k", op[2])
+            elif code == self.op["link"]:
+                if op[1] is None:
+                    self.link.setAttribute("hidden", "")
+                else:
+                    for name, value in zip(("x1", "y1", "x2", "y2"), op[1:]):
+                        self.link.setAttribute(name, str(value))
+                    self.link.removeAttribute("hidden")
+            else:
+                raise ValueError(f"unknown map operation {code}")
+
+    def clear(self) -> None:
+        for node in self.marks.values():
+            node.remove()
+        self.marks.clear()
+
+
+def _build(spec, document):
+    tag, attrs, children = (list(spec) + [None, None])[:3]
+    node = document.createElement(tag)
+    for name, value in (attrs or {}).items():
+        node.setAttribute(name, value)
+    for child in children or ():
+        node.appendChild(_build(child, document))
+    return node
+
+
+def _set_all(node, attrs) -> None:
+    for name, value in attrs.items():
+        if name == "#text":
+            node.textContent = value
+        elif value is None:
+            node.removeAttribute(name)
+        else:
+            node.setAttribute(name, str(value))
+
+
 tables: set = set()
 
 
@@ -547,9 +622,10 @@ class _Date:
 def browser() -> SimpleNamespace:
     """A fresh ``js`` namespace: a document and the page's globals the shell uses."""
     document = Document()
-    window = SimpleNamespace(document=document, sessionStorage=Storage(), console=SimpleNamespace(log=print),
+    window = SimpleNamespace(document=document, sessionStorage=Storage(), localStorage=Storage(), console=SimpleNamespace(log=print),
                              addEventListener=lambda *args: None)
     return SimpleNamespace(
         document=document, window=window, Date=_Date, Object=SimpleNamespace(fromEntries=dict),
         dcRows=SimpleNamespace(rowTable=RowTable, tables=tables), dcBridge=Frames(),
+        dcMap=SimpleNamespace(mapCanvas=MapCanvas),
     )

@@ -6,10 +6,14 @@ got an answer (server down, CORS refusal, abort).
 
 The first GET of a URL that static/js/prefetch.mjs fetched during boot takes
 that answer when app/prefetch.py says it may (same URL and token, a 200, not
-stale); otherwise it asks the server as usual.
+stale); otherwise it asks the server as usual. ``prefetched`` takes it without
+asking: app/web/main.py hands the boot's snapshot to the client that way,
+before the socket opens.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from app import prefetch
 from app.web.runtime import js, js_object
@@ -21,7 +25,7 @@ class NetworkError(Exception):
 
 async def request(method: str, url: str, headers: dict | None = None, body: str | None = None) -> tuple[int, str]:
     if method.upper() == "GET":
-        taken = await _prefetched(url, headers)
+        taken = await prefetched(url, headers)
         if taken is not None:
             return taken
     options = {"method": method, "headers": js_object(dict(headers or {})), "cache": "no-store",
@@ -36,7 +40,14 @@ async def request(method: str, url: str, headers: dict | None = None, body: str 
     return int(answer.status), str(text)
 
 
-async def _prefetched(url: str, headers: dict | None) -> tuple[int, str] | None:
+async def prefetched(url: str, headers: dict | None, wait_s: float | None = None) -> tuple[int, str] | None:
+    """The boot's answer for ``GET url`` when it may be used (taken once), else None; None too when
+    it is not in within ``wait_s`` (a prefetch that hangs must not hold the app back)."""
+    if wait_s is not None:
+        try:
+            return await asyncio.wait_for(prefetched(url, headers), wait_s)
+        except asyncio.TimeoutError:
+            return None
     hub = getattr(js.globalThis, "dcPrefetch", None)
     if hub is None:
         return None

@@ -21,6 +21,8 @@ import json
 from app.client import Client, Notice, SaveOutbox, SessionEnded, SessionRenewed, ShowOutbox
 from app.config import ConfigError, resolve_endpoints
 from app.hub import Hub
+from app.map_tiles import TileConfigError, tile_source
+from app.selection import Selection
 from app.session import Session
 from app.web import drafts, http, session
 from app.web.banner import Banner
@@ -35,12 +37,14 @@ from app.web.panels.base import PanelContext
 from app.web.panels.comms import CommsPanel
 from app.web.panels.deliveries import DeliveriesPanel
 from app.web.panels.diagnostics import DiagnosticsPanel
+from app.web.panels.map import MapPanel
 from app.web.panels.staff import StaffPanel
 from app.web.panels.zones import ZonesPanel
 from app.web.runtime import ProxyOwner, document, window
 
 PANELS = (
     ("deliveries-panel", DeliveriesPanel),
+    ("map-panel", MapPanel),  # after the deliveries: its filters filter the pins
     ("zones-panel", ZonesPanel),
     ("staff-panel", StaffPanel),
     ("comms-panel", CommsPanel),
@@ -81,8 +85,9 @@ async def load_config_json() -> dict | None:
 class App:
     """The page-level owner: exactly one ``Driver`` (so one socket) at a time."""
 
-    def __init__(self, endpoints, outbox_store: OutboxStore):
+    def __init__(self, endpoints, outbox_store: OutboxStore, map_tiles=None):
         self.endpoints = endpoints
+        self.map_tiles = map_tiles  # static/config.json's tile source (app.map_tiles), None by default
         self.outbox_store = outbox_store
         self.prefs: dict = {}  # panel filters, kept when the login comes back
         self.driver: Driver | None = None
@@ -141,6 +146,8 @@ class App:
         ctx = PanelContext(client=client, hub=hub, run=self.driver.feed, prefs=self.prefs,
                            page_rows=self.endpoints.view["pageRows"])
         ctx.notes["sockets_opened"] = lambda: self.driver.sockets_opened if self.driver else 0
+        ctx.notes["selection"] = Selection()  # one selection: the table, the staff list and the map show it
+        ctx.notes["map_tiles"] = self.map_tiles
         by_id("boot-text").textContent = "Loading the day's deliveries…"
         by_id("boot").hidden = False
         by_id("user-name").textContent = signed_in.user_name or ""
@@ -149,8 +156,20 @@ class App:
         self.outbox_view = OutboxView(run=self.driver.feed)
         drafts.restore(signed_in.user_id)
         hub.subscribe("*", self._first_render)
-        self.driver.start()
+        asyncio.ensure_future(self._start(self.driver, signed_in))
         self._show_outbox(None)
+
+    async def _start(self, driver: Driver, signed_in: Session) -> None:
+        """The snapshot fetched during the boot goes in first: the board shows before the socket
+        opens, and the socket's first auth resumes from it (the server replays what came since)."""
+        url = f"{self.endpoints.api_base.rstrip('/')}/snapshot"
+        taken = await http.prefetched(url, {"Authorization": f"Bearer {signed_in.token}"},
+                                      wait_s=self.endpoints.timings["commandTimeoutMs"] / 1000)
+        if driver is not self.driver:
+            return  # logged out (or signed in again) meanwhile
+        if taken is not None:
+            driver.feed(lambda client: client.snapshot_prefetched(taken[1]))
+        driver.start()
 
     def _session_renewed(self, action) -> None:
         """Save the new token; a ``#token=`` session that learns its user now gets that user's stored outbox."""
@@ -288,14 +307,20 @@ def _token_handed(app: App) -> None:
 async def main() -> None:
     session.adopt_fragment_token()  # first, so a failing configuration cannot leave it pending
     try:
-        endpoints = resolve_endpoints(str(window.location.href), await load_config_json())
+        config = await load_config_json()
+        endpoints = resolve_endpoints(str(window.location.href), config)
     except ConfigError as exc:
         show_fatal(f"This dashboard is misconfigured: {exc}")
         return
+    try:
+        map_tiles = tile_source(config or {})
+    except TileConfigError as exc:  # the map works without its tiles: say why there are none
+        window.console.error(f"static/config.json: {exc}; the map shows no tiles")
+        map_tiles = None
     show_link_notices(endpoints.notices)
     outbox_store = OutboxStore()
     await outbox_store.open()
-    app = App(endpoints, outbox_store)
+    app = App(endpoints, outbox_store, map_tiles)
     app.fragment_watch = session.FragmentWatch(lambda token: _token_handed(app))
     app.begin()
 

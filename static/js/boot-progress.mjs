@@ -18,7 +18,7 @@ const states = Object.fromEntries(STEPS.map(([name]) => [name, "waiting"]));
 export function stepOf(url) {
   const path = new URL(url, location.href).pathname;
   if (/\/api\/|\/snapshot$/.test(path) && !path.endsWith("snapshot.bin")) return "data";
-  if (/\.whl$|pycache\.zip$|pyodide-lock\.json$/.test(path)) return "python";
+  if (/\.whl$|pycache\.zip$|pyodide-lock\.json$|-[0-9a-f]{16}\.wasm$/.test(path)) return "python";
   if (/\/pyodide\/|\/pyscript\/|pyodide-boot\.mjs$/.test(path)) return "runtime";
   return "app";
 }

@@ -15,6 +15,8 @@
 // honoured only for trusted origins: PROTOCOL.md 1), no snapshot is prefetched.
 // A prefetch that is not used costs one request; it never changes what Python does.
 
+import { HANDED_KEY } from "./fragment-token.mjs";  // it has moved a #token= aside by now
+
 const TOKEN_KEY = "dc.token";  // app/web/session.py
 const CONFIG = new URL("static/config.json", location.href).href;
 const entries = new Map();
@@ -46,14 +48,17 @@ function apiBase(config) {
 }
 
 let token = null;
+let handed = null;
 try {
   token = sessionStorage.getItem(TOKEN_KEY);
+  handed = sessionStorage.getItem(HANDED_KEY);
 } catch {
   token = null;  // storage blocked: Python will say so; nothing to prefetch
 }
 // With no session in this tab, a #token= handed in the address is the one Python adopts
-// (PROTOCOL.md 1); with one, Python ignores the fragment, and so does this.
-if (!token) token = new URLSearchParams(location.hash.slice(1)).get("token");
+// (PROTOCOL.md 1); with one, Python ignores the fragment, and so does this. fragment-token.mjs
+// has already taken it out of the address and kept the fragment under HANDED_KEY.
+if (!token) token = new URLSearchParams((handed || location.hash).replace(/^#/, "")).get("token");
 
 export const hasSession = Boolean(token);
 export const snapshotStarted = start(CONFIG, null).then((got) => {

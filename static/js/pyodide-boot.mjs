@@ -11,6 +11,16 @@
 // starts the ordinary way. How it went is in `globalThis.dcBoot`: `snapshot`
 // and `pycache` are "used", "absent", "off" or "failed".
 //
+// pydantic-core's extension module is compiled from its own URL (a `.wasm`
+// moved out of the wheel, scripts/vendor.py's dynlibs) with `compileStreaming`, so
+// Chromium's code cache serves it on a warm load; Pyodide would compile the
+// bytes it unpacks from the wheel, which no cache serves. After the restore
+// the module is instantiated the way Emscripten's own preload plugin does
+// (`Module.loadWebAssemblyModule` into `Module.preloadedWasm[path]`), and
+// `dlopen` of that path takes it from there. `dcBoot.dynlibs`: "used",
+// "absent", "off" (`?dynlibs=0`: its bytes are instantiated, as Pyodide does) or
+// "failed" (the same, after a warning).
+//
 // pyscript-csp.mjs imports this module first thing, so both are fetched
 // while PyScript itself loads.
 import * as pyodideModule from "../vendor/pyodide/pyodide.mjs";
@@ -31,11 +41,16 @@ os.remove("${PYCACHE}")`;
 const step = (name, state) => globalThis.dcBootStep?.(name, state);
 step("runtime", "loading");
 
-const wanted = new URLSearchParams(location.search).get("snapshot") !== "0";
+const query = new URLSearchParams(location.search);
+const wanted = query.get("snapshot") !== "0";
+const streamed = query.get("dynlibs") !== "0";
 const initial = wanted ? "absent" : "off";
-const boot = (globalThis.dcBoot = { snapshot: initial, pycache: initial, pyodide: null });
+const boot = (globalThis.dcBoot = { snapshot: initial, pycache: initial, dynlibs: streamed ? "absent" : "off",
+                                    pyodide: null });
 const snapshotBytes = wanted ? fetchBytes("snapshot.bin") : Promise.resolve(null);
 const pycacheBytes = wanted ? fetchBytes("pycache.zip") : Promise.resolve(null);
+const lockFile = fetch(RUNTIME + "pyodide-lock.json").then((answer) => answer.json());
+lockFile.catch(() => {});  // each user says what a missing lock means
 
 // pyscript.toml's `packages` (tests/test_build.py checks the two agree): PyScript asks
 // Pyodide for them only once the interpreter is up. Fetching their wheels now, while the
@@ -43,19 +58,86 @@ const pycacheBytes = wanted ? fetchBytes("pycache.zip") : Promise.resolve(null);
 // that request is served from there instead of waiting for the line.
 export const PACKAGES = ["pydantic"];
 warmPackages();
+const dynlibsCompiled = compileDynlibs();
+
+// PACKAGES and what they depend on, by their lock key.
+function closure(lock) {
+  const seen = new Set();
+  const visit = (name) => {
+    const entry = lock.packages[name.toLowerCase()];
+    if (!entry || seen.has(name)) return;
+    seen.add(name);
+    (entry.depends || []).forEach(visit);
+  };
+  PACKAGES.forEach(visit);
+  return [...seen];
+}
+
+// [{path (in site-packages), file, module}] for every dynlib the packages list; module is
+// null with ?dynlibs=0 or when compiling failed (the bytes are instantiated then, as Pyodide would).
+async function compileDynlibs() {
+  let listed = [];
+  try {
+    const lock = await lockFile;
+    listed = closure(lock).flatMap((name) => lock.packages[name.toLowerCase()].dc_dynlibs || [])
+      .filter((entry) => /^[\w.+-]+\.wasm$/.test(entry.file));
+  } catch {
+    return [];  // no lock: Pyodide cannot load the packages either, and says so
+  }
+  return Promise.all(listed.map(async (entry) => {
+    let module = null;
+    if (streamed) {
+      try {
+        module = await WebAssembly.compileStreaming(fetch(RUNTIME + entry.file));
+      } catch (error) {
+        boot.dynlibs = "failed";
+        console.warn(`${entry.file} could not be compiled from its URL; instantiating its bytes:`, error);
+      }
+    }
+    return { ...entry, module };
+  }));
+}
+
+// Put each dynlib where its wheel had it (vendor.py moved it out): instantiated as Emscripten's
+// preload plugin does, into preloadedWasm, where dlopen of that path takes it; the file in the
+// file system is then an empty marker for Python's import system. Without the hook (another
+// Pyodide), the bytes go into the file and Pyodide's dlopen compiles them itself.
+async function preloadDynlibs(pyodide) {
+  const entries = await dynlibsCompiled;
+  if (!entries.length) return;
+  const module = pyodide._module;
+  const hooked = typeof module?.loadWebAssemblyModule === "function" && typeof module.preloadedWasm === "object"
+    && typeof module.PATH?.normalize === "function";
+  const site = pyodide.runPython("import site; site.getsitepackages()[0]");
+  for (const entry of entries) {
+    const name = `${site}/${entry.path}`;
+    pyodide.FS.mkdirTree(name.replace(/\/[^/]*$/, ""));
+    let wasm = hooked ? entry.module : null;
+    try {
+      wasm ??= await fetchBytes(entry.file, true);
+      if (!hooked) {
+        boot.dynlibs = "failed";
+        console.warn(`Pyodide ${version} has no preloadedWasm hook: dlopen compiles ${entry.file}`);
+        pyodide.FS.writeFile(name, wasm);
+        continue;
+      }
+      const path = module.PATH.normalize(name);
+      module.preloadedWasm[path] = await module.loadWebAssemblyModule(wasm, { loadAsync: true, nodelete: true },
+                                                                      path, {});
+      pyodide.FS.writeFile(name, new Uint8Array(0));
+    } catch (error) {
+      boot.dynlibs = "failed";
+      throw new Error(`${entry.file} could not be loaded: ${error}`);
+    }
+  }
+  if (streamed && boot.dynlibs === "absent") boot.dynlibs = "used";
+}
 
 async function warmPackages() {
   try {
-    const lock = await (await fetch(RUNTIME + "pyodide-lock.json")).json();
-    const seen = new Set();
-    const visit = (name) => {
-      const entry = lock.packages[name.toLowerCase()];
-      if (!entry || seen.has(name)) return;
-      seen.add(name);
-      (entry.depends || []).forEach(visit);
-    };
-    PACKAGES.forEach(visit);
-    await Promise.all([...seen].map(async (name) => {
+    const lock = await lockFile;
+    const seen = closure(lock);
+    await Promise.all(seen.map(async (name) => {
       const file = lock.packages[name.toLowerCase()].file_name;
       if (/^[\w.+-]+\.whl$/.test(file)) await (await fetch(RUNTIME + file)).arrayBuffer();
     }));
@@ -64,19 +146,25 @@ async function warmPackages() {
   }
 }
 
-async function fetchBytes(name) {
+async function fetchBytes(name, required = false) {
   try {
     const response = await fetch(RUNTIME + name);
-    return response.ok ? new Uint8Array(await response.arrayBuffer()) : null;
-  } catch {
-    return null;
+    if (response.ok) return new Uint8Array(await response.arrayBuffer());
+    if (required) throw new Error(`HTTP ${response.status}`);
+  } catch (error) {
+    if (required) throw error;
   }
+  return null;
 }
 
 // PyScript passes indexURL as the directory of this module; the runtime's own
 // files are next to pyodide.mjs (static/vendor/pyodide/ here, runtime/<hash>/pyodide/
 // in a build), so that is what Pyodide gets.
-export async function loadPyodide(options = {}) {
+//
+// PyScript hands its `packages` (pyscript.toml, "passthrough") to loadPyodide, which would
+// load them before this module could preload pydantic-core: they are loaded here instead,
+// right after the preload, as quietly as Pyodide does.
+export async function loadPyodide({ packages = [], ...options } = {}) {
   let pyodide;
   try {
     pyodide = boot.pyodide = await start({ ...options, indexURL: RUNTIME });
@@ -86,6 +174,10 @@ export async function loadPyodide(options = {}) {
   }
   step("runtime", "done");
   step("python", "loading");
+  const began = performance.now();
+  await preloadDynlibs(pyodide);
+  if (packages.length) await pyodide.loadPackage(packages, { messageCallback() {} });
+  performance.measure("dc-packages", { start: began });  // pydantic in, its extension loaded (bench, tests)
   const pycache = await pycacheBytes;
   if (pycache) {
     try {
@@ -112,6 +204,7 @@ async function start(settings) {
       if (!bytes) throw new Absent("no snapshot");
       return bytes;
     });
+    snapshot.catch(() => {});  // handled below; Pyodide may not await it before failing otherwise
     try {
       const pyodide = await pyodideModule.loadPyodide({ ...settings, _loadSnapshot: snapshot });
       pyodide.runPython(AFTER_RESTORE);

@@ -12,6 +12,8 @@ answered only when the test says so.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.e2e.conftest import log_in, open_app, with_all_rows
@@ -131,9 +133,52 @@ def test_a_returning_user_sees_the_skeleton_and_the_prefetched_snapshot_is_used(
     assert page.is_hidden("[data-testid=skeleton]")
     state = page.evaluate("() => ({...dcPrefetch.state})")
     assert state[f"{stub.url}api/snapshot"] == "used" and state[f"{stub.url}static/config.json"] == "used"
-    # One request, the prefetch's. (In a moving world the events between the prefetched snapshot's
-    # seq and the welcome's are a gap, and the store loads the snapshot again: docs/PROTOCOL-NOTES.md.)
-    assert asked == [f"{stub.url}api/snapshot"]
+    assert asked == [f"{stub.url}api/snapshot"]  # one request, the prefetch's
+
+
+@pytest.fixture(scope="module")
+def moving_stub():
+    """A world that moves only when a test streams events into it (``/_control/stream``)."""
+    server = Stub("--seed", "7", "--rate", "0")
+    yield server
+    server.stop()
+
+
+def test_in_a_moving_world_the_prefetched_snapshot_is_resumed_from_and_asked_for_once(page, moving_stub):
+    stub = moving_stub
+    open_app(page, stub)
+    log_in(page)
+    asked, frames = [], {"sent": [], "received": []}
+    page.on("request", lambda request: asked.append(request.url) if "/api/snapshot" in request.url else None)
+
+    def watch(socket):
+        socket.on("framesent", lambda payload: frames["sent"].append(payload))
+        socket.on("framereceived", lambda payload: frames["received"].append(payload))
+
+    page.on("websocket", watch)
+    stub.control("stream", {"rate": 20, "seconds": 120})
+    held = HeldBack(page, MAIN_PY)
+    page.reload()
+    snapshot_url = f"{stub.url}api/snapshot"
+    wait_until(lambda: page.evaluate("url => dcPrefetch.state[url]", snapshot_url) == "answered",
+               timeout=60, message="the prefetched snapshot's answer")
+    prefetched_at = stub.stats()["seq"]
+    wait_until(lambda: stub.stats()["seq"] >= prefetched_at + 5, timeout=30, message="the world to move on")
+    held.release()
+    page.wait_for_selector("html[data-app-state=ready]", timeout=60_000)
+    welcome = json.loads(wait_until(lambda: next((f for f in frames["received"] if '"welcome"' in f), None),
+                                    timeout=30, message="the welcome"))
+    auth = json.loads(next(f for f in frames["sent"] if '"auth"' in f))
+    assert auth["epoch"] == welcome["epoch"] and auth["resumeFrom"] <= prefetched_at < welcome["seq"]
+    assert welcome["resumed"] is True
+    page.wait_for_selector("[data-testid=connection-status][data-state=open]")
+    # The replayed gap and the live events were applied on top of the prefetched board, no resync.
+    diagnostics = "[data-testid=diagnostics]"
+    wait_until(lambda: int(page.get_attribute(diagnostics, "data-last-seq") or 0) >= welcome["seq"],
+               timeout=30, message="the replayed events to be applied")
+    assert page.get_attribute(diagnostics, "data-resyncs") == "0"
+    assert page.get_attribute(diagnostics, "data-invalid") == "0"
+    assert asked == [snapshot_url]
 
 
 def test_a_failed_prefetch_falls_back_to_an_ordinary_request(page, stub):
@@ -168,3 +213,38 @@ def test_the_runtime_crosses_the_wire_compressed(page, stub):
     # The profile may serve them from its cache, with the headers they were stored with.
     wait_until(lambda: len(encodings) == 3 or page.evaluate("0"), timeout=30, message="the runtime's responses")
     assert set(encodings.values()) == {"br"}, encodings
+
+
+def test_pydantic_core_is_compiled_from_its_own_url_and_dlopen_takes_that_module(page, stub):
+    served = []
+    page.on("response", lambda r: served.append((r.url, r.headers.get("content-type")))
+            if r.url.endswith(".wasm") and "/pyodide/_pydantic_core" in r.url else None)
+    open_app(page, stub)
+    assert page.evaluate("() => dcBoot.dynlibs") == "used"
+    # What dlopen loaded for each preloaded path is the very instance made from the streamed module.
+    taken = page.evaluate("""() => {
+        const module = dcBoot.pyodide._module;
+        return Object.keys(module.preloadedWasm).map(
+            (name) => [name, module.LDSO.loadedLibsByName[name]?.exports === module.preloadedWasm[name]]);
+    }""")
+    assert [ok for _, ok in taken] == [True], taken
+    assert taken[0][0].endswith("/site-packages/pydantic_core/_pydantic_core.cpython-314-wasm32-emscripten.so")
+    assert served and all(kind == "application/wasm" for _, kind in served), served
+
+
+def test_without_streaming_pydantic_cores_bytes_are_instantiated_as_pyodide_would(page, stub):
+    open_app(page, stub, "dynlibs=0")
+    assert page.evaluate("() => dcBoot.dynlibs") == "off"
+    assert page.evaluate("() => Object.keys(dcBoot.pyodide._module.preloadedWasm).length") == 1
+    log_in(page)  # pydantic validates the login answer and the snapshot
+
+
+def test_a_token_handed_in_the_address_prefetches_the_snapshot_too(page, still_stub):
+    stub = still_stub
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/snapshot" in request.url else None)
+    page.goto(f"{stub.url}?{with_all_rows('')}#token={stub.login_token()}")
+    page.wait_for_selector("html[data-app-state=ready]", timeout=60_000)
+    assert "token" not in page.url
+    assert page.evaluate(f"() => dcPrefetch.state['{stub.url}api/snapshot']") == "used"
+    assert asked == [f"{stub.url}api/snapshot"]

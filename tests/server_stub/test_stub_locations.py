@@ -16,6 +16,7 @@ from server_stub.dialect import Dialect
 from server_stub.settings import Settings
 from server_stub.testing import control, emit, frame, hello, login, make_client
 from server_stub.world import World
+from tests.waiting import wait_until
 
 SERVER_MESSAGE = TypeAdapter(ServerMessage)
 START = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
@@ -155,15 +156,6 @@ def test_settings_check_the_interval():
 # --- the server: the feed follows the simulation, the burst route ---------------------
 
 
-def wait_until(predicate, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
 def location_frames(stub) -> list[dict]:
     return [json.loads(t) for t in stub.world.journal.since(0) if '"staff_location_update"' in t]
 
@@ -179,7 +171,7 @@ def test_no_location_events_while_the_simulation_is_stopped():
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             assert len(location_frames(stub)) == seen
-            time.sleep(0.05)
+            time.sleep(0.05)  # an absence check: nothing may be sent during the watch
 
 
 def test_the_burst_route_streams_locations_over_the_socket(client):
@@ -210,7 +202,7 @@ def test_rate_zero_ends_a_burst_and_a_new_one_replaces_it(client):
     deadline = time.monotonic() + 0.5
     while time.monotonic() < deadline:
         assert stub.world.seq == seq
-        time.sleep(0.05)
+        time.sleep(0.05)  # an absence check: no event after rate 0
 
 
 @pytest.mark.parametrize("body", [{"rate": 5001, "seconds": 1}, {"rate": 10, "seconds": 601}, {"rate": -1, "seconds": 1},

@@ -28,12 +28,15 @@ from __future__ import annotations
 
 from app.models import StaffStatus
 from app.roster import ANY, NO_ZONE, OpenWork, by_name, current_delivery, staff_visible, status_counts, to_append
+from app.selection import STAFF as SELECTED_STAFF
+from app.selection import Selection
 from app.store import Changes
 from app.timefmt import clock, relative
 from app.web.chunks import Chunked
 from app.web.dom import clear, el, set_field
 from app.web.localtime import Every, now, offset_minutes
 from app.web.panels.base import Panel
+from app.web.runtime import js_object
 from app.wording import current_work, name_and_id, words
 
 FIELDS = ("name", "status", "role", "zoneId", "currentDelivery", "lastSeenAt")
@@ -113,10 +116,24 @@ class StaffPanel(Panel):
         self.listen(self.zone_filter, "change", self._zone_changed)
         self.listen(head, "keydown", self._keydown)  # not on root: the section outlives this mount
         self._ticker = Every(REFRESH_SECONDS, self._refresh_times)
+        self.selection: Selection = self.ctx.notes.setdefault("selection", Selection())
+        self._stop_selection = self.selection.subscribe(self._selection_changed)
 
     def teardown(self) -> None:
         self._ticker.cancel()
         self._chunks.cancel()
+        self._stop_selection()
+
+    def _selection_changed(self, old, new) -> None:
+        """A selected person's row carries ``data-selected="true"`` and is scrolled into view (a map dot
+        was activated, or the row was clicked)."""
+        if old is not None and old[0] == SELECTED_STAFF and old[1] in self.rows:
+            self.rows[old[1]].node.removeAttribute("data-selected")
+        if new is not None and new[0] == SELECTED_STAFF and new[1] in self.rows:
+            node = self.rows[new[1]].node
+            node.setAttribute("data-selected", "true")
+            if hasattr(node, "scrollIntoView"):
+                node.scrollIntoView(js_object({"block": "nearest"}))
 
     # --- rendering ---------------------------------------------------------------------
 
@@ -283,7 +300,12 @@ class StaffPanel(Panel):
 
     def _list_clicked(self, event) -> None:
         button = event.target.closest("button[data-action=open-delivery]")
-        if button and self._linked:
+        if not button:
+            row = event.target.closest("[data-testid=staff-row]")
+            if row:  # a click on the person selects them (their dot on the map is highlighted)
+                self.selection.select(SELECTED_STAFF, str(row.getAttribute("data-id")))
+            return
+        if self._linked:
             delivery_id = str(button.getAttribute("data-value") or "")
             if delivery_id:
                 self._open_delivery(delivery_id, button)

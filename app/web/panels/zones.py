@@ -23,7 +23,7 @@ from app.wording import words, zone_backlog
 
 
 class ZoneCard:
-    __slots__ = ("node", "cells", "alert", "alert_text", "alert_detail", "last")
+    __slots__ = ("node", "cells", "alert", "alert_text", "alert_detail", "last", "fit")
 
     def __init__(self, zone_id: str):
         c = self.cells = {
@@ -46,13 +46,17 @@ class ZoneCard:
 
         self.node = el(
             "li", {"data-testid": "zone-card", "data-id": zone_id, "class": "zone-card"},
-            el("div", {"class": "zone-top"}, c["name"], c["status"]),
+            el("div", {"class": "zone-top"}, c["name"], c["status"],
+               el("button", {"type": "button", "class": "zone-fit", "data-action": "fit-zone",
+                             "hidden": True, "aria-label": "Show this zone on the map", "title": "Fit zone"},
+                  text="Fit")),
             el("div", {"class": "zone-stats"},
                stat(c["activeDeliveries"], "active", "Active deliveries"),
                stat(c["pending"], "waiting", "Pending deliveries waiting for someone"),
                stat(c["availableStaff"], "free", "Staff available")),
             self.alert,
         )
+        self.fit = self.node.querySelector("button[data-action=fit-zone]")
         self.last: dict = {}
 
 
@@ -69,6 +73,15 @@ class ZonesPanel(Panel):
         self.root.appendChild(el("div", {"class": "panel-head"}, el("h2", {"id": "zones-title"}, text="Zones"),
                                  self.summary))
         self.root.appendChild(el("div", {"class": "panel-body"}, self.list))
+        self.listen(self.list, "click", self._clicked)
+
+    def _clicked(self, event) -> None:
+        """A card's "Fit zone" shows the zone on the map (the map panel's ``ctx.notes["map_fit_zone"]``)."""
+        button = event.target.closest("button[data-action=fit-zone]")
+        card = button.closest("[data-testid=zone-card]") if button else None
+        fit = self.ctx.notes.get("map_fit_zone")
+        if card and callable(fit):
+            fit(str(card.getAttribute("data-id")))
 
     def update(self, changes: Changes) -> None:
         client = self.client
@@ -129,6 +142,10 @@ class ZonesPanel(Panel):
         if last.get("_status") != values["status"][0]:
             card.node.setAttribute("data-status", values["status"][0])
             last["_status"] = values["status"][0]
+        placed = bool(zone.area)
+        if last.get("_area") != placed:  # a zone with no area (a version-1 backend) has nothing to fit
+            card.fit.hidden = not placed
+            last["_area"] = placed
         alert = backlog_alert(pending, zone.availableStaff)
         text = zone_backlog(pending, zone.availableStaff, alert)
         if last.get("_alert") != text:

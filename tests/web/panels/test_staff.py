@@ -90,3 +90,14 @@ def test_the_current_delivery_opens_its_detail_and_times_refresh():
     panel._refresh_times()
     assert field(panel, "S-1", "lastSeenAt").textContent.endswith("ago")
     panel.unmount()
+
+
+def test_a_location_only_change_does_not_touch_the_staff_rows():
+    client = FakeClient([], [staff(1, "Ann")])
+    panel, ctx = mount(client)
+    calls = []
+    panel._draw = lambda row, member: calls.append(member.id) or row
+    publish(ctx, moved={"S-1"}, event_types={"staff_location_update"})
+    assert calls == []
+    publish(ctx, staff={"S-1"})
+    assert calls == ["S-1"]

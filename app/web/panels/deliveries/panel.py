@@ -15,6 +15,7 @@ import time
 
 from app.delivery_table import DeliveryTable
 from app.filters import UNASSIGNED, Filters
+from app.selection import DELIVERY, Selection
 from app.store import Changes
 from app.web import localtime
 from app.web.chunks import Chunked
@@ -26,7 +27,7 @@ from app.web.panels.deliveries.rows import (C_ID, C_PICK_STATUS, CONTROL_CELLS, 
 from app.web.panels.deliveries.assign import AssignBox
 from app.web.panels.deliveries.toolbar import Toolbar
 from app.web.panels.delivery_detail import DeliveryDetail, staff_label
-from app.web.row_ops import RowOps
+from app.web.row_ops import ROW, RowOps
 
 PREFS_KEY = "deliveries"
 FIRST_CHUNK = 120
@@ -86,6 +87,9 @@ class DeliveriesPanel(Panel):
         self.root.appendChild(self.announcer)
         self.root.appendChild(self.detail.node)
         self.ctx.notes["open_delivery"] = self.open_detail
+        self.ctx.notes["delivery_matches"] = self._matches  # the map's pins pass the same filters
+        self.selection: Selection = self.ctx.notes.setdefault("selection", Selection())
+        self._stop_selection = self.selection.subscribe(self._selection_changed)
         self.assign = AssignBox(self.listen, self.root, self.client, lambda: self.painter.zone_names, self._assign,
                                 open_work=lambda: (f.assignee for f in self.table.facts.values() if f.open))
         for event in ("focusin", "pointerdown", "keydown"):
@@ -149,6 +153,9 @@ class DeliveriesPanel(Panel):
         self.ops.close()
         if self.ctx.notes.get("open_delivery") == self.open_detail:
             del self.ctx.notes["open_delivery"]
+        if self.ctx.notes.get("delivery_matches") == self._matches:
+            del self.ctx.notes["delivery_matches"]
+        self._stop_selection()
 
     # --- clock and timers -------------------------------------------------------------------
 
@@ -374,6 +381,9 @@ class DeliveriesPanel(Panel):
         if changed.matched:
             counts = self.table.counts()
             self._announce(f"{counts['shown']} of {counts['all']} deliveries shown")
+            refilter = self.ctx.notes.get("pins_refilter")
+            if callable(refilter):
+                refilter()
         self._show_counts()
         self._flush()
 
@@ -393,8 +403,19 @@ class DeliveriesPanel(Panel):
     # --- user input -----------------------------------------------------------------------------
 
     def open_detail(self, delivery_id: str, opener=None) -> None:
-        """Open the detail dialog (also ``ctx.notes["open_delivery"]``, for other panels)."""
+        """Open the detail dialog (also ``ctx.notes["open_delivery"]``, for other panels); it selects the row."""
+        self.selection.select(DELIVERY, delivery_id)
         self.detail.open(delivery_id, opener)
+
+    def _matches(self, delivery_id: str) -> bool:
+        return delivery_id in self.table.matched
+
+    def _selection_changed(self, old, new) -> None:
+        """The selected row carries ``data-selected="true"`` (the map highlights its pin and driver)."""
+        for chosen, value in ((old, None), (new, "true")):
+            if chosen is not None and chosen[0] == DELIVERY and chosen[1] in self.rows:
+                self.ops.attr(chosen[1], ROW, "data-selected", value)
+        self._flush()
 
     def _announce(self, text: str) -> None:
         self.announcer.textContent = text
@@ -410,6 +431,9 @@ class DeliveriesPanel(Panel):
     def _clicked(self, event) -> None:
         button = event.target.closest("button")
         if not button or not self.root.contains(button):  # JS null arrives as the falsy jsnull, not None
+            row_node = event.target.closest("[data-testid=delivery-row]")
+            if row_node and not event.target.closest("select, input"):  # a click on the row selects it
+                self.selection.select(DELIVERY, str(row_node.getAttribute("data-id")))
             return
         handler = CLICKS.get(str(button.getAttribute("data-action") or ""))
         if handler is not None:

@@ -1,0 +1,279 @@
+"""What the map draws: a mark per zone, staff member and open drop-off, and only the marks that changed.
+
+    layer = MapLayer(clock=time.time)
+    layer.note(Changes(reset=True))
+    puts, drops = layer.frame(client, wanted=table.matched.__contains__, view=viewport)
+    ...                                   # the panel writes them (app/web/panels/map.py)
+    layer.note(changes)                   # every Render: ids to look at again, nothing drawn yet
+    puts, drops = layer.frame(client, ...)   # once per frame: each id at most once
+
+Coalescing: ``note`` only collects ids; ``frame`` reads each one's latest
+state once and returns a mark only if it differs from what was last drawn. A
+driver who moved three times within a frame is one put, and a status event
+that changes nothing on the map is none.
+
+What is drawn (PROTOCOL.md 6):
+
+- a zone with an ``area``;
+- a staff member with a ``location``;
+- a delivery that is open (``app.models.is_open``), has a ``dropoff`` and
+  passes the deliveries filters (``wanted``). While more than
+  ``pin_budget`` pass, only those in view (plus a margin) are drawn, and at
+  most ``pin_budget`` of them: the rest come as the user pans or zooms
+  (``frame(..., view=...)`` after ``note_view``).
+
+Every mark carries its world coordinates (``app.map_projection.project``),
+the raw lat/lon last applied, its status and its accessible name ("Ada
+Okafor, on delivery, D-1095").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional, Union
+
+from app.eta import is_late, timestamp
+from app.geo import Bounds, bounds
+from app.map_projection import Viewport, project
+from app.models import is_open
+from app.roster import OpenWork, current_delivery
+from app.store import Changes
+from app.wording import words
+
+ZONE, STAFF, PIN = "zone", "staff", "pin"
+#: Pins drawn at most; beyond it, only pins in view (README.md, "The map": why 1,500).
+PIN_BUDGET = 1500
+#: Pins a little outside the view are drawn too, so a short pan shows no gap.
+VIEW_MARGIN = 0.25
+
+
+@dataclass(frozen=True)
+class ZoneMark:
+    id: str
+    points: str  # "x,y x,y ..." in world units
+    label_x: float
+    label_y: float
+    status: str
+    name: str
+
+
+@dataclass(frozen=True)
+class StaffMark:
+    id: str
+    x: float
+    y: float
+    lat: float
+    lon: float
+    heading: Optional[float]
+    status: str
+    label: str
+    delivery: Optional[str]  # the one they are on now
+
+
+@dataclass(frozen=True)
+class PinMark:
+    id: str
+    x: float
+    y: float
+    lat: float
+    lon: float
+    status: str
+    late: bool
+    label: str
+    assignee: Optional[str]
+
+
+Mark = Union[ZoneMark, StaffMark, PinMark]
+
+
+def kind_of(mark: Mark) -> str:
+    """``ZONE``, ``STAFF`` or ``PIN``."""
+    return ZONE if isinstance(mark, ZoneMark) else STAFF if isinstance(mark, StaffMark) else PIN
+
+
+def zone_mark(zone) -> Optional[ZoneMark]:
+    if not zone.area:
+        return None
+    points = [project(lat, lon) for lon, lat in zone.area]
+    ring = points[:-1] if len(points) > 1 and points[0] == points[-1] else points
+    cx = sum(p[0] for p in ring) / len(ring)
+    cy = sum(p[1] for p in ring) / len(ring)
+    return ZoneMark(zone.id, " ".join(f"{x},{y}" for x, y in points), round(cx, 2), round(cy, 2),
+                    str(zone.status), zone.name)
+
+
+def staff_label(name: str, status: str, delivery_id: Optional[str]) -> str:
+    """The accessible name of a staff dot: "Ada Okafor, on delivery, D-1095"."""
+    parts = [name, words(status).lower()]
+    if delivery_id:
+        parts.append(delivery_id)
+    return ", ".join(parts)
+
+
+def pin_label(delivery, late: bool) -> str:
+    """The accessible name of a pin: "D-1095, drop-off for Mia Chen, in transit, late"."""
+    text = f"{delivery.id}, drop-off for {delivery.customer}, {words(str(delivery.status)).lower()}"
+    return text + ", late" if late else text
+
+
+class MapLayer:
+    """The marks last drawn and the ids to look at again; see the module docstring."""
+
+    def __init__(self, clock: Callable[[], float], pin_budget: int = PIN_BUDGET):
+        self._clock = clock
+        self.pin_budget = pin_budget
+        self.drawn: dict[tuple[str, str], Mark] = {}
+        self.work = OpenWork()
+        self._dirty: dict[str, set[str]] = {ZONE: set(), STAFF: set(), PIN: set()}
+        self._all = True  # the next frame looks at everything (a reset, a new filter)
+        self._view_changed = False
+        self.candidates: set[str] = set()  # open deliveries with a drop-off that pass the filters
+        self.culled = False  # over budget: only pins in view are drawn
+
+    # --- what to look at again ---------------------------------------------------------------
+
+    def note(self, changes: Changes, board=None) -> None:
+        """A Render's changes. ``board`` (the client) keeps the staff's current deliveries exact."""
+        if changes.reset:
+            self._all = True
+            return
+        self._dirty[ZONE].update(changes.zones)
+        self._dirty[STAFF].update(changes.staff)
+        self._dirty[STAFF].update(changes.moved)
+        self._dirty[PIN].update(changes.deliveries)
+        if board is not None:
+            for delivery_id in changes.deliveries:
+                self._dirty[STAFF].update(self.work.update(delivery_id, board.delivery(delivery_id)).staff)
+
+    def note_filters(self) -> None:
+        """The deliveries filters changed: every pin is looked at again."""
+        self._all = True
+
+    def note_view(self) -> None:
+        """The view moved: matters only while pins are culled to the view."""
+        self._view_changed = True
+
+    def note_clock(self) -> None:
+        """Time passed: drawn pins may have become late."""
+        self._dirty[PIN].update(i for kind, i in self.drawn if kind == PIN)
+
+    def pending(self) -> bool:
+        return self._all or self._view_changed or any(self._dirty.values())
+
+    # --- one frame -------------------------------------------------------------------------------
+
+    def frame(self, board, wanted: Callable[[str], bool] = lambda _id: True,
+              view: Optional[Viewport] = None) -> tuple[list[Mark], list[tuple[str, str]]]:
+        """``(puts, drops)``: the marks that are new or changed, and the ``(kind, id)`` no longer drawn."""
+        now = self._clock()
+        dirty = self._dirty
+        self._dirty = {ZONE: set(), STAFF: set(), PIN: set()}
+        if self._all:
+            self._all = False
+            self.work.reset(board.deliveries())
+            dirty = {ZONE: {z.id for z in board.zones()}, STAFF: {m.id for m in board.staff()},
+                     PIN: {d.id for d in board.deliveries()}}
+            for kind, some_id in self.drawn:
+                dirty[kind].add(some_id)
+            self.candidates = set()
+        puts: list[Mark] = []
+        drops: list[tuple[str, str]] = []
+        for zone_id in dirty[ZONE]:
+            zone = board.zone(zone_id)
+            self._put(ZONE, zone_id, zone_mark(zone) if zone is not None else None, puts, drops)
+        for staff_id in dirty[STAFF]:
+            self._put(STAFF, staff_id, self._staff_mark(board, staff_id), puts, drops)
+        pins = self._pin_marks(board, dirty[PIN], wanted, now)
+        culled = len(self.candidates) > self.pin_budget
+        if culled != self.culled or (culled and self._view_changed):  # every pin is in or out again
+            drawn_pins = {i for kind, i in self.drawn if kind == PIN}
+            pins.update(self._pin_marks(board, self.candidates | drawn_pins, wanted, now))
+        self.culled = culled
+        self._view_changed = False
+        if culled:
+            shown = sum(1 for kind, i in self.drawn if kind == PIN and i not in pins)
+            for delivery_id, mark in pins.items():
+                if mark is not None and shown < self.pin_budget and (
+                        view is None or view.contains(mark.x, mark.y, VIEW_MARGIN)):
+                    shown += 1
+                else:
+                    pins[delivery_id] = None
+        for delivery_id, mark in pins.items():
+            self._put(PIN, delivery_id, mark, puts, drops)
+        return puts, drops
+
+    def _put(self, kind: str, some_id: str, mark: Optional[Mark], puts: list, drops: list) -> None:
+        key = (kind, some_id)
+        old = self.drawn.get(key)
+        if mark is None:
+            if old is not None:
+                del self.drawn[key]
+                drops.append(key)
+        elif mark != old:
+            self.drawn[key] = mark
+            puts.append(mark)
+
+    def _staff_mark(self, board, staff_id: str) -> Optional[StaffMark]:
+        member = board.staff_member(staff_id)
+        if member is None or member.location is None:
+            return None
+        carried = [d for d in (board.delivery(i) for i in self.work.carried_by(staff_id)) if d is not None]
+        current = current_delivery(carried)
+        where = member.location
+        x, y = project(where.lat, where.lon)
+        status = str(member.status)
+        return StaffMark(staff_id, x, y, where.lat, where.lon, where.heading, status,
+                         staff_label(member.name, status, current.id if current else None),
+                         current.id if current else None)
+
+    def _pin_marks(self, board, ids: Iterable[str], wanted, now: float) -> dict[str, Optional[PinMark]]:
+        """Each delivery's pin, or None when it has none (updates ``candidates``)."""
+        marks: dict[str, Optional[PinMark]] = {}
+        for delivery_id in ids:
+            delivery = board.delivery(delivery_id)
+            if delivery is None or delivery.dropoff is None or not is_open(delivery.status) \
+                    or not wanted(delivery_id):
+                self.candidates.discard(delivery_id)
+                marks[delivery_id] = None
+                continue
+            self.candidates.add(delivery_id)
+            late = is_late(timestamp(delivery.eta), True, now)
+            point = delivery.dropoff
+            x, y = project(point.lat, point.lon)
+            marks[delivery_id] = PinMark(delivery_id, x, y, point.lat, point.lon, str(delivery.status), late,
+                                         pin_label(delivery, late), delivery.assignedTo)
+        return marks
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def mark(self, kind: str, some_id: str) -> Optional[Mark]:
+        return self.drawn.get((kind, some_id))
+
+    def link(self, delivery_id: Optional[str]) -> Optional[tuple[float, float, float, float]]:
+        """The line from a selected delivery's pin to its assignee's dot, if both are drawn."""
+        pin = self.drawn.get((PIN, delivery_id)) if delivery_id else None
+        driver = self.drawn.get((STAFF, pin.assignee)) if pin is not None and pin.assignee else None
+        if pin is None or driver is None:
+            return None
+        return (driver.x, driver.y, pin.x, pin.y)
+
+
+def world_bounds(board) -> Optional[Bounds]:
+    """The lat/lon box around every zone, located staff member and drop-off: what "fit all" shows."""
+    box: Optional[Bounds] = None
+    for zone in board.zones():
+        if zone.area:
+            part = bounds(zone.area)
+            box = part if box is None else box.union(part)
+    points = [m.location for m in board.staff() if m.location is not None]
+    points += [d.dropoff for d in board.deliveries() if d.dropoff is not None and is_open(d.status)]
+    for p in points:
+        part = Bounds(p.lat, p.lon, p.lat, p.lon)
+        box = part if box is None else box.union(part)
+    return box
+
+
+def has_places(board) -> bool:
+    """Whether the backend sends anything to put on a map (a version-1 backend sends none)."""
+    return (any(z.area for z in board.zones()) or any(m.location is not None for m in board.staff())
+            or any(d.dropoff is not None or d.pickup is not None for d in board.deliveries()))

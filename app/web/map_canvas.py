@@ -1,0 +1,142 @@
+"""The map's SVG marks written in one call per frame (``static/js/map.mjs``), from ``app.map_layer``'s marks.
+
+    canvas = MapCanvas(svg, {"zone": g1, "pin": g2, "staff": g3}, link_line)
+    canvas.put_mark(mark, selected=False)   # queued: a zone, a staff dot or a pin, new or changed
+    canvas.drop("staff", "S-7")
+    canvas.view(viewport)                   # the viewBox: the only write a pan or zoom makes
+    canvas.flush()                          # one JSON batch, one call into the page
+
+What a mark looks like is ``TEMPLATES`` (the one definition: map.mjs builds
+them) and ``mark_attrs`` (its attributes and its parts'). Received text
+(names) only ever goes into ``aria-label``, ``data-label`` and SVG text
+through ``setAttribute``/``textContent``, never parsed. Python keeps no
+proxy per mark.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+from app.map_layer import PIN, STAFF, ZONE, Mark, PinMark, StaffMark, ZoneMark, kind_of
+from app.map_projection import Viewport
+from app.web.runtime import ProxyOwner, js, js_object
+
+#: The operations, by name: their one definition, handed to map.mjs.
+OPS = {"put": "p", "drop": "x", "view": "v", "link": "l"}
+_P, _X, _V, _L = OPS.values()
+
+TILE, LABEL = "tile", "label"  # a zone's name is a mark of its own, over the pins: always readable
+#: Each kind's element: (tag, attributes, children). A marker's glyph is drawn in screen pixels
+#: around (0, 0) and scaled by --k (map.css), so it keeps its size at every zoom.
+TEMPLATES = {
+    ZONE: ["g", {"data-testid": "map-zone", "class": "map-zone"}, [["polygon", {"class": "zone-area"}]]],
+    LABEL: ["text", {"class": "zone-name", "text-anchor": "middle", "aria-hidden": "true"}, []],
+    PIN: ["g", {"data-testid": "map-delivery", "class": "map-pin", "tabindex": "0", "role": "button"},
+          [["g", {"class": "glyph"},
+            [["path", {"class": "pin-shape", "d": "M0,0 C-2,-5 -7,-8 -7,-13 A7,7 0 1 1 7,-13 C7,-8 2,-5 0,0 Z"}],
+             ["circle", {"class": "pin-eye", "cx": "0", "cy": "-13", "r": "2.6"}]]]]],
+    TILE: ["image", {"class": "map-tile", "preserveAspectRatio": "none", "aria-hidden": "true"}, []],
+    STAFF: ["g", {"data-testid": "map-staff", "class": "map-staff", "tabindex": "0", "role": "button"},
+            [["g", {"class": "glyph"},
+              [["path", {"class": "heading", "d": "M-4,-7 L0,-14 L4,-7 Z"}],
+               ["circle", {"class": "dot", "r": "6.5"}]]]]],
+}
+#: Parts by index (descendants in document order), as ``mark_attrs`` addresses them.
+ZONE_AREA = 0
+STAFF_HEADING = 1
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def label_attrs(mark: ZoneMark) -> dict:
+    """A zone's name, at its centre (``LABEL``)."""
+    return {"x": _num(mark.label_x), "y": _num(mark.label_y), "data-status": mark.status, "#text": mark.name}
+
+
+def mark_attrs(mark: Mark, selected: bool = False) -> tuple[dict, dict]:
+    """The mark's own attributes and its parts' (``{index: {attr: value}}``; ``None`` removes)."""
+    chosen = "true" if selected else None
+    if isinstance(mark, ZoneMark):
+        return {"data-status": mark.status, "data-label": mark.name}, {ZONE_AREA: {"points": mark.points}}
+    place = f"translate({_num(mark.x)} {_num(mark.y)})"
+    common = {"transform": place, "data-status": mark.status, "data-lat": repr(mark.lat),
+              "data-lon": repr(mark.lon), "aria-label": mark.label, "data-label": mark.label,
+              "data-selected": chosen}
+    if isinstance(mark, StaffMark):
+        heading = mark.heading
+        parts = {STAFF_HEADING: {"transform": f"rotate({_num(heading)})" if heading is not None else None,
+                                 "visibility": None if heading is not None else "hidden"}}
+        return common, parts
+    if isinstance(mark, PinMark):
+        return {**common, "data-late": "true" if mark.late else None}, {}
+    raise TypeError(f"not a mark: {mark!r}")
+
+
+class MapCanvas:
+    def __init__(self, svg, layers: dict, link):
+        self.canvas = js.dcMap.mapCanvas(svg, js_object(layers), link, json.dumps(TEMPLATES), json.dumps(OPS))
+        self.ops: list = []
+        self._owner = ProxyOwner("map-canvas")
+        self._later = self._owner.proxy(self._frame)
+        self._scheduled = False
+        self._closed = False
+        self.calls = 0  # batches sent (tests read it: one per flush with something in it)
+
+    def _add(self, op: list) -> None:
+        self.ops.append(op)
+        if not self._scheduled:  # a safety net: every entry point flushes, this catches the one that forgot
+            self._scheduled = True
+            js.dcBridge.nextFrame(self._later)
+
+    def put_mark(self, mark: Mark, selected: bool = False) -> None:
+        kind = kind_of(mark)
+        attrs, parts = mark_attrs(mark, selected)
+        self._add([_P, kind, mark.id, attrs, {str(k): v for k, v in parts.items()}])
+        if kind == ZONE:
+            self._add([_P, LABEL, mark.id, label_attrs(mark), {}])
+
+    def select(self, kind: str, some_id: str, on: bool) -> None:
+        self._add([_P, kind, some_id, {"data-selected": "true" if on else None}, {}])
+
+    def put_tile(self, tile_id: str, attrs: dict) -> None:
+        """A map tile (``app.map_tiles``): an ``<image>`` under the zones."""
+        self._add([_P, TILE, tile_id, attrs, {}])
+
+    def drop(self, kind: str, some_id: str) -> None:
+        self._add([_X, kind, some_id])
+        if kind == ZONE:
+            self._add([_X, LABEL, some_id])
+
+    def view(self, viewport: Viewport) -> None:
+        self._add([_V, viewport.view_box, f"{viewport.units_per_px:.5g}"])
+
+    def link(self, line: Optional[tuple[float, float, float, float]]) -> None:
+        self._add([_L, *(line if line is not None else (None, None, None, None))])
+
+    def flush(self) -> None:
+        if self.ops and not self._closed:
+            ops, self.ops = self.ops, []
+            self.calls += 1
+            self.canvas.apply(json.dumps(ops, separators=(",", ":")))
+
+    def node(self, kind: str, some_id: str):
+        """A mark's element (or a falsy JS null), after every queued edit: for focus."""
+        self.flush()
+        return self.canvas.node(kind, some_id)
+
+    def _frame(self, *args) -> None:
+        self._scheduled = False
+        if self._closed:
+            self._owner.destroy()
+            return
+        self.flush()
+
+    def close(self) -> None:
+        self._closed = True
+        self.ops = []
+        self.canvas.clear()
+        if not self._scheduled:
+            self._owner.destroy()

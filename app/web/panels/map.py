@@ -1,0 +1,448 @@
+"""The live map: ``[data-testid=map]``, an inline SVG of the zones, the staff and the open drop-offs.
+
+    panel = MapPanel(section, ctx).mount()   # after the deliveries panel: its filters filter the pins
+    ctx.hub.publish(changes)                 # -> update(): only the marks that changed, one batch
+    panel.unmount()
+
+What to draw is ``app.map_layer`` (pure: marks, coalescing, filters, the pin
+budget); where is ``app.map_projection`` (markers are placed once in world
+units; a pan or zoom changes the ``viewBox`` only); writing is
+``app.web.map_canvas`` (one call per frame into ``static/js/map.mjs``).
+
+Hooks (PROTOCOL.md 6): ``[data-testid=map]`` holds ``[data-testid=map-zone]``,
+``[data-testid=map-staff]`` and ``[data-testid=map-delivery]``, each with
+``data-id`` and ``data-status``, the last two with ``data-lat``/``data-lon``
+(the raw values last applied) and ``data-selected="true"`` while selected;
+``[data-testid=map-link]`` is the line from a selected delivery to its
+driver; ``[data-testid=map-toggle]`` (``aria-pressed``) shows or hides the
+map, remembered in ``localStorage``; ``[data-testid=map-notice]`` says when
+the backend sends no locations (a version-1 backend).
+
+Input: a marker is a focusable button; click, Enter or Space selects it (a
+pin also opens the delivery's detail view). Drag or arrow keys pan; the
+wheel, + and - (and the buttons) zoom; "Fit all" and a zone card's "Fit
+zone" fit. Tooltips show the marker's name on hover and focus (textContent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+from app.geo import bounds
+from app.map_layer import PIN, STAFF, ZONE, MapLayer, has_places, kind_of, world_bounds
+from app.map_projection import ZOOM_STEP, Viewport
+from app.map_tiles import tile_url, tiles_in_view
+from app.selection import DELIVERY, Selection
+from app.selection import STAFF as SELECT_STAFF
+from app.store import Changes
+from app.web.dom import el
+from app.web.localtime import Every, now
+from app.web.map_canvas import LABEL, TILE, MapCanvas
+from app.web.panels.base import Panel
+from app.web.runtime import document, window
+
+SVG_NS = "http://www.w3.org/2000/svg"
+HIDDEN_KEY = "dc.map.hidden"
+LATE_SECONDS = 30  # pins are looked at again this often: an ETA may have passed
+RECULL_SECONDS = 0.12  # after a pan or zoom, pins culled to the view are chosen again this much later
+DRAG_PX = 4  # a press that moves less than this is a click
+DEFAULT_SIZE = (400, 300)
+#: Keys -> (right, down) pan steps, or a zoom factor.
+PAN_KEYS = {"ArrowLeft": (-1, 0), "ArrowRight": (1, 0), "ArrowUp": (0, -1), "ArrowDown": (0, 1)}
+ZOOM_KEYS = {"+": ZOOM_STEP, "=": ZOOM_STEP, "-": 1 / ZOOM_STEP, "_": 1 / ZOOM_STEP}
+#: ``button[data-action]`` in the map's head -> the method that handles it.
+CLICKS = {"zoom-in": "_zoom_in", "zoom-out": "_zoom_out", "fit-all": "fit_all", "toggle-map": "_toggle"}
+#: The legend: (class of its swatch, words).
+LEGEND = (
+    ("swatch dot available", "Available"), ("swatch dot on_delivery", "On delivery"),
+    ("swatch dot on_break", "On break"), ("swatch dot offline", "Offline"),
+    ("swatch pin", "Drop-off"), ("swatch pin late", "Late drop-off"),
+)
+
+
+def svg(tag: str, attrs: dict | None = None, *children):
+    node = document.createElementNS(SVG_NS, tag)
+    for name, value in (attrs or {}).items():
+        node.setAttribute(name, str(value))
+    for child in children:
+        node.appendChild(child)
+    return node
+
+
+def _storage():
+    try:
+        return window.localStorage
+    except Exception:  # storage refused (privacy settings): the choice is simply not remembered
+        return None
+
+
+class MapPanel(Panel):
+    name = "map"
+    topics = ("deliveries", "staff", "zones", "moved")
+
+    # --- building ----------------------------------------------------------------------------------
+
+    def build(self) -> None:
+        notes = self.ctx.notes
+        self.selection: Selection = notes.setdefault("selection", Selection())
+        self.layer = MapLayer(clock=lambda: now().timestamp())
+        self.view = Viewport(*DEFAULT_SIZE)
+        self._fitted = False
+        self._stale = True  # hidden while changes came: a full redraw when shown
+        self._selected: set[tuple[str, str]] = set()
+        self._link = None
+        self._drag = None
+        self._recull = None
+        self.tiles = notes.get("map_tiles")  # an app.map_tiles.TileSource, or None: no tiles (the default)
+        self._tiles_drawn: set[str] = set()
+        stored = _storage()
+        self.hidden = stored is not None and stored.getItem(HIDDEN_KEY) == "1"
+
+        self.toggle = el("button", {"type": "button", "class": "map-toggle", "data-action": "toggle-map",
+                                    "data-testid": "map-toggle", "aria-controls": "map-body"}, text="Show map")
+        tools = el("div", {"class": "map-tools", "role": "group", "aria-label": "Zoom"},
+                   el("button", {"type": "button", "data-action": "zoom-in", "aria-label": "Zoom in",
+                                 "title": "Zoom in (+)"}, text="+"),
+                   el("button", {"type": "button", "data-action": "zoom-out", "aria-label": "Zoom out",
+                                 "title": "Zoom out (-)"}, text="−"),
+                   el("button", {"type": "button", "data-action": "fit-all", "data-testid": "map-fit-all"},
+                      text="Fit all"))
+        self.tools = tools
+        head = el("div", {"class": "panel-head"}, el("h2", {"id": "map-title"}, text="Map"), tools, self.toggle)
+
+        self.layers = {kind: svg("g", {"class": f"layer layer-{kind}"}) for kind in (TILE, ZONE, PIN, LABEL, STAFF)}
+        self.link_line = svg("line", {"class": "map-link", "data-testid": "map-link", "hidden": ""})
+        self.svg = svg("svg", {"class": "map-svg", "role": "presentation", "viewBox": self.view.view_box,
+                               "preserveAspectRatio": "xMidYMid meet"},
+                       self.layers[TILE], self.layers[ZONE], self.link_line, self.layers[PIN], self.layers[LABEL],
+                       self.layers[STAFF])
+        self.tip = el("div", {"class": "map-tip", "role": "tooltip", "id": "map-tip", "data-testid": "map-tip",
+                              "hidden": True})
+        self.notice = el("p", {"class": "map-notice", "data-testid": "map-notice", "hidden": True},
+                         text="This backend sends no locations.")
+        self.legend = legend = el("ul", {"class": "map-legend", "aria-label": "Legend"},
+                    *(el("li", None, el("span", {"class": cls, "aria-hidden": "true"}), el("span", None, text=words))
+                      for cls, words in LEGEND))
+        self.frame = el("div", {"class": "map-frame", "data-testid": "map", "tabindex": "0", "role": "application",
+                                "aria-roledescription": "map",
+                                "aria-label": "Map. Arrow keys pan, plus and minus zoom; Tab reaches each marker."},
+                        self.svg, self.tip)
+        attribution = el("p", {"class": "map-attribution", "data-testid": "map-attribution"},
+                         text=self.tiles.attribution) if self.tiles is not None else None
+        self.body = el("div", {"class": "map-body", "id": "map-body"}, self.frame, self.notice, legend, attribution)
+        self.root.appendChild(head)
+        self.root.appendChild(self.body)
+        self.canvas = MapCanvas(self.svg, self.layers, self.link_line)
+
+        self.listen(head, "click", self._head_clicked)
+        self.listen(self.frame, "click", self._clicked)
+        self.listen(self.frame, "keydown", self._keydown)
+        self.listen(self.frame, "wheel", self._wheel)
+        self.listen(self.frame, "pointerdown", self._pointer_down)
+        self.listen(self.frame, "pointermove", self._pointer_move)
+        self.listen(self.frame, "pointerup", self._pointer_up)
+        self.listen(self.frame, "pointercancel", self._pointer_up)
+        for event in ("pointerover", "focusin"):
+            self.listen(self.frame, event, self._show_tip)
+        for event in ("pointerout", "focusout"):
+            self.listen(self.frame, event, self._hide_tip)
+        self._stop_selection = self.selection.subscribe(self._selection_changed)
+        notes["map_fit_zone"] = self.fit_zone
+        notes["pins_refilter"] = self.refilter
+        self._ticker = Every(LATE_SECONDS, self._clock_moved)
+        self._show_hidden()
+
+    def teardown(self) -> None:
+        self._ticker.cancel()
+        if self._recull is not None:
+            self._recull.cancel()
+        self._stop_selection()
+        for key, fn in (("map_fit_zone", self.fit_zone), ("pins_refilter", self.refilter)):
+            if self.ctx.notes.get(key) == fn:
+                del self.ctx.notes[key]
+        self.canvas.close()
+
+    # --- drawing ------------------------------------------------------------------------------------
+
+    def update(self, changes: Changes) -> None:
+        if self.hidden:
+            self._stale = True  # nothing is drawn while hidden: the map costs next to nothing
+            return
+        if self._stale or changes.reset:
+            self._stale = False
+            self.layer.note(Changes(reset=True))
+            self._places_known()
+        else:
+            self.layer.note(changes, self.client)
+        self._draw()
+
+    def _places_known(self) -> None:
+        """A version-1 backend sends no places: a short notice instead of an empty map."""
+        places = has_places(self.client)
+        self.notice.hidden = places
+        self.frame.hidden = self.legend.hidden = not places
+        if places and not self._fitted:
+            self._fitted = True
+            self.fit_all()
+            if self._size() == DEFAULT_SIZE:  # laid out only once the board is shown: fit again then
+                asyncio.get_event_loop().call_soon(self.fit_all)
+
+    def _draw(self) -> None:
+        if not self.layer.pending():
+            self._draw_selection()
+            self.canvas.flush()
+            return
+        wanted = self.ctx.notes.get("delivery_matches") or (lambda _id: True)
+        puts, drops = self.layer.frame(self.client, wanted, self.view)
+        self._selected = self._selection_marks()
+        for kind, some_id in drops:
+            self.canvas.drop(kind, some_id)
+        for mark in puts:
+            self.canvas.put_mark(mark, (kind_of(mark), mark.id) in self._selected)
+        self._draw_selection(repaint=False)
+        self.canvas.flush()
+
+    def _selection_marks(self) -> set[tuple[str, str]]:
+        delivery_id = self.selection.of(DELIVERY)
+        staff_id = self.selection.of(SELECT_STAFF)
+        marks = set()
+        if delivery_id:
+            marks.add((PIN, delivery_id))
+            pin = self.layer.mark(PIN, delivery_id)
+            assignee = pin.assignee if pin is not None else getattr(self.client.delivery(delivery_id), "assignedTo",
+                                                                       None)
+            if assignee:
+                marks.add((STAFF, assignee))
+        if staff_id:
+            marks.add((STAFF, staff_id))
+        return marks
+
+    def _draw_selection(self, repaint: bool = True, before: set | None = None) -> None:
+        """The selected marks' ``data-selected`` and the link line, where they changed."""
+        if repaint:
+            old, self._selected = (before if before is not None else self._selected), self._selection_marks()
+            for kind, some_id in old ^ self._selected:
+                if self.layer.mark(kind, some_id) is not None:
+                    self.canvas.select(kind, some_id, (kind, some_id) in self._selected)
+        line = self.layer.link(self.selection.of(DELIVERY))
+        if line != self._link:
+            self._link = line
+            self.canvas.link(line)
+
+    def _selection_changed(self, old, new) -> None:
+        if self.hidden:
+            return
+        before = self._selected
+        self._draw_selection(before=before)
+        self.canvas.flush()
+        if new is not None and new[0] == DELIVERY:
+            pin = self.layer.mark(PIN, new[1])
+            if pin is not None and not self.view.contains(pin.x, pin.y):
+                self._set_view(self.view.pan((self.view.x + self.view.width / 2 - pin.x) / self.view.units_per_px,
+                                             (self.view.y + self.view.height / 2 - pin.y) / self.view.units_per_px))
+
+    def refilter(self) -> None:
+        """The deliveries filters changed (the deliveries panel calls this)."""
+        self.layer.note_filters()
+        if not self.hidden:
+            self._draw()
+
+    def _clock_moved(self) -> None:
+        if not self.hidden:
+            self.layer.note_clock()
+            self._draw()
+
+    # --- the view -----------------------------------------------------------------------------------
+
+    def _size(self) -> tuple[float, float]:
+        width = getattr(self.frame, "clientWidth", 0) or 0
+        height = getattr(self.frame, "clientHeight", 0) or 0
+        return (width, height) if width > 0 and height > 0 else DEFAULT_SIZE
+
+    def _set_view(self, view: Viewport) -> None:
+        self.view = view
+        self.canvas.view(view)
+        self._draw_tiles()
+        self.canvas.flush()
+        self.layer.note_view()
+        if self.layer.culled:  # choose the pins in view again once the movement pauses
+            if self._recull is not None:
+                self._recull.cancel()
+            self._recull = asyncio.get_event_loop().call_later(RECULL_SECONDS, self._recull_now)
+
+    def _draw_tiles(self) -> None:
+        """The tiles of the view, when ``static/config.json`` names a source (``app.map_tiles``)."""
+        if self.tiles is None:
+            return
+        wanted = {}
+        for tile in tiles_in_view(self.view, self.tiles.max_zoom):
+            size = f"{tile.size:.2f}"
+            wanted[f"{tile.z}/{tile.x}/{tile.y}"] = {
+                "x": f"{tile.x * tile.size:.2f}", "y": f"{tile.y * tile.size:.2f}", "width": size, "height": size,
+                "href": tile_url(self.tiles, tile)}
+        for tile_id in self._tiles_drawn - wanted.keys():
+            self.canvas.drop(TILE, tile_id)
+        for tile_id in wanted.keys() - self._tiles_drawn:
+            self.canvas.put_tile(tile_id, wanted[tile_id])
+        self._tiles_drawn = set(wanted)
+
+    def _recull_now(self) -> None:
+        self._recull = None
+        if not self.hidden:
+            self._draw()
+
+    def fit_all(self, *args) -> None:
+        self._fit(world_bounds(self.client))
+
+    def fit_zone(self, zone_id: str) -> None:
+        """A zone card's "Fit zone": show that zone's area (the map is shown first if hidden)."""
+        zone = self.client.zone(zone_id)
+        if zone is None or not zone.area:
+            return
+        if self.hidden:
+            self._toggle()
+        self._fit(bounds(zone.area))
+        self.frame.focus()
+
+    def _fit(self, box) -> None:
+        if box is not None:
+            self._set_view(Viewport(*self._size()).fit(box))
+
+    def _zoom_in(self, *args) -> None:
+        self._zoom(ZOOM_STEP)
+
+    def _zoom_out(self, *args) -> None:
+        self._zoom(1 / ZOOM_STEP)
+
+    def _zoom(self, factor: float, at=None) -> None:
+        self._set_view(self.view.resized(*self._size()).zoom(factor, at))
+
+    # --- hide and show ------------------------------------------------------------------------------
+
+    def _toggle(self, *args) -> None:
+        self.hidden = not self.hidden
+        stored = _storage()
+        if stored is not None:
+            try:
+                stored.setItem(HIDDEN_KEY, "1" if self.hidden else "0")
+            except Exception:
+                pass
+        self._show_hidden()
+        if not self.hidden:
+            self.update(Changes(reset=True))
+
+    def _show_hidden(self) -> None:
+        self.body.hidden = self.hidden
+        self.tools.hidden = self.hidden
+        self.toggle.setAttribute("aria-pressed", "false" if self.hidden else "true")
+        self.root.classList.toggle("map-off", self.hidden)
+
+    # --- input ----------------------------------------------------------------------------------------
+
+    def _head_clicked(self, event) -> None:
+        button = event.target.closest("button[data-action]")
+        if button:
+            handler = CLICKS.get(str(button.getAttribute("data-action") or ""))
+            if handler is not None:
+                getattr(self, handler)()
+
+    def _marker(self, node):
+        found = node.closest("[data-testid=map-staff], [data-testid=map-delivery]") if node else None
+        return found if found else None
+
+    def _clicked(self, event) -> None:
+        if self._drag is not None and self._drag.get("moved"):
+            return
+        marker = self._marker(event.target)
+        if marker is not None:
+            self.activate(marker)
+
+    def activate(self, marker) -> None:
+        """Select what the marker stands for; a pin also opens its delivery's detail view."""
+        some_id = str(marker.getAttribute("data-id") or "")
+        if not some_id:
+            return
+        if marker.getAttribute("data-testid") == "map-delivery":
+            self.selection.select(DELIVERY, some_id)
+            open_delivery = self.ctx.notes.get("open_delivery")
+            if callable(open_delivery):
+                open_delivery(some_id, marker)
+        else:
+            self.selection.select(SELECT_STAFF, some_id)
+
+    def _keydown(self, event) -> None:
+        key = str(event.key)
+        marker = self._marker(event.target)
+        if marker is not None and key in ("Enter", " "):
+            event.preventDefault()
+            self.activate(marker)
+        elif key in PAN_KEYS:
+            event.preventDefault()
+            right, down = PAN_KEYS[key]
+            self._set_view(self.view.resized(*self._size()).step(right, down))
+        elif key in ZOOM_KEYS:
+            event.preventDefault()
+            self._zoom(ZOOM_KEYS[key])
+
+    def _wheel(self, event) -> None:
+        event.preventDefault()
+        delta = float(getattr(event, "deltaY", 0) or 0)
+        if delta:
+            self._zoom(math.exp(-max(-300.0, min(300.0, delta)) / 300), self._at(event))
+
+    def _at(self, event):
+        rect = self.frame.getBoundingClientRect() if hasattr(self.frame, "getBoundingClientRect") else None
+        if rect is None:
+            return None
+        return (float(event.clientX) - float(rect.left), float(event.clientY) - float(rect.top))
+
+    def _pointer_down(self, event) -> None:
+        if getattr(event, "button", 0) != 0:
+            return
+        self._drag = {"x": float(event.clientX), "y": float(event.clientY), "moved": False, "id": event.pointerId}
+
+    def _pointer_move(self, event) -> None:
+        drag = self._drag
+        if drag is None or drag.get("done"):
+            return
+        dx, dy = float(event.clientX) - drag["x"], float(event.clientY) - drag["y"]
+        if not drag["moved"] and abs(dx) + abs(dy) < DRAG_PX:
+            return
+        if not drag["moved"]:
+            drag["moved"] = True
+            try:
+                self.frame.setPointerCapture(drag["id"])
+            except Exception:
+                pass
+            self.frame.classList.add("dragging")
+        drag["x"], drag["y"] = float(event.clientX), float(event.clientY)
+        self._set_view(self.view.resized(*self._size()).pan(dx, dy))
+
+    def _pointer_up(self, event) -> None:
+        drag = self._drag
+        if drag is None:
+            return
+        self.frame.classList.remove("dragging")
+        if drag["moved"]:
+            drag["done"] = True  # the click that follows a drag is not an activation
+            asyncio.get_event_loop().call_soon(self._end_drag)
+        else:
+            self._drag = None
+
+    def _end_drag(self) -> None:
+        self._drag = None
+
+    def _show_tip(self, event) -> None:
+        marker = self._marker(event.target)
+        if marker is None:
+            return
+        self.tip.textContent = str(marker.getAttribute("data-label") or "")
+        self.tip.hidden = False
+        if hasattr(marker, "getBoundingClientRect"):
+            box, frame = marker.getBoundingClientRect(), self.frame.getBoundingClientRect()
+            self.tip.style.left = f"{float(box.left) - float(frame.left) + float(box.width) / 2:.0f}px"
+            self.tip.style.top = f"{float(box.top) - float(frame.top):.0f}px"
+
+    def _hide_tip(self, event) -> None:
+        self.tip.hidden = True

@@ -1,0 +1,255 @@
+"""The live map in Chromium: markers match the stub's city, move with location events, link with the lists.
+
+One logged-in tab serves the module (``city``), with the simulation stopped so only the
+events a test emits change the world; each test reads the world afresh (``settled``).
+A version-1 backend and the markup-in-a-name test get tabs of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from app.models import is_open
+from tests.e2e.conftest import log_in, with_all_rows
+from tests.e2e.harness import Stub, wait_until
+from tests.e2e.panels import BOOT_MS, close_tab, emit, items, logged_in_tab, settled
+
+MAP = "[data-testid=map]"
+STAFF = f"{MAP} [data-testid=map-staff]"
+PINS = f"{MAP} [data-testid=map-delivery]"
+ZONES = f"{MAP} [data-testid=map-zone]"
+LINK = "[data-testid=map-link]"
+TOGGLE = "[data-testid=map-toggle]"
+ROWS = "[data-testid=delivery-list] [data-testid=delivery-row]"
+DETAIL = "[data-testid=delivery-detail]"
+MARKUP = '<img src=x onerror="window.__xss=1">Eve <b>Bold</b>'
+
+
+@pytest.fixture(scope="module")
+def city(browser_context, stub):
+    tab = logged_in_tab(browser_context, stub)
+    tab.wait_for_selector(STAFF, state="attached")
+    yield tab
+    close_tab(tab, stub)
+
+
+def view_box(page) -> list[float]:
+    return [float(v) for v in page.get_attribute(f"{MAP} svg", "viewBox").split()]
+
+
+def a_linked_delivery(snapshot) -> dict:
+    """An open delivery with a drop-off whose assignee has a location."""
+    located = {m["id"] for m in snapshot["staff"] if m.get("location")}
+    return next(d for d in snapshot["deliveries"]
+                if is_open(d["status"]) and d.get("dropoff") and d.get("assignedTo") in located)
+
+
+# --- what is drawn ---------------------------------------------------------------------------------------
+
+
+def test_markers_match_the_stubs_world(city, stub):
+    snapshot = settled(city, stub)
+    staff = items(city, STAFF)
+    located = {m["id"]: m["location"] for m in snapshot["staff"] if m.get("location")}
+    assert located, "the stub's city has located staff"
+    assert set(staff) == set(located)
+    for staff_id, where in located.items():
+        attrs = staff[staff_id]["attrs"]
+        assert float(attrs["lat"]) == pytest.approx(where["lat"], abs=1e-9)
+        assert float(attrs["lon"]) == pytest.approx(where["lon"], abs=1e-9)
+    members = {m["id"]: m for m in snapshot["staff"]}
+    assert all(staff[i]["status"] == members[i]["status"] for i in staff)
+    open_pins = {d["id"]: d["dropoff"] for d in snapshot["deliveries"] if is_open(d["status"]) and d.get("dropoff")}
+    pins = items(city, PINS)
+    assert set(pins) == set(open_pins)
+    for delivery_id, point in open_pins.items():
+        assert float(pins[delivery_id]["attrs"]["lat"]) == pytest.approx(point["lat"], abs=1e-9)
+        assert float(pins[delivery_id]["attrs"]["lon"]) == pytest.approx(point["lon"], abs=1e-9)
+    assert set(items(city, ZONES)) == {z["id"] for z in snapshot["zones"] if z.get("area")}
+
+
+def test_a_location_event_moves_its_marker(city, stub):
+    snapshot = settled(city, stub)
+    member = next(m for m in snapshot["staff"] if m.get("location"))
+    lat, lon = round(member["location"]["lat"] + 0.0031, 6), round(member["location"]["lon"] - 0.0027, 6)
+    emit(stub, {"type": "staff_location_update", "staffId": member["id"],
+                "location": {"lat": lat, "lon": lon, "heading": 45, "at": "2026-11-26T13:58:02Z"}})
+    marker = city.locator(f'{STAFF}[data-id="{member["id"]}"]')
+    expect(marker).to_have_attribute("data-lat", repr(lat))
+    expect(marker).to_have_attribute("data-lon", repr(lon))
+
+
+def test_after_a_burst_of_location_events_every_marker_is_where_the_server_says(city, stub):
+    """200 events/s for 2 s, many per frame for the same person: the last one applied is the one drawn."""
+    before = stub.stats()["seq"]
+    stub.control("locations", {"rate": 200, "seconds": 2})
+    wait_until(lambda: stub.stats()["seq"] >= before + 200, timeout=20, message="half the burst sent")
+    stub.control("locations", {"rate": 0})  # the rest is not needed: stop, so the world holds still
+    snapshot = settled(city, stub)
+    staff = items(city, STAFF)
+    for member in snapshot["staff"]:
+        if member.get("location"):
+            attrs = staff[member["id"]]["attrs"]
+            assert (float(attrs["lat"]), float(attrs["lon"])) == pytest.approx(
+                (member["location"]["lat"], member["location"]["lon"]), abs=1e-9), member["id"]
+
+
+# --- linked with the lists -------------------------------------------------------------------------------
+
+
+def test_selecting_a_row_highlights_its_pin_its_driver_and_the_line(city, stub):
+    delivery = a_linked_delivery(settled(city, stub))
+    city.locator(f'{ROWS}[data-id="{delivery["id"]}"] [data-field=customer]').click()
+    expect(city.locator(f'{ROWS}[data-id="{delivery["id"]}"]')).to_have_attribute("data-selected", "true")
+    expect(city.locator(f'{PINS}[data-id="{delivery["id"]}"]')).to_have_attribute("data-selected", "true")
+    expect(city.locator(f'{STAFF}[data-id="{delivery["assignedTo"]}"]')).to_have_attribute("data-selected", "true")
+    expect(city.locator(LINK)).not_to_have_attribute("hidden", "")
+
+
+def test_activating_a_pin_selects_its_row_and_opens_the_detail(city, stub):
+    snapshot = settled(city, stub)
+    delivery = [d for d in snapshot["deliveries"] if is_open(d["status"]) and d.get("dropoff")][-1]
+    pin = city.locator(f'{PINS}[data-id="{delivery["id"]}"]')
+    pin.focus()
+    city.keyboard.press("Enter")
+    expect(city.locator(DETAIL)).to_have_attribute("data-id", delivery["id"])
+    expect(city.locator(DETAIL)).to_be_visible()
+    expect(city.locator(f'{ROWS}[data-id="{delivery["id"]}"]')).to_have_attribute("data-selected", "true")
+    city.keyboard.press("Escape")
+    expect(city.locator(DETAIL)).to_be_hidden()
+    expect(pin).to_be_focused()  # focus goes back to the marker that opened it
+
+
+def test_clicking_a_driver_selects_the_staff_row(city, stub):
+    snapshot = settled(city, stub)
+    member = [m for m in snapshot["staff"] if m.get("location")][-1]
+    city.locator(f'{STAFF}[data-id="{member["id"]}"]').dispatch_event("click")
+    expect(city.locator(f'[data-testid=staff-row][data-id="{member["id"]}"]')).to_have_attribute(
+        "data-selected", "true")
+
+
+def test_the_deliveries_filters_filter_the_pins(city, stub):
+    snapshot = settled(city, stub)
+    pending = {d["id"] for d in snapshot["deliveries"] if d["status"] == "pending" and d.get("dropoff")}
+    assert pending
+    city.select_option("select[data-testid=filter-status]", "pending")
+    expect(city.locator(PINS)).to_have_count(len(pending))
+    assert set(items(city, PINS)) == pending
+    city.select_option("select[data-testid=filter-status]", "")
+    expect(city.locator(PINS)).to_have_count(
+        sum(1 for d in snapshot["deliveries"] if is_open(d["status"]) and d.get("dropoff")))
+
+
+def test_a_zone_cards_fit_shows_that_zone(city, stub):
+    snapshot = settled(city, stub)
+    zone = next(z for z in snapshot["zones"] if z.get("area"))
+    city.locator("[data-testid=map-fit-all]").click()
+    whole = view_box(city)
+    city.locator(f'[data-testid=zone-card][data-id="{zone["id"]}"] button[data-action=fit-zone]').click()
+    expect(city.locator(f"{MAP} svg")).not_to_have_attribute("viewBox", " ".join(f"{v:.2f}" for v in whole))
+    assert view_box(city)[2] < whole[2]
+    expect(city.locator(MAP)).to_be_focused()
+    city.locator("[data-testid=map-fit-all]").click()
+
+
+# --- navigation ---------------------------------------------------------------------------------------------
+
+
+def test_keyboard_pans_and_zooms_the_view_and_markers_keep_their_place(city, stub):
+    settled(city, stub)
+    marker = city.locator(STAFF).first
+    place = marker.get_attribute("transform")
+    city.locator(MAP).focus()
+    before = view_box(city)
+    city.keyboard.press("ArrowRight")
+    expect(city.locator(f"{MAP} svg")).not_to_have_attribute("viewBox", " ".join(f"{v:.2f}" for v in before))
+    panned = view_box(city)
+    assert panned[0] > before[0] and panned[2] == pytest.approx(before[2])
+    city.keyboard.press("+")
+    expect(city.locator(f"{MAP} svg")).not_to_have_attribute("viewBox", " ".join(f"{v:.2f}" for v in panned))
+    assert view_box(city)[2] < panned[2]
+    assert marker.get_attribute("transform") == place
+    city.locator("[data-testid=map-fit-all]").click()
+
+
+def test_tab_reaches_a_marker_its_tooltip_shows_and_space_activates(city, stub):
+    settled(city, stub)
+    city.locator(MAP).focus()
+    city.keyboard.press("Tab")
+    testid, marker_id, label = city.evaluate(
+        "() => ['data-testid', 'data-id', 'aria-label'].map(name => document.activeElement.getAttribute(name))")
+    assert testid in ("map-staff", "map-delivery") and label
+    expect(city.locator("[data-testid=map-tip]")).to_have_text(label)
+    expect(city.locator("[data-testid=map-tip]")).to_be_visible()
+    city.keyboard.press(" ")
+    if testid == "map-delivery":
+        expect(city.locator(DETAIL)).to_have_attribute("data-id", marker_id)
+        expect(city.locator(DETAIL)).to_be_visible()
+        city.keyboard.press("Escape")
+        expect(city.locator(DETAIL)).to_be_hidden()
+    else:
+        expect(city.locator(f'{STAFF}[data-id="{marker_id}"]')).to_have_attribute("data-selected", "true")
+
+
+def test_the_map_hides_and_stays_hidden_after_a_reload(city, stub):
+    city.locator(TOGGLE).click()
+    expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "false")
+    expect(city.locator(MAP)).to_be_hidden()
+    city.reload()
+    city.wait_for_selector("html[data-app-state=ready]", timeout=BOOT_MS)
+    expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "false")
+    expect(city.locator(MAP)).to_be_hidden()
+    city.locator(TOGGLE).click()
+    expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "true")
+    expect(city.locator(STAFF).first).to_be_visible()
+
+
+# --- other backends and other input --------------------------------------------------------------------------
+
+
+def test_a_version_1_backend_shows_a_quiet_notice_and_nothing_else_changes(browser_context):
+    own = Stub("--seed", "5", "--rate", "0", "--protocol", "1")
+    try:
+        tab = logged_in_tab(browser_context, own)
+        expect(tab.locator("[data-testid=map-notice]")).to_be_visible()
+        expect(tab.locator("[data-testid=map-notice]")).to_have_text("This backend sends no locations.")
+        expect(tab.locator(f"{STAFF}, {PINS}, {ZONES}")).to_have_count(0)
+        expect(tab.locator(ROWS).first).to_be_visible()
+        close_tab(tab, own)
+    finally:
+        own.stop()
+
+
+def test_a_staff_name_holding_markup_shows_as_text(browser_context, stub):
+    """The snapshot is rewritten on its way to the page: one person's name is markup, and they have a location."""
+    def plant(route):
+        answer = route.fetch()
+        snapshot = answer.json()
+        member = snapshot["staff"][0]
+        member["name"] = MARKUP
+        member["location"] = member.get("location") or {"lat": 52.52, "lon": 13.405, "at": "2026-11-26T13:58:02Z"}
+        route.fulfill(response=answer, body=json.dumps(snapshot))
+
+    stub.control("rate", {"eventsPerSecond": 0})
+    tab = browser_context.new_page()
+    tab.console_messages_seen = []
+    tab.on("pageerror", lambda error: tab.console_messages_seen.append(f"pageerror: {error}"))
+    tab.route("**/api/snapshot", plant)
+    tab.goto(f"{stub.url}?{with_all_rows('')}")
+    tab.wait_for_selector("html[data-app-state=login]", state="attached", timeout=BOOT_MS)
+    log_in(tab)
+    try:
+        _, snapshot = stub.api("GET", "snapshot", token=stub.login_token())
+        staff_id = snapshot["staff"][0]["id"]
+        dot = tab.locator(f'{STAFF}[data-id="{staff_id}"]')
+        expect(dot).to_have_attribute("aria-label", re.compile("^" + re.escape(MARKUP) + ", "))
+        dot.dispatch_event("focusin")
+        expect(tab.locator("[data-testid=map-tip]")).to_have_text(dot.get_attribute("aria-label"))
+        expect(tab.locator(f"{MAP} img, {MAP} b")).to_have_count(0)
+        assert tab.evaluate("() => window.__xss") is None
+    finally:
+        close_tab(tab, stub)

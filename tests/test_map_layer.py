@@ -1,0 +1,149 @@
+"""app/map_layer.py: which marks the map draws, coalesced per frame, filtered like the deliveries table."""
+
+from datetime import datetime, timedelta, timezone
+
+from app.geo import Bounds
+from app.map_layer import PIN, STAFF, ZONE, MapLayer, PinMark, StaffMark, has_places, world_bounds
+from app.map_projection import Viewport, project
+from app.models import Delivery, Location, Point, Staff, Zone
+from app.store import Changes
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+AREA = [[13.38, 52.50], [13.42, 52.50], [13.42, 52.54], [13.38, 52.54], [13.38, 52.50]]
+
+
+def iso(minutes):
+    return (NOW + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def delivery(i, status="in_transit", assignee="S-1", dropoff=(52.52, 13.40), eta=10, zone="Z-1"):
+    return Delivery(id=f"D-{i}", status=status, customer=f"Customer {i}", address="1 Mill Lane", zoneId=zone,
+                    assignedTo=assignee, eta=iso(eta), updatedAt=iso(-60),
+                    dropoff=Point(lat=dropoff[0], lon=dropoff[1]) if dropoff else None)
+
+
+def member(i, name="Ada Okafor", status="on_delivery", where=(52.51, 13.39), heading=90.0):
+    return Staff(id=f"S-{i}", name=name, role="driver", status=status, zoneId="Z-1", lastSeenAt=iso(-1),
+                 location=Location(lat=where[0], lon=where[1], heading=heading, at=iso(-1)) if where else None)
+
+
+class Board:
+    def __init__(self, deliveries=(), staff=(), zones=()):
+        self.d = {x.id: x for x in deliveries}
+        self.s = {x.id: x for x in staff}
+        self.z = {x.id: x for x in zones}
+
+    def delivery(self, i): return self.d.get(i)
+    def deliveries(self): return list(self.d.values())
+    def staff_member(self, i): return self.s.get(i)
+    def staff(self): return list(self.s.values())
+    def zone(self, i): return self.z.get(i)
+    def zones(self): return list(self.z.values())
+
+
+def zone(area=AREA, status="busy"):
+    return Zone(id="Z-1", name="Mitte", status=status, activeDeliveries=3, availableStaff=1, area=area)
+
+
+def first_frame(board, **kw):
+    layer = MapLayer(clock=lambda: NOW.timestamp(), **{k: v for k, v in kw.items() if k == "pin_budget"})
+    layer.note(Changes(reset=True))
+    puts, drops = layer.frame(board, **{k: v for k, v in kw.items() if k != "pin_budget"})
+    return layer, puts, drops
+
+
+def test_a_reset_draws_zones_located_staff_and_open_dropoffs_only():
+    board = Board([delivery(1), delivery(2, status="delivered"), delivery(3, dropoff=None),
+                   delivery(4, status="pending", assignee=None)],
+                  [member(1), member(2, where=None)], [zone(), zone(area=None).model_copy(update={"id": "Z-2"})])
+    layer, puts, drops = first_frame(board)
+    kinds = sorted((type(m).__name__, m.id) for m in puts)
+    assert kinds == [("PinMark", "D-1"), ("PinMark", "D-4"), ("StaffMark", "S-1"), ("ZoneMark", "Z-1")]
+    dot = layer.mark(STAFF, "S-1")
+    assert (dot.lat, dot.lon, dot.heading, dot.status) == (52.51, 13.39, 90.0, "on_delivery")
+    assert (dot.x, dot.y) == project(52.51, 13.39)
+    assert dot.label == "Ada Okafor, on delivery, D-1"
+    assert layer.mark(ZONE, "Z-1").points.count(",") == 5 and drops == []
+
+
+def test_three_moves_in_one_frame_are_drawn_once_with_the_last_position():
+    board = Board([], [member(1)])
+    layer, _, _ = first_frame(board)
+    for lat in (52.511, 52.512, 52.513):
+        board.s["S-1"] = member(1, where=(lat, 13.39))
+        layer.note(Changes(moved=frozenset({"S-1"})))
+    puts, drops = layer.frame(board)
+    assert [(m.id, m.lat) for m in puts] == [("S-1", 52.513)] and drops == []
+    assert layer.frame(board) == ([], [])  # nothing new: nothing written
+
+
+def test_a_change_the_map_does_not_show_writes_nothing():
+    board = Board([delivery(1)], [member(1)], [zone()])
+    layer, _, _ = first_frame(board)
+    layer.note(Changes(staff=frozenset({"S-1"}), zones=frozenset({"Z-1"}), deliveries=frozenset({"D-1"})))
+    assert layer.frame(board) == ([], [])
+
+
+def test_a_delivery_that_closes_drops_its_pin_and_updates_its_drivers_name():
+    board = Board([delivery(1)], [member(1)])
+    layer, _, _ = first_frame(board)
+    board.d["D-1"] = delivery(1, status="delivered")
+    layer.note(Changes(deliveries=frozenset({"D-1"})), board)
+    puts, drops = layer.frame(board)
+    assert drops == [(PIN, "D-1")]
+    assert [m.label for m in puts if isinstance(m, StaffMark)] == ["Ada Okafor, on delivery"]
+
+
+def test_the_deliveries_filters_filter_the_pins():
+    board = Board([delivery(1), delivery(2, zone="Z-2")], [])
+    wanted = {"D-1", "D-2"}
+    layer, puts, _ = first_frame(board, wanted=wanted.__contains__)
+    assert {m.id for m in puts} == {"D-1", "D-2"}
+    wanted.discard("D-2")
+    layer.note_filters()
+    puts, drops = layer.frame(board, wanted=wanted.__contains__)
+    assert puts == [] and drops == [(PIN, "D-2")]
+
+
+def test_late_pins_are_marked_late_and_named_so():
+    board = Board([delivery(1, eta=-5), delivery(2, eta=5)], [])
+    layer, _, _ = first_frame(board)
+    assert layer.mark(PIN, "D-1").late and layer.mark(PIN, "D-1").label.endswith(", late")
+    assert not layer.mark(PIN, "D-2").late
+
+
+def test_over_the_budget_only_pins_in_view_are_drawn_and_a_pan_brings_others():
+    west = [delivery(i, dropoff=(52.52, 13.30 + i * 0.0001)) for i in range(5)]
+    east = [delivery(10 + i, dropoff=(52.52, 13.60 + i * 0.0001)) for i in range(5)]
+    board = Board(west + east, [])
+    view = Viewport(400, 300).fit(Bounds(52.51, 13.29, 52.53, 13.31))
+    layer, puts, _ = first_frame(board, pin_budget=6, view=view)
+    assert layer.culled and {m.id for m in puts} == {d.id for d in west}
+    there = Viewport(400, 300).fit(Bounds(52.51, 13.59, 52.53, 13.61))
+    layer.note_view()
+    puts, drops = layer.frame(board, view=there)
+    assert {m.id for m in puts} == {d.id for d in east} and {i for _, i in drops} == {d.id for d in west}
+
+
+def test_under_the_budget_every_pin_is_drawn_wherever_the_view_is():
+    board = Board([delivery(1, dropoff=(52.52, 13.30)), delivery(2, dropoff=(52.52, 13.60))], [])
+    view = Viewport(400, 300).fit(Bounds(52.51, 13.29, 52.53, 13.31))
+    layer, puts, _ = first_frame(board, view=view)
+    assert not layer.culled and len(puts) == 2
+
+
+def test_the_link_joins_a_selected_pin_to_its_assignees_dot():
+    board = Board([delivery(1), delivery(2, assignee=None)], [member(1)])
+    layer, _, _ = first_frame(board)
+    pin, dot = layer.mark(PIN, "D-1"), layer.mark(STAFF, "S-1")
+    assert layer.link("D-1") == (dot.x, dot.y, pin.x, pin.y)
+    assert layer.link("D-2") is None and layer.link(None) is None
+
+
+def test_fit_all_covers_zones_staff_and_pins_and_a_v1_board_has_no_places():
+    board = Board([delivery(1, dropoff=(52.60, 13.50))], [member(1, where=(52.40, 13.30))], [zone()])
+    box = world_bounds(board)
+    assert (box.south, box.west, box.north, box.east) == (52.40, 13.30, 52.60, 13.50)
+    assert has_places(board)
+    bare = Board([delivery(1, dropoff=None)], [member(1, where=None)], [zone(area=None)])
+    assert not has_places(bare) and world_bounds(bare) is None

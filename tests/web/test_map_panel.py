@@ -1,0 +1,255 @@
+"""app/web/panels/map.py through the seam: marks drawn, one batch per frame, a move writes one mark, hide/show."""
+
+from app.models import Delivery, Location, Point, Staff, Zone
+from app.selection import DELIVERY, Selection
+from app.web.fake_dom import Event
+from app.web.panels.map import HIDDEN_KEY, MapPanel
+from app.web.runtime import ProxyOwner, window
+from tests.web.fakes import T0, FakeClient, context, frames, iso, publish, section, turns
+
+AREA = [[13.38, 52.50], [13.42, 52.50], [13.42, 52.54], [13.38, 52.54], [13.38, 52.50]]
+
+
+def member(i, name="Ada Okafor", status="on_delivery", lat=52.51, lon=13.39, heading=90.0):
+    return Staff(id=f"S-{i}", name=name, role="driver", status=status, zoneId="Z-1", lastSeenAt=T0,
+                 location=Location(lat=lat, lon=lon, heading=heading, at=T0))
+
+
+def delivery(i, status="in_transit", assignee="S-1", eta=10, dropoff=(52.52, 13.40)):
+    return Delivery(id=f"D-{i}", status=status, customer=f"Customer {i}", address="1 Mill Lane", zoneId="Z-1",
+                    assignedTo=assignee, eta=iso(eta), updatedAt=T0,
+                    dropoff=Point(lat=dropoff[0], lon=dropoff[1]) if dropoff else None)
+
+
+def zone(area=AREA):
+    return Zone(id="Z-1", name="Mitte", status="busy", activeDeliveries=1, availableStaff=0, area=area)
+
+
+def mount(client, notes=None):
+    window.localStorage.clear()
+    ctx = context(client)
+    ctx.notes.update(notes or {})
+    return MapPanel(section(), ctx).mount(), ctx
+
+
+def city():
+    return FakeClient([delivery(1), delivery(2, status="delivered"), delivery(3, status="pending", assignee=None,
+                                                                             eta=-5)],
+                      [member(1), member(2, name="Bo", status="available", lat=52.53, lon=13.41)], zones=(zone(),))
+
+
+def marks(panel, testid):
+    return {node.getAttribute("data-id"): node for node in panel.root.querySelectorAll(f"[data-testid={testid}]")}
+
+
+def test_the_panel_draws_zones_staff_and_open_dropoffs_with_their_hooks():
+    panel, _ = mount(city())
+    map_node = panel.root.querySelector("[data-testid=map]")
+    assert set(marks(panel, "map-zone")) == {"Z-1"} and set(marks(panel, "map-staff")) == {"S-1", "S-2"}
+    pins = marks(panel, "map-delivery")
+    assert set(pins) == {"D-1", "D-3"}  # D-2 is delivered
+    ada = marks(panel, "map-staff")["S-1"]
+    assert map_node.contains(ada)
+    assert (ada.getAttribute("data-lat"), ada.getAttribute("data-lon"), ada.getAttribute("data-status")) == (
+        "52.51", "13.39", "on_delivery")
+    assert ada.getAttribute("aria-label") == "Ada Okafor, on delivery, D-1"
+    assert ada.getAttribute("tabindex") == "0" and ada.getAttribute("role") == "button"
+    assert pins["D-3"].getAttribute("data-late") == "true" and pins["D-1"].getAttribute("data-late") is None
+    assert marks(panel, "map-zone")["Z-1"].getAttribute("data-status") == "busy"
+    assert panel.svg.getAttribute("viewBox") != "0.00 0.00 1048576.00 1048576.00"  # fitted to the city
+    assert panel.notice.hidden
+
+
+def test_a_location_event_moves_one_marker_and_writes_nothing_else():
+    client = city()
+    panel, ctx = mount(client)
+    before = len(panel.canvas.canvas.batches)
+    client.put_staff(member(1, lat=52.515, lon=13.395, heading=180.0))
+    publish(ctx, moved={"S-1"}, event_types={"staff_location_update"})
+    batches = panel.canvas.canvas.batches[before:]
+    assert len(batches) == 1 and len(batches[0]) == 1
+    op = batches[0][0]
+    assert op[1:3] == ["staff", "S-1"]
+    ada = marks(panel, "map-staff")["S-1"]
+    assert (ada.getAttribute("data-lat"), ada.getAttribute("data-lon")) == ("52.515", "13.395")
+    assert ada.querySelector(".heading").getAttribute("transform") == "rotate(180)"
+
+
+def test_received_text_is_never_markup():
+    client = FakeClient([], [member(1, name='<img src=x onerror="alert(1)">')], zones=(zone(),))
+    panel, _ = mount(client)
+    dot = marks(panel, "map-staff")["S-1"]
+    assert dot.getAttribute("aria-label").startswith('<img src=x onerror="alert(1)">')
+    assert dot.querySelector("img") is None
+    dot.dispatchEvent(Event("focusin", target=dot))
+    assert panel.tip.textContent.startswith("<img") and not panel.tip.hidden and panel.tip.children == []
+
+
+def test_selecting_a_delivery_highlights_its_pin_its_driver_and_the_line():
+    panel, ctx = mount(city())
+    ctx.notes["selection"].select(DELIVERY, "D-1")
+    assert marks(panel, "map-delivery")["D-1"].getAttribute("data-selected") == "true"
+    assert marks(panel, "map-staff")["S-1"].getAttribute("data-selected") == "true"
+    assert marks(panel, "map-staff")["S-2"].getAttribute("data-selected") is None
+    assert not panel.link_line.hasAttribute("hidden")
+    ctx.notes["selection"].clear()
+    assert marks(panel, "map-delivery")["D-1"].getAttribute("data-selected") is None
+    assert panel.link_line.hasAttribute("hidden")
+
+
+def test_activating_a_marker_selects_it_and_opens_the_delivery():
+    opened = []
+    panel, ctx = mount(city(), {"open_delivery": lambda delivery_id, opener: opened.append(delivery_id)})
+    pin = marks(panel, "map-delivery")["D-1"]
+    pin.dispatchEvent(Event("keydown", target=pin, key="Enter"))
+    assert opened == ["D-1"] and ctx.notes["selection"].current == ("delivery", "D-1")
+    dot = marks(panel, "map-staff")["S-2"]
+    dot.dispatchEvent(Event("click", target=dot))
+    assert ctx.notes["selection"].current == ("staff", "S-2") and opened == ["D-1"]
+
+
+def test_keys_pan_and_zoom_by_changing_the_view_only():
+    panel, _ = mount(city())
+    ada = marks(panel, "map-staff")["S-1"]
+    place = ada.getAttribute("transform")
+    for key in ("ArrowRight", "+", "-", "ArrowUp"):
+        box = panel.svg.getAttribute("viewBox")
+        panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key=key))
+        assert panel.svg.getAttribute("viewBox") != box
+    assert ada.getAttribute("transform") == place
+
+
+def test_the_deliveries_filters_filter_the_pins():
+    wanted = {"D-1", "D-3"}
+    panel, ctx = mount(city(), {"delivery_matches": lambda i: i in wanted})
+    wanted.discard("D-3")
+    ctx.notes["pins_refilter"]()
+    assert set(marks(panel, "map-delivery")) == {"D-1"}
+
+
+def test_hide_is_remembered_draws_nothing_and_show_catches_up():
+    client = city()
+    panel, ctx = mount(client)
+    panel.toggle.dispatchEvent(Event("click", target=panel.toggle))
+    assert panel.body.hidden and panel.toggle.getAttribute("aria-pressed") == "false"
+    assert window.localStorage.getItem(HIDDEN_KEY) == "1"
+    before = len(panel.canvas.canvas.batches)
+    client.put_staff(member(1, lat=52.5, lon=13.3))
+    publish(ctx, moved={"S-1"})
+    assert len(panel.canvas.canvas.batches) == before
+    panel.unmount()
+    again = MapPanel(section(), context(client)).mount()  # a reload: still hidden
+    assert again.hidden and again.toggle.getAttribute("aria-pressed") == "false"
+    again.toggle.dispatchEvent(Event("click", target=again.toggle))
+    assert not again.body.hidden and window.localStorage.getItem(HIDDEN_KEY) == "0"
+    assert marks(again, "map-staff")["S-1"].getAttribute("data-lat") == "52.5"
+
+
+def test_a_backend_without_locations_shows_a_quiet_notice():
+    client = FakeClient([delivery(1, dropoff=None)], [member(1).model_copy(update={"location": None})],
+                        zones=(zone(area=None),))
+    panel, _ = mount(client)
+    assert not panel.notice.hidden and panel.notice.textContent == "This backend sends no locations."
+    assert panel.frame.hidden and marks(panel, "map-staff") == {}
+
+
+def test_unmount_frees_every_proxy_and_the_shared_hooks():
+    frames()  # earlier tests' pending frame callbacks
+    before = ProxyOwner.live()
+    panel, ctx = mount(city())
+    assert ProxyOwner.live() > before and "map_fit_zone" in ctx.notes
+    panel.unmount()
+    frames()
+    assert ProxyOwner.live() == before and "map_fit_zone" not in ctx.notes and ctx.hub.live == 0
+    selection: Selection = ctx.notes["selection"]
+    assert selection._listeners == []
+
+
+# --- linked with the lists ------------------------------------------------------------------------
+
+
+def board_with_lists(client):
+    """The deliveries, zones, staff and map panels in one context, as main.py mounts them."""
+    from app.web.panels.deliveries import DeliveriesPanel
+    from app.web.panels.staff import StaffPanel
+    from app.web.panels.zones import ZonesPanel
+
+    window.localStorage.clear()
+    ctx = context(client, page_rows=10)
+    panels = {cls.name: cls(section(), ctx).mount() for cls in (DeliveriesPanel, ZonesPanel, StaffPanel, MapPanel)}
+    return panels, ctx
+
+
+def test_clicking_a_row_selects_it_and_the_map_highlights_its_pin_and_driver():
+    panels, ctx = board_with_lists(city())
+    row = panels["deliveries"].ops.node("D-1")
+    customer = row.querySelector("[data-field=customer]")
+    customer.dispatchEvent(Event("click", target=customer))
+    assert row.getAttribute("data-selected") == "true"
+    assert marks(panels["map"], "map-delivery")["D-1"].getAttribute("data-selected") == "true"
+    assert marks(panels["map"], "map-staff")["S-1"].getAttribute("data-selected") == "true"
+
+
+def test_activating_a_dot_selects_the_staff_row_and_a_pin_opens_the_detail():
+    panels, ctx = board_with_lists(city())
+    dot = marks(panels["map"], "map-staff")["S-2"]
+    dot.dispatchEvent(Event("keydown", target=dot, key=" "))
+    assert panels["staff"].rows["S-2"].node.getAttribute("data-selected") == "true"
+    pin = marks(panels["map"], "map-delivery")["D-3"]
+    pin.dispatchEvent(Event("click", target=pin))
+    assert panels["deliveries"].detail.delivery_id == "D-3"
+    assert panels["staff"].rows["S-2"].node.getAttribute("data-selected") is None
+    assert panels["deliveries"].ops.node("D-3").getAttribute("data-selected") == "true"
+
+
+def test_a_zone_cards_fit_zone_fits_the_map_to_it_and_the_filters_reach_the_pins():
+    from app.filters import Filters
+
+    panels, ctx = board_with_lists(city())
+    fit = panels["zones"].cards["Z-1"].fit
+    assert not fit.hidden
+    panels["map"]._set_view(panels["map"].view.zoom(0.01))
+    wide = panels["map"].view.width
+    fit.dispatchEvent(Event("click", target=fit))
+    assert panels["map"].view.width < wide
+    panels["deliveries"].set_filters(Filters(status="late"))
+    assert set(marks(panels["map"], "map-delivery")) == {"D-3"}
+
+
+def test_configured_tiles_are_drawn_under_the_zones_and_follow_the_view():
+    from app.map_tiles import tile_source
+
+    source = tile_source({"map_tiles": {"url": "https://tile.example.org/{z}/{x}/{y}.png", "attribution": "© OSM"}})
+    panel, _ = mount(city(), {"map_tiles": source})
+    tiles = panel.layers["tile"].children
+    assert tiles and all(t.getAttribute("href").startswith("https://tile.example.org/") for t in tiles)
+    assert panel.root.querySelector("[data-testid=map-attribution]").textContent == "© OSM"
+    before = {t.getAttribute("data-id") for t in tiles}
+    panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="+"))
+    after = {t.getAttribute("data-id") for t in panel.layers["tile"].children}
+    assert after and after != before
+    assert {i.split("/")[0] for i in after} == {str(int(next(iter(before)).split("/")[0]) + 1)}
+
+
+def test_no_tiles_by_default():
+    panel, _ = mount(city())
+    assert panel.layers["tile"].children == [] and panel.root.querySelector("[data-testid=map-attribution]") is None
+
+
+def test_a_drag_pans_a_wheel_zooms_and_the_click_after_a_drag_selects_nothing():
+    panel, ctx = mount(city())
+    frame = panel.frame
+    start = panel.view
+    dot = marks(panel, "map-staff")["S-1"]
+    frame.dispatchEvent(Event("pointerdown", target=dot, button=0, clientX=100, clientY=100, pointerId=1))
+    frame.dispatchEvent(Event("pointermove", target=dot, clientX=160, clientY=130, pointerId=1))
+    frame.dispatchEvent(Event("pointerup", target=dot, clientX=160, clientY=130, pointerId=1))
+    dot.dispatchEvent(Event("click", target=dot))
+    assert ctx.notes["selection"].current is None  # a drag, not an activation
+    assert panel.view.x == start.x - 60 * start.units_per_px and panel.view.width == start.width
+    turns(2)  # the drag ends after its click
+    before = panel.view.width
+    frame.dispatchEvent(Event("wheel", target=frame, deltaY=-120, clientX=0, clientY=0))
+    assert panel.view.width < before
+    dot.dispatchEvent(Event("click", target=dot))
+    assert ctx.notes["selection"].current == ("staff", "S-1")

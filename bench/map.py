@@ -209,9 +209,10 @@ def compare_markers(staff: list, markers: Mapping[str, list]) -> dict:
 
 def map_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, staff: int, seconds: float, *,
               location_rate: float = LOCATION_RATE, stream_rate: float = STREAM_RATE,
-              marker_timeout_s: float = 120.0) -> dict:
-    """The map shown, then hidden, under the same two bursts; see the module docstring."""
-    out: dict = {"locationRate": location_rate, "streamRate": stream_rate, "seconds": seconds, "staff": staff}
+              first: str = "shown", marker_timeout_s: float = 120.0) -> dict:
+    """The map shown and hidden (``first`` first), under the same two bursts; see the module docstring."""
+    out: dict = {"locationRate": location_rate, "streamRate": stream_rate, "seconds": seconds, "staff": staff,
+                 "first": first}
     with chromium(playwright, profile, expectRows=rows, hookPython=True) as context:
         page = first_page(context)
         open_ready(page, url, rows=rows)
@@ -226,6 +227,8 @@ def map_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, 
             say(f"map: {out['error']}")
             return out
         windows: tuple = (("shown", True), ("hidden", False))
+        if first == "hidden":
+            windows = windows[::-1]
         if not page.locator(TOGGLE).count() or not page.locator(MAP).count():
             out["note"] = (f"no {MAP} or {TOGGLE} on the page (the map panel is not in this build): "
                            "only the window without a map was measured")

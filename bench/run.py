@@ -62,6 +62,8 @@ def parse_args(argv):
                    help="the map phase's location events per second, round-robin over the staff (default 500)")
     p.add_argument("--map-stream-rate", type=float, default=mapbench.STREAM_RATE,
                    help="the map phase's delivery updates per second beside them (default 1000)")
+    p.add_argument("--map-first", choices=("shown", "hidden"), default="shown",
+                   help="which of the map phase's two windows runs first (default shown)")
     p.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     p.add_argument("--deliveries", type=int, default=DELIVERIES, help="world size (default 10000; smaller only to debug)")
     p.add_argument("--staff", type=int, default=STAFF, help="staff (default 500)")
@@ -182,7 +184,7 @@ def main(argv=None) -> int:
             if "map" in args.phases:
                 report["map"] = mapbench.map_phase(
                     playwright, stub, token, work / "map-app", app_url, n, args.staff, args.window,
-                    location_rate=args.location_rate, stream_rate=args.map_stream_rate)
+                    location_rate=args.location_rate, stream_rate=args.map_stream_rate, first=args.map_first)
                 report["loadAverage"]["afterMap"] = os.getloadavg()
             if "profile" in args.phases:
                 report["profile"] = measure.profile_phase(playwright, stub, token, work / "warm-app", app_url,

@@ -40,6 +40,7 @@ from bench.measure import CDP_TIMES, batch_summary, say, wait_page_seq, wait_sta
 from bench.stats import summary
 
 LOCATION_RATE, STREAM_RATE = 500.0, 1000.0
+QUIET_S = 3.0  # no long task for this long before a window starts (``wait_quiet``)
 TARGETS = {"markerP95Ms": 100.0, "rowsP95Ms": 50.0, "longTaskPercent": 5.0, "cpuRatio": 1.5}
 MAP, TOGGLE, MARKER = "[data-testid=map]", "[data-testid=map-toggle]", "[data-testid=map-staff]"
 
@@ -173,6 +174,23 @@ def show_map(page, shown: bool, timeout_s: float = 30.0) -> None:
         raise RuntimeError(f"the map did not become {'shown' if shown else 'hidden'} with {TOGGLE}")
 
 
+#: Milliseconds since the end of the page's last long task (0 while none has ended yet counts as quiet).
+SINCE_LONG_TASK_JS = """() => { const l = __bench.longtasks; const n = l.length;
+    return n ? performance.now() - (l[n - 2] + l[n - 1]) : performance.now(); }"""
+
+
+def wait_quiet(page, quiet_s: float = QUIET_S, timeout_s: float = 90.0) -> Optional[float]:
+    """Wait until the page has run no long task for ``quiet_s`` (the work after a load or a toggle, such
+    as rows built and frozen in the background, is over), at most ``timeout_s``; the seconds it took,
+    None if it never went quiet. A fixed pause was not enough: whichever window ran first was slower."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        if page.evaluate(SINCE_LONG_TASK_JS) >= quiet_s * 1000 and page.evaluate("__bench.caughtUp()"):
+            return round(time.monotonic() - start, 1)
+        time.sleep(0.25)
+    return None
+
+
 def markers_right(stub, page, token: str) -> dict:
     """Every staff member's marker against the server's snapshot, compared numerically."""
     status, snapshot = stub.api("GET", "snapshot", token=token)
@@ -238,11 +256,10 @@ def map_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, 
             show_map(page, True)
             page.wait_for_selector(f"{MARKER}[data-lat]", state="attached", timeout=marker_timeout_s * 1000)
         cdp = Cdp(context, page)
-        time.sleep(3)  # let start-up work (compilation, GC) settle, as the stream phase does
         for key, shown in windows:
             if shown is not None:
                 show_map(page, shown)
-            time.sleep(1)
+            out.setdefault("quietBeforeSeconds", {})[key] = wait_quiet(page)
             say(f"map {key}: {location_rate:g} locations/s + {stream_rate:g} delivery updates/s for {seconds:g} s")
             window = map_window(stub, page, cdp, profile, seconds=seconds, location_rate=location_rate,
                                 stream_rate=stream_rate, drain_timeout_s=max(120.0, 30 * seconds))

@@ -352,6 +352,9 @@ def render(result: dict) -> str:
     rows.append(("browser CPU time (all its processes, /proc), window + drain", cpu(shown), cpu(hidden),
                  f"≤ {TARGETS['cpuRatio']:g}× hidden" + ("" if ratio is None else f" (ratio {ratio:.2f}×)"),
                  _met(v["cpuRatio"]["met"])))
+    busy = lambda w: cell(w, "mainThread", "TaskDuration", fmt=lambda x: f"{x:.0f}%")  # noqa: E731
+    rows.append(("renderer main thread busy, all tasks (CDP TaskDuration; near 100% the CPU ratio says little: "
+                 "both windows are capped at a core)", busy(shown), busy(hidden), "", "—"))
     rows.append((f"events sent ({loc:g} locations/s + {rate:g} delivery updates/s asked)",
                  cell(shown, "achievedRate", fmt=lambda x: f"{x:g}/s"), cell(hidden, "achievedRate", fmt=lambda x: f"{x:g}/s"),
                  "", "—"))

@@ -87,7 +87,7 @@ def result(marker_p95=80.0, rows_p95=40.0, long_pct=1.0, cpu_shown=15.0, cpu_hid
                             "superseded": 10, "unshown": 0},
                 "rows": {"latencyMs": {"n": 900, "p50": 10.0, "p95": rows_p95, "p99": rows_p95}},
                 "longTasks": {"percentOfWindow": long_pct}, "cpu": {"seconds": cpu, "percentOfACore": 50.0},
-                "achievedRate": 1500.0, "drainSeconds": 0.3}
+                "achievedRate": 1500.0, "drainSeconds": 0.3, "mainThread": {"TaskDuration": 81.6}}
     return {"locationRate": 500.0, "streamRate": 1000.0, "shown": window(marker_p95, cpu_shown),
             "hidden": window(None, cpu_hidden)}
 
@@ -114,6 +114,7 @@ def test_the_table_has_the_map_shown_beside_hidden_and_the_verdicts():
     cpu = next(line for line in lines if line.startswith("| browser CPU"))
     assert "15.0 s" in cpu and "10.0 s" in cpu and "ratio 1.50×" in cpu and cpu.rstrip(" |").endswith("yes")
     assert all(line.count("|") == 6 for line in lines)
+    assert next(line for line in lines if line.startswith("| renderer main thread busy")).count("82%") == 2
     assert render({"error": "no map"}) == "Map phase: not measured: no map."
     alone = result()
     del alone["shown"]

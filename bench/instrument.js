@@ -10,6 +10,13 @@
 //     (kept apart when the row was in [data-testid=delivery-list] as the event
 //     arrived: the app's parked rows, outside the document, are drawn in the
 //     background or when they come into the list);
+//   - every staff_location_update (the map phase, bench/map.py): its location.at
+//     and receive time by staffId, and every data-lat/data-lon change of a map
+//     marker [data-testid=map-staff] (MutationObserver): the events whose
+//     position it now shows are done at that moment (a later position drawn in
+//     the same frame supersedes the earlier ones: the app coalesces per frame);
+//     an event that repeats the position already received (a person standing
+//     still) changes nothing to draw and is counted apart, not waited for;
 //   - long tasks (PerformanceObserver "longtask");
 //   - the wasm memories instantiated (WebAssembly.instantiate*), for their size;
 //   - on the app only, the bridge (window.dcBridge): the time of each Python
@@ -26,6 +33,10 @@
     lat: null, net: null,        // per event: ts -> DOM, ts -> receive (wall ms); Series, below
     latShown: null,              // ts -> DOM of the events whose row was in the page when they arrived
     received: 0, etaEvents: 0, superseded: 0, strayMutations: 0,
+    moves: new Map(),            // staffId -> [[lat, lon, atWall, rxWall], ...] oldest first
+    lastPos: new Map(),          // staffId -> [lat, lon]: the newest position received (or drawn at start)
+    markerLat: null, markerNet: null,  // per location event: at -> marker attributes, at -> receive (Series)
+    locEvents: 0, locSame: 0, markerSuperseded: 0, markerStray: 0,
     batches: null,               // flat [start, ms, frames] of Python batch calls
     frames: null,                // flat [start, ms] of nextFrame callbacks (chunks, renders)
     longtasks: [],               // flat [start, ms]
@@ -54,6 +65,7 @@
     }
   }
   B.lat = new Series(); B.net = new Series(); B.latShown = new Series(); B.batches = new Series(); B.frames = new Series();
+  B.markerLat = new Series(); B.markerNet = new Series();
 
   // --- load milestones -------------------------------------------------------
   // Rows built: the app shows a window of them and parks the rest, up to
@@ -100,6 +112,7 @@
     let message;
     try { message = JSON.parse(event.data); } catch (e) { return; }
     B.received++;
+    if (message.type === "staff_location_update") { onLocation(message, rx); return; }
     if (message.type !== "delivery_update" || !message.changes || !("eta" in message.changes)) return;
     B.etaEvents++;
     const ts = typeof message.ts === "string" ? Date.parse(message.ts) : NaN;
@@ -107,6 +120,20 @@
     if (!list) B.pending.set(message.deliveryId, list = []);
     const shown = listWatched === null || inList.has(message.deliveryId);
     list.push([message.changes.eta === null ? "" : String(message.changes.eta), Number.isNaN(ts) ? rx : ts, rx, shown]);
+  };
+
+  const onLocation = (message, rx) => {
+    const where = message.location;
+    if (!where || typeof where.lat !== "number" || typeof where.lon !== "number") return;
+    B.locEvents++;
+    const id = message.staffId;
+    const last = B.lastPos.get(id);
+    if (last && last[0] === where.lat && last[1] === where.lon) { B.locSame++; return; }  // nothing new to draw
+    B.lastPos.set(id, [where.lat, where.lon]);
+    const at = typeof where.at === "string" ? Date.parse(where.at) : NaN;
+    let list = B.moves.get(id);
+    if (!list) B.moves.set(id, list = []);
+    list.push([where.lat, where.lon, Number.isNaN(at) ? rx : at, rx]);
   };
 
   // The ids of the rows in [data-testid=delivery-list] now (a row moved within it stays).
@@ -164,6 +191,27 @@
       if (!list.length) B.pending.delete(id);
     }
   };
+  const onMarkers = (records) => {
+    if (!B.recording) return;
+    const t = wall();
+    const seen = new Set();
+    for (const record of records) {
+      const marker = record.target;
+      if (seen.has(marker)) continue;
+      seen.add(marker);
+      if (marker.getAttribute("data-testid") !== "map-staff") continue;
+      const list = B.moves.get(marker.getAttribute("data-id"));
+      const lat = Number(marker.getAttribute("data-lat")), lon = Number(marker.getAttribute("data-lon"));
+      let k = -1;
+      if (list) for (let i = list.length - 1; i >= 0; i--) if (list[i][0] === lat && list[i][1] === lon) { k = i; break; }
+      if (k < 0) { B.markerStray++; continue; }  // half a move (lat written, lon not yet), or not from the window
+      for (let i = 0; i <= k; i++) { B.markerLat.push(t - list[i][2]); B.markerNet.push(list[i][3] - list[i][2]); }
+      B.markerSuperseded += k;
+      list.splice(0, k + 1);
+    }
+  };
+  new MutationObserver(onMarkers).observe(document, { subtree: true, attributes: true,
+                                                       attributeFilter: ["data-lat", "data-lon"] });
   const watcher = new MutationObserver(onMutations);
   watcher.observe(document, { subtree: true, attributes: true, attributeFilter: ["data-value"] });
   const watched = new WeakSet();
@@ -267,6 +315,14 @@
     B.pending.clear();
     B.lat = new Series(); B.net = new Series(); B.latShown = new Series(); B.batches = new Series(); B.frames = new Series();
     B.received = 0; B.etaEvents = 0; B.superseded = 0; B.strayMutations = 0;
+    B.moves.clear(); B.lastPos.clear(); B.markerLat = new Series(); B.markerNet = new Series();
+    B.locEvents = 0; B.locSame = 0; B.markerSuperseded = 0; B.markerStray = 0;
+    for (const marker of document.querySelectorAll("[data-testid=map-staff][data-id]")) {  // what is drawn now
+      const lat = marker.getAttribute("data-lat"), lon = marker.getAttribute("data-lon");
+      if (lat !== null && lat !== "" && lon !== null && lon !== "") {
+        B.lastPos.set(marker.getAttribute("data-id"), [Number(lat), Number(lon)]);
+      }
+    }
     B.t0 = performance.now();
     B.recording = true;
     return B.t0;
@@ -280,8 +336,9 @@
       const overlap = Math.min(end, t1) - Math.max(start, B.t0);
       if (overlap > 0) { longMs += overlap; longCount++; }
     }
-    let unshown = 0;
+    let unshown = 0, markerUnshown = 0;
     for (const list of B.pending.values()) unshown += list.length;
+    for (const list of B.moves.values()) markerUnshown += list.length;
     const round = (xs) => xs.map((x) => Math.round(x * 100) / 100);
     return {
       t0: B.t0, t1, longMs, longCount, received: B.received, etaEvents: B.etaEvents,
@@ -289,6 +346,9 @@
       lat: round(B.lat.toArray()), net: round(B.net.toArray()), latShown: round(B.latShown.toArray()),
       batches: round(B.batches.toArray()),
       frames: round(B.frames.toArray()),
+      locEvents: B.locEvents, locSame: B.locSame, markerSuperseded: B.markerSuperseded,
+      markerStray: B.markerStray, markerUnshown,
+      markerLat: round(B.markerLat.toArray()), markerNet: round(B.markerNet.toArray()),
     };
   };
   B.rows = () => {
@@ -314,4 +374,12 @@
     rows: rowCount(),
   });
   B.python = (code) => (B.py ? B.py.runPython(code) : null);
+  // The map's staff markers as drawn: id -> [data-lat, data-lon] (raw attribute text).
+  B.markers = () => {
+    const out = {};
+    for (const marker of document.querySelectorAll("[data-testid=map-staff][data-id]")) {
+      out[marker.getAttribute("data-id")] = [marker.getAttribute("data-lat"), marker.getAttribute("data-lon")];
+    }
+    return out;
+  };
 })();

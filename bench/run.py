@@ -5,6 +5,7 @@
     ./dev bench --only load,stream    # a subset of the phases (load, stream, soak, profile)
     ./dev bench --profile             # also the profiling pass (cProfile + CDP sampling profiler)
     ./dev bench --only network        # throttled first and second visits, bytes on the wire (bench/network.py)
+    ./dev bench --only map            # the live map: 500 locations/s beside 1,000 updates/s, shown vs hidden (bench/map.py)
 
 The stub runs with 10,000 deliveries and 500 staff and the simulation at
 rate 0, so only the benchmark's own streams move the world. A full run
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench import map as mapbench
 from bench import measure, network
 from bench.browser import HERE
 from tests.e2e.harness import ROOT, Stub
@@ -37,7 +39,7 @@ from tests.e2e.harness import ROOT, Stub
 RESULTS = HERE / "results"
 README = HERE / "README.md"
 DELIVERIES, STAFF = 10_000, 500
-PHASES = ("load", "stream", "soak", "profile", "network")
+PHASES = ("load", "stream", "soak", "profile", "network", "map")
 
 
 def parse_args(argv):
@@ -49,13 +51,19 @@ def parse_args(argv):
     p.add_argument("--soak-minutes", type=float, default=None, help="soak length (default 10; quick 1; max 60)")
     p.add_argument("--reconnect-every", type=float, default=30.0, help="seconds between forced reconnects in the soak")
     p.add_argument("--only", default=None,
-                   help=f"comma-separated phases of {','.join(PHASES)} (default all but profile and network)")
+                   help=f"comma-separated phases of {','.join(PHASES)} (default all but profile, network and map)")
     p.add_argument("--profile", action="store_true", help="add the profiling pass")
     p.add_argument("--network-lines", default=",".join(network.LINES),
                    help="the network phase's lines, comma-separated (default all)")
     p.add_argument("--network-pages", default="app,pyodide,react",
                    help="the network phase's pages, of app,app-nosnap,pyodide,react (default app,pyodide,react)")
     p.add_argument("--profile-rates", default="1000,5000", help="stream rates of the profiling pass")
+    p.add_argument("--location-rate", type=float, default=mapbench.LOCATION_RATE,
+                   help="the map phase's location events per second, round-robin over the staff (default 500)")
+    p.add_argument("--map-stream-rate", type=float, default=mapbench.STREAM_RATE,
+                   help="the map phase's delivery updates per second beside them (default 1000)")
+    p.add_argument("--map-first", choices=("shown", "hidden"), default="shown",
+                   help="which of the map phase's two windows runs first (default shown)")
     p.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
     p.add_argument("--deliveries", type=int, default=DELIVERIES, help="world size (default 10000; smaller only to debug)")
     p.add_argument("--staff", type=int, default=STAFF, help="staff (default 500)")
@@ -78,6 +86,8 @@ def parse_args(argv):
         p.error("--soak-minutes must be in (0, 60]")
     if not 1 <= a.repeats <= 20 or not 1 <= a.window <= 600:
         p.error("--repeats must be 1..20 and --window 1..600 s")
+    if not 0 < a.location_rate <= 5000 or not 0 <= a.map_stream_rate <= 5000:
+        p.error("--location-rate must be in (0, 5000] and --map-stream-rate in [0, 5000] (the stub's bounds)")
     a.phases = [ph for ph in PHASES if ph in phases]
     a.network_lines = [x.strip() for x in a.network_lines.split(",") if x.strip()]
     a.network_pages = [x.strip() for x in a.network_pages.split(",") if x.strip()]
@@ -85,7 +95,8 @@ def parse_args(argv):
         p.error(f"--network-lines: choose from {', '.join(network.LINES)}")
     if set(a.network_pages) - {"app", "app-nosnap", "pyodide", "react"} or not a.network_pages:
         p.error("--network-pages: choose from app, app-nosnap, pyodide, react")
-    a.out = a.out or RESULTS / ("quick.json" if a.quick else "latest.json")
+    alone = "map.json" if a.phases == ["map"] else "latest.json"  # a map-only run keeps the full run's file
+    a.out = a.out or RESULTS / ("quick.json" if a.quick else alone)
     return a
 
 
@@ -170,6 +181,11 @@ def main(argv=None) -> int:
                     playwright, work, {kind: urls[kind] for kind in args.network_pages}, stub.url, args.repeats,
                     lines=args.network_lines)
                 report["loadAverage"]["afterNetwork"] = os.getloadavg()
+            if "map" in args.phases:
+                report["map"] = mapbench.map_phase(
+                    playwright, stub, token, work / "map-app", app_url, n, args.staff, args.window,
+                    location_rate=args.location_rate, stream_rate=args.map_stream_rate, first=args.map_first)
+                report["loadAverage"]["afterMap"] = os.getloadavg()
             if "profile" in args.phases:
                 report["profile"] = measure.profile_phase(playwright, stub, token, work / "warm-app", app_url,
                                                           n, [float(r) for r in args.profile_rates.split(",") if r.strip()],
@@ -182,6 +198,8 @@ def main(argv=None) -> int:
     table = render_table(report)
     if "network" in report:  # alone, the network tables replace the empty main table
         table = (table + "\n\n" if table.count("\n") >= 2 else "") + network.render(report["network"])
+    if "map" in report:  # the same: the map's own table, shown beside hidden
+        table = (table + "\n\n" if table.count("\n") >= 2 else "") + mapbench.render(report["map"])
     report["table"] = table
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
@@ -189,6 +207,8 @@ def main(argv=None) -> int:
     args.out.with_suffix(".md").write_text(page)
     if args.phases == ["network"] and args.out == RESULTS / "network.json" and not args.quick:
         network.refresh_readme(page)
+    if args.phases == ["map"] and args.out == RESULTS / "map.json" and not args.quick:
+        network.refresh_readme(page, README, block="map")
     if not args.quick and args.out == RESULTS / "latest.json" and set(args.phases) >= {"load", "stream", "soak"}:
         network.refresh_readme(page, README, block="bench")
     print()

@@ -220,3 +220,43 @@ def test_dismiss_hides_a_refusal(page, current):
     error = refused_change(page, closed)
     row(page, closed["id"]).locator("button[data-action=dismiss-error]").click()
     error.wait_for(state="hidden", timeout=10_000)
+
+
+# --- the assign list: the nearest available people first --------------------------------------------------
+
+OPTIONS_JS = """sel => [...document.querySelectorAll(sel)].map(o => [o.getAttribute('data-value'),
+    o.getAttribute('data-distance'), o.querySelector('.sub') ? o.querySelector('.sub').textContent : ''])"""
+
+
+def test_the_assign_list_offers_the_nearest_available_people_first_with_their_distance(page, current):
+    """Against the stub's city: available first, nearest the pickup first, distances as the server's points say."""
+    from app.geo import distance_m
+
+    job = next((d for d in current["deliveries"] if d["status"] == "pending" and not d["assignedTo"]
+                and d.get("pickup")), None) or next(d for d in current["deliveries"] if d["status"] == "pending")
+    pickup = job.get("pickup")
+    staff = {m["id"]: m for m in current["staff"]}
+    combobox = row(page, job["id"]).locator("input[data-action=assign][role=combobox]")
+    combobox.focus()
+    listbox = row(page, job["id"]).locator("[role=listbox]")
+    listbox.wait_for(state="visible", timeout=10_000)
+    wait_until(lambda: listbox.locator("[role=option]").count() == len(staff) + 1, timeout=10,
+               message="every person offered")
+    options = page.evaluate(OPTIONS_JS, f"{ROWS}[data-id='{job['id']}'] [role=option]")
+    combobox.press("Escape")
+    assert options[0][0] == "" and sorted(v for v, _, _ in options[1:]) == sorted(staff)
+    people = [(staff[v], None if d is None else int(d), sub) for v, d, sub in options[1:]]
+    available = [p for p in people if p[0]["status"] == "available"]
+    assert people[:len(available)] == available  # available first
+    for member, shown, sub in people:
+        where = member.get("location")
+        if pickup and where:  # the distance the server's points give, in metres and in words
+            assert abs(shown - distance_m((pickup["lat"], pickup["lon"]), (where["lat"], where["lon"]))) <= 1
+            assert sub.split(" · ")[1].endswith((" m", " km"))
+        else:
+            assert shown is None
+    near = [shown for _, shown, _ in available if shown is not None]
+    assert near == sorted(near)  # nearest first
+    unlocated = [m["name"].casefold() for m, shown, _ in available if shown is None]
+    assert unlocated == sorted(unlocated) and [s is None for _, s, _ in available] == sorted(
+        s is None for _, s, _ in available)

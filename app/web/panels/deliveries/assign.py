@@ -3,18 +3,27 @@
 Each row has ``input[data-action=assign][role=combobox]`` (its ``data-value``
 is the current assignee's id, empty for nobody). Focusing it opens the
 listbox (``ul[role=listbox]``, moved into that row's cell) with one
-``li[role=option][data-value=<staff id>]`` per person, "Unassigned" first;
-typing filters by name, id or zone (``app.assign_choices``); ArrowDown and
+``li[role=option][data-value=<staff id>]`` per person, "Unassigned" first,
+then the nearest available people (``app.nearest``: from the delivery's
+pickup, or its drop-off once picked up), each with status, distance
+(``data-distance``, metres, when known) and zone; typing filters by name, id
+or zone (``app.assign_choices``); ArrowDown and
 ArrowUp move the active option (``aria-activedescendant``), Enter or a click
 picks it, Escape closes. Nothing needs focusing or filling before it works,
 and 500 staff are 500 options in one list, not 500 in every row.
+
+Open work per person is counted once per opening of the list (one pass over
+the open deliveries' assignees, ``open_work``), not per keystroke; a
+keystroke ranks and filters the staff only.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 from app.assign_choices import assign_choices
+from app.models import is_open
+from app.nearest import open_counts, target
 from app.web.dom import clear, el
 
 LISTBOX_ID = "assign-options"
@@ -28,10 +37,16 @@ class AssignBox:
     """The shared listbox and the keyboard; ``pick(delivery_id, staff_id or None)`` runs the command."""
 
     def __init__(self, listen, root, client, zone_names: Callable[[], dict],
-                 pick: Callable[[str, Optional[str]], None]):
+                 pick: Callable[[str, Optional[str]], None],
+                 open_work: Optional[Callable[[], Iterable[Optional[str]]]] = None):
+        """``open_work()``: the assignees of the open deliveries (None for nobody), e.g. from the
+        table's facts; by default read from ``client.deliveries()``."""
         self.client = client
         self._zone_names = zone_names
         self._pick = pick
+        self._open_work = open_work or (lambda: (d.assignedTo for d in client.deliveries() if is_open(d.status)))
+        self._point = None  # the delivery's target (app.nearest.target) while the list is open
+        self._counts: dict[str, int] = {}
         self.input = None  # the row's input the list is open for
         self.values: list[str] = []
         self.active = -1
@@ -95,6 +110,7 @@ class AssignBox:
         row = node.closest("[data-testid=delivery-row]")
         if row:
             row.setAttribute("data-choosing", "")  # out of content-visibility, which would clip the list
+        self._rank_for(self.client.delivery(str(row.getAttribute("data-id"))) if row else None)
         node.setAttribute("aria-expanded", "true")
         node.parentNode.appendChild(self.listbox)
         self.listbox.hidden = False
@@ -112,15 +128,25 @@ class AssignBox:
             node.removeAttribute("aria-activedescendant")
             node.value = ""
 
+    def _rank_for(self, delivery) -> None:
+        """Where candidates must go, and everyone's open work but this delivery's (its assignee keeps it)."""
+        self._point = target(delivery) if delivery is not None else None
+        self._counts = open_counts(self._open_work())
+        holder = delivery.assignedTo if delivery is not None and is_open(delivery.status) else None
+        if holder and self._counts.get(holder):
+            self._counts[holder] -= 1
+
     def _fill(self, query: str) -> None:
-        choices = assign_choices(self.client.staff(), self._zone_names(), query)
+        choices = assign_choices(self.client.staff(), self._zone_names(), query, point=self._point,
+                                 counts=self._counts)
         current = str(self.input.getAttribute("data-value") or "") if self.input is not None else ""
         clear(self.listbox)
         self.values = [choice.value for choice in choices]
         for number, choice in enumerate(choices):
             self.listbox.appendChild(el(
                 "li", {"role": "option", "id": f"{LISTBOX_ID}-{number}", "data-value": choice.value,
-                       "aria-selected": "false", "class": "current" if choice.value == current else None},
+                       "aria-selected": "false", "class": "current" if choice.value == current else None,
+                       "data-distance": None if choice.metres is None else str(round(choice.metres))},
                 el("span", {"class": "main"}, text=choice.label), el("span", {"class": "sub"}, text=choice.detail)))
         self.active = -1
         if self.input is not None:

@@ -90,7 +90,8 @@ class DeliveriesPanel(Panel):
         self.ctx.notes["delivery_matches"] = self._matches  # the map's pins pass the same filters
         self.selection: Selection = self.ctx.notes.setdefault("selection", Selection())
         self._stop_selection = self.selection.subscribe(self._selection_changed)
-        self.assign = AssignBox(self.listen, self.root, self.client, lambda: self.painter.zone_names, self._assign)
+        self.assign = AssignBox(self.listen, self.root, self.client, lambda: self.painter.zone_names, self._assign,
+                                open_work=lambda: (f.assignee for f in self.table.facts.values() if f.open))
         for event in ("focusin", "pointerdown", "keydown"):
             self.listen(self.root, event, self._fill_select)
         self.listen(self.root, "change", self._changed)

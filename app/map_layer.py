@@ -123,6 +123,7 @@ class MapLayer:
         self._clock = clock
         self.pin_budget = pin_budget
         self.drawn: dict[tuple[str, str], Mark] = {}
+        self.pins_drawn = 0  # how many of ``drawn`` are pins: counting them per frame would be O(drawn)
         self.work = OpenWork()
         self._dirty: dict[str, set[str]] = {ZONE: set(), STAFF: set(), PIN: set()}
         self._all = True  # the next frame looks at everything (a reset, a new filter)
@@ -191,7 +192,7 @@ class MapLayer:
         self.culled = culled
         self._view_changed = False
         if culled:
-            shown = sum(1 for kind, i in self.drawn if kind == PIN and i not in pins)
+            shown = self.pins_drawn - sum(1 for i in pins if (PIN, i) in self.drawn)  # O(pins looked at)
             for delivery_id, mark in pins.items():
                 if mark is not None and shown < self.pin_budget and (
                         view is None or view.contains(mark.x, mark.y, VIEW_MARGIN)):
@@ -209,9 +210,11 @@ class MapLayer:
             if old is not None:
                 del self.drawn[key]
                 drops.append(key)
+                self.pins_drawn -= kind == PIN
         elif mark != old:
             self.drawn[key] = mark
             puts.append(mark)
+            self.pins_drawn += kind == PIN and old is None
 
     def _staff_mark(self, board, staff_id: str) -> Optional[StaffMark]:
         member = board.staff_member(staff_id)

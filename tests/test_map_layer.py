@@ -147,3 +147,20 @@ def test_fit_all_covers_zones_staff_and_pins_and_a_v1_board_has_no_places():
     assert has_places(board)
     bare = Board([delivery(1, dropoff=None)], [member(1, where=None)], [zone(area=None)])
     assert not has_places(bare) and world_bounds(bare) is None
+
+
+def test_the_count_of_drawn_pins_follows_puts_and_drops_and_the_budget_holds_under_changes():
+    pins = [delivery(i, dropoff=(52.52, 13.30 + i * 0.0001)) for i in range(8)]
+    board = Board(pins, [])
+    view = Viewport(400, 300).fit(Bounds(52.51, 13.29, 52.53, 13.31))
+    layer, _, _ = first_frame(board, pin_budget=5, view=view)
+
+    def counted():
+        return sum(1 for kind, _ in layer.drawn if kind == PIN)
+
+    assert layer.pins_drawn == counted() == 5
+    for step in range(6):  # pins close, reopen and change under a full budget
+        board.d[f"D-{step}"] = delivery(step, status="delivered" if step % 2 else "pending", eta=step)
+        layer.note(Changes(deliveries=frozenset({f"D-{step}", f"D-{step + 1}"})))
+        layer.frame(board, view=view)
+        assert layer.pins_drawn == counted() <= 5

@@ -10,25 +10,38 @@
 // So, while PyScript's core module evaluates (pyscript-csp.mjs imports this
 // module first), the document-wide observers it creates are noted, and
 // `quiet()` disconnects them once PyScript's own first scan of the page has
-// found <script type="py">. If the app ever adds Python scripts or py-*
-// attributes after start, drop this.
+// found <script type="py">; those its plugins make later are disconnected as
+// they are made. If the app ever adds Python scripts or py-* attributes after
+// start, drop this.
 
 const Native = globalThis.MutationObserver;
 const watching = [];
+let quieted = false;
+// PyScript's own modules, wherever the build puts them (static/vendor/pyscript/dist/ here,
+// runtime/<hash>/pyscript/dist/ in a build).
+const PYSCRIPT = /\/pyscript\/dist\//;
 
 class Noted extends Native {
   observe(target, options) {
-    if (target === document && options && options.subtree) watching.push(this);
-    return super.observe(target, options);
+    const wide = target === document && options && options.subtree;
+    const result = super.observe(target, options);
+    if (wide && PYSCRIPT.test(String(new Error().stack))) {
+      if (quieted) this.disconnect();  // a plugin loaded later (py-editor): it watches for nothing we add
+      else watching.push(this);
+    }
+    return result;
   }
 }
 
 globalThis.MutationObserver = Noted;
 
 export function quiet() {
-  globalThis.MutationObserver = Native;
   // PyScript's first scan runs in a microtask queued by its module: a task later, it is done.
+  // Noted stays in place: PyScript's plugins load later (py-editor watches every childList
+  // change in the document and re-queries the whole page for editors 250 ms after each), and
+  // their observers are disconnected as they are made. Every other observer is ordinary.
   setTimeout(() => {
+    quieted = true;
     for (const observer of watching.splice(0)) observer.disconnect();
   }, 0);
 }

@@ -205,11 +205,11 @@ def main(argv=None) -> int:
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     page = markdown(report, table)
     args.out.with_suffix(".md").write_text(page)
-    if args.phases == ["network"] and args.out == RESULTS / "network.json" and not args.quick:
+    if args.phases == ["network"] and args.out.resolve() == RESULTS / "network.json" and not args.quick:
         network.refresh_readme(page)
-    if args.phases == ["map"] and args.out == RESULTS / "map.json" and not args.quick:
+    if args.phases == ["map"] and args.out.resolve() == RESULTS / "map.json" and not args.quick:
         network.refresh_readme(page, README, block="map")
-    if not args.quick and args.out == RESULTS / "latest.json" and set(args.phases) >= {"load", "stream", "soak"}:
+    if not args.quick and args.out.resolve() == RESULTS / "latest.json" and set(args.phases) >= {"load", "stream", "soak"}:
         network.refresh_readme(page, README, block="bench")
     print()
     print(page)

@@ -165,14 +165,9 @@ def test_incremental_state_equals_a_recount_after_any_changes(steps, filters, pa
     assert not (set(table.waiting) & {i for i in every if table.is_queued(i)})
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.integers(1, 40).map(lambda minutes: ("advance", minutes)),
-                          st.tuples(st.integers(0, 8), st.sampled_from(STATUSES + (None,)), st.integers(-30, 90))),
-                max_size=40))
-def test_the_late_set_after_any_changes_and_ticks_equals_a_recount(steps):
-    clock = Clock()
-    table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 9) for i in range(8)), clock=clock,
-                     filters=Filters(status="late"))
+def play(table, clock, steps) -> None:
+    """Apply generated steps: ``("advance", minutes)`` ticks the clock on, ``(i, status, eta)`` upserts D-i
+    (a None status removes it); one last tick."""
     for step in steps:
         if step[0] == "advance":
             clock.ts += step[1] * 60
@@ -181,6 +176,17 @@ def test_the_late_set_after_any_changes_and_ticks_equals_a_recount(steps):
         i, status, eta = step
         table.upsert(f"D-{i}", None if status is None else delivery(f"D-{i}", status=status, eta_minutes=eta))
     table.tick()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.integers(1, 40).map(lambda minutes: ("advance", minutes)),
+                          st.tuples(st.integers(0, 8), st.sampled_from(STATUSES + (None,)), st.integers(-30, 90))),
+                max_size=40))
+def test_the_late_set_after_any_changes_and_ticks_equals_a_recount(steps):
+    clock = Clock()
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 9) for i in range(8)), clock=clock,
+                     filters=Filters(status="late"))
+    play(table, clock, steps)
     now_ts = clock()
     late = {i for i, f in table.facts.items() if f.open and f.eta_ts is not None and f.eta_ts < now_ts}
     assert table.late == late and table.counts()["late"] == len(late)
@@ -196,14 +202,7 @@ def test_the_late_set_stays_right_while_outdated_etas_are_swept(steps):
     clock = Clock()
     table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 9) for i in range(8)), clock=clock)
     table.AHEAD_SLACK, table.SWEEP_STEP = 0, 1
-    for step in steps:
-        if step[0] == "advance":
-            clock.ts += step[1] * 60
-            table.tick()
-            continue
-        i, status, eta = step
-        table.upsert(f"D-{i}", None if status is None else delivery(f"D-{i}", status=status, eta_minutes=eta))
-    table.tick()
+    play(table, clock, steps)
     now_ts = clock()
     assert table.late == {i for i, f in table.facts.items() if f.open and f.eta_ts is not None and f.eta_ts < now_ts}
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
 from bench.browser import Cdp, chromium, clock_skew_ms, first_page, open_ready
-from bench.measure import CDP_TIMES, batch_summary, say, wait_page_seq, wait_stable_seq
+from bench.measure import CDP_TIMES, batch_summary, list_view, say, wait_page_seq, wait_stable_seq
 from bench.stats import summary
 
 LOCATION_RATE, STREAM_RATE = 500.0, 1000.0
@@ -109,6 +109,7 @@ def browser_cpu_seconds(profile: Path | str, proc: Path = Path("/proc")) -> Opti
 def map_window(stub, page, cdp: Cdp, profile: Path, *, seconds: float, location_rate: float,
                stream_rate: float, drain_timeout_s: float = 120.0) -> dict:
     """Both bursts side by side for ``seconds``, drained; the figures of this window."""
+    view = list_view(page)
     skew = clock_skew_ms(page)
     before = stub.stats()
     metrics0 = cdp.metrics()
@@ -124,9 +125,10 @@ def map_window(stub, page, cdp: Cdp, profile: Path, *, seconds: float, location_
     probe = page.evaluate("__bench.stop()")
     cpu1, wall1 = browser_cpu_seconds(profile), time.monotonic()
     metrics1 = cdp.metrics()
-    return window_figures(probe, skew=skew, events=seq_end - before["seq"], seconds=seconds, drained=drained,
-                          drain_s=drain_s, cpu=(cpu0, cpu1), wall_s=wall1 - wall0,
-                          main_thread={name: metrics1.get(name, 0) - metrics0.get(name, 0) for name in CDP_TIMES})
+    figures = window_figures(probe, skew=skew, events=seq_end - before["seq"], seconds=seconds, drained=drained,
+                             drain_s=drain_s, cpu=(cpu0, cpu1), wall_s=wall1 - wall0,
+                             main_thread={name: metrics1.get(name, 0) - metrics0.get(name, 0) for name in CDP_TIMES})
+    return {**figures, "listView": view}
 
 
 def window_figures(probe: dict, *, skew: float, events: int, seconds: float, drained: bool, drain_s: float,

@@ -153,10 +153,43 @@ def gc_summary(text) -> dict | None:
             "maxMs": round(max(data["ms"], default=0.0), 1), "frozenObjects": data["frozen"]}
 
 
+#: What a coordinator sees of the deliveries list: whether a sign-in form is on the page, and how
+#: many rows lie inside the list's scroll viewport and the window. A stream measured while the list
+#: is collapsed to 0 px (a sign-in form left over the board once did that to every ``#token=``
+#: visit) skips the rows' layout and paint and reads about half the true latency.
+LIST_VIEW = """() => {
+    const list = document.querySelector("[data-testid=delivery-list]");
+    const login = document.getElementById("login-view");
+    const loginShown = Boolean(login && login.getClientRects().length && getComputedStyle(login).visibility !== "hidden");
+    if (!list) return {loginShown, rowsInView: 0, viewportPx: 0};
+    let port = list.parentElement;
+    while (port && port !== document.body && !/(auto|scroll)/.test(getComputedStyle(port).overflowY)) port = port.parentElement;
+    const box = (port || document.documentElement).getBoundingClientRect();
+    const top = Math.max(box.top, 0), bottom = Math.min(box.bottom, innerHeight);
+    let rowsInView = 0;
+    for (const row of list.children) {
+        const r = row.getBoundingClientRect();
+        if (r.bottom > top && r.top < bottom && r.height > 0) rowsInView += 1;
+        else if (r.top >= bottom) break;
+    }
+    return {loginShown, rowsInView, viewportPx: Math.max(0, Math.round(bottom - top))};
+}"""
+
+
+def list_view(page) -> dict:
+    """What a coordinator sees of the list; raises when the rows are not on screen (see LIST_VIEW)."""
+    view = page.evaluate(LIST_VIEW)
+    if view["loginShown"] or view["rowsInView"] == 0:
+        raise RuntimeError(f"the deliveries list is not on screen ({view}): a latency measured now would skip "
+                           "the rows' layout and paint")
+    return view
+
+
 def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float, *, drain_timeout_s: float = 300,
                   drained_hook=None) -> dict:
     """One stream at ``rate`` for ``seconds``, drained, then checked; ``drained_hook()`` runs
     right after the drain (before the DOM check), e.g. to stop a profiler."""
+    view = list_view(page)
     skew = clock_skew_ms(page)
     before = stub.stats()
     sockets = before["openSockets"]
@@ -191,6 +224,7 @@ def stream_window(stub, page, cdp: Cdp, token: str, rate: float, seconds: float,
         # sockets the page opened during the window (a server close, e.g. 1008 too slow, then a reconnect)
         "newConnections": after["totalConnections"] - before["totalConnections"],
         "drained": drained, "drainSeconds": round(drain_s, 2), "windowMs": round(window_ms),
+        "listView": view,  # rows on screen while measured (LIST_VIEW)
         "latencyMs": summary(lat),
         # every event, parked rows included: drawn as they come into the page, or in the background
         "latencyWithParkedMs": summary(lat_all), "eventsInPage": len(lat),

@@ -246,5 +246,6 @@ def test_a_token_handed_in_the_address_prefetches_the_snapshot_too(page, still_s
     page.goto(f"{stub.url}?{with_all_rows('')}#token={stub.login_token()}")
     page.wait_for_selector("html[data-app-state=ready]", timeout=60_000)
     assert "token" not in page.url
+    assert page.is_hidden("#login-view")  # no sign-in form over the board: it once collapsed the list to 0 px
     assert page.evaluate(f"() => dcPrefetch.state['{stub.url}api/snapshot']") == "used"
     assert asked == [f"{stub.url}api/snapshot"]

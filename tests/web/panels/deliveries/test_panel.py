@@ -1,5 +1,6 @@
 """app/web/panels/deliveries: the panel through the seam (a fake page): window, live changes, filters, commands."""
 
+import time
 from datetime import datetime, timedelta, timezone
 
 from app.command import RowStatus
@@ -7,7 +8,7 @@ from app.rollback import Rollback
 from app.web import localtime
 from app.web.fake_dom import Event
 from app.web.panels.deliveries import DeliveriesPanel
-from app.web.panels.deliveries.panel import CHUNK
+from app.web.panels.deliveries.panel import CATCH_UP_BUSY, FIRST_CHUNK, TURN_SECONDS, TURN_STEP
 from app.web.runtime import ProxyOwner, js
 from tests.web.fakes import FakeClient, context, delivery, publish, section, staff, turns
 
@@ -52,12 +53,70 @@ def test_a_window_of_rows_in_eta_order_the_rest_parked_and_all_built():
     assert panel.parked.getAttribute("data-caught-up") == "true"
 
 
-def test_a_snapshot_bigger_than_a_chunk_is_built_a_chunk_per_turn():
-    client = FakeClient([delivery(i) for i in range(1, CHUNK + 200)])
+class Timer:
+    """A turn's clock: every read moves it on by ``step`` seconds (0: time stands still)."""
+
+    def __init__(self, step: float = 0.0):
+        self.now, self.step = 100.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_snapshot_bigger_than_the_first_chunk_is_built_in_later_turns():
+    client = FakeClient([delivery(i) for i in range(1, FIRST_CHUNK + 200)])
     panel = DeliveriesPanel(section(), context(client)).mount()
     assert len(panel.rows) < len(client.deliveries())
-    turns(5)
+    turns(20)
     assert len(panel.rows) == len(client.deliveries())
+
+
+def test_each_background_building_turn_stops_once_its_time_is_spent_not_after_a_row_count():
+    client = FakeClient([delivery(i) for i in range(1, 1001)])
+    panel = DeliveriesPanel(section(), context(client))
+    panel._timer = Timer(step=TURN_SECONDS / 2)  # two steps of rows use up a turn
+    panel.mount()
+    assert len(panel.rows) == FIRST_CHUNK
+    panel._build_chunk()
+    assert len(panel.rows) == FIRST_CHUNK + 2 * TURN_STEP
+    panel._timer = Timer(step=0.0)  # rows that cost no time: one turn builds every one left
+    panel._build_chunk()
+    assert len(panel.rows) == 1000 and not panel.table.has_queued()
+
+
+def parked_and_changed(n=1000, changed=600):
+    """A mounted panel with every row built, and ``changed`` parked rows waiting with a live change."""
+    client = FakeClient([delivery(i) for i in range(1, n + 1)])
+    panel = DeliveriesPanel(section(), context(client))
+    panel._timer = Timer(step=0.0)
+    panel.mount()
+    turns()
+    ids = [f"D-{i}" for i in range(n - changed + 1, n + 1)]
+    for i in range(n - changed + 1, n + 1):
+        client.put(delivery(i, customer="Changed"))
+    publish(panel.ctx, deliveries=set(ids), event_types={"delivery_update"})
+    assert len(panel.table.waiting) == changed
+    return panel
+
+
+def test_once_the_stream_pauses_each_catch_up_turn_stops_once_its_time_is_spent_and_the_next_follows():
+    panel = parked_and_changed()
+    panel._last_live = 0.0  # the stream paused
+    panel._timer = Timer(step=TURN_SECONDS / 2)
+    panel._catch_up()
+    assert len(panel.table.waiting) == 600 - 2 * TURN_STEP
+    assert "catch_up" in panel._handles  # the next turn is already scheduled (after a frame, not 0.25 s)
+    panel._timer = Timer(step=0.0)
+    panel._catch_up()
+    assert not panel.table.waiting and panel.parked.getAttribute("data-caught-up") == "true"
+
+
+def test_while_live_changes_keep_coming_a_catch_up_turn_draws_a_few_rows_however_fast_they_are():
+    panel = parked_and_changed()
+    panel._last_live = time.monotonic() + 3600  # a change just came (and the clock cannot pass it)
+    panel._catch_up()
+    assert len(panel.table.waiting) == 600 - CATCH_UP_BUSY
 
 
 def test_a_live_change_moves_a_parked_row_into_the_window_drawn_and_flashed():

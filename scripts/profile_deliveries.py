@@ -57,7 +57,7 @@ def python_seconds(fn) -> float:
 def building(panel) -> bool:
     """Rows wait to be built (this panel, or the one before the redesign: ``--before``)."""
     if hasattr(panel, "table"):
-        return panel.table.has_queued() or panel.chunks.scheduled
+        return panel.table.has_ahead() or panel.chunks.scheduled
     return bool(panel._queue) or "chunk" in panel._handles
 
 

@@ -30,7 +30,6 @@ from app.web.panels.delivery_detail import DeliveryDetail, staff_label
 from app.web.row_ops import ROW, RowOps
 
 PREFS_KEY = "deliveries"
-FIRST_CHUNK = 120
 #: A background turn (building queued rows, catching up parked ones) stops once it has run this long,
 #: so frames go on between turns however slow a row is (fixed counts of 500 rows were long tasks) ...
 TURN_SECONDS = 0.008
@@ -101,7 +100,7 @@ class DeliveriesPanel(Panel):
         self.listen(self.search, "input", self._typed)
         self.listen(self.toolbar.form, "submit", lambda event: event.preventDefault())
         self._sync_controls()
-        self.chunks = Chunked(self._build_chunk, self.table.has_queued)
+        self.chunks = Chunked(self._build_chunk, self.table.has_ahead)
         self._ticker = Every(TICK_SECONDS, self._tick)
 
     @property
@@ -205,8 +204,7 @@ class DeliveriesPanel(Panel):
             painter.forget_names(row)
             if self.table.is_shown(delivery_id):  # the others wait, marked, to be caught up
                 self._draw(row, client.delivery(delivery_id), now)
-        self._build(self.table.take_queued(FIRST_CHUNK), now)
-        self.chunks.kick()
+        # The window's rows are built by ``_flush`` (next), the next page's in the background.
 
     def _in_turns(self, step, limit: int | None = None) -> int:
         """Call ``step(n)`` (it does up to ``n`` rows, returns how many it did) until it has run
@@ -221,11 +219,13 @@ class DeliveriesPanel(Panel):
         return done
 
     def _build_chunk(self) -> None:
-        """Build queued rows for one turn's budget (``_in_turns``): the next turn comes after a frame."""
+        """Build the rows that can come into the window next (the table's next page) for one
+        turn's budget (``_in_turns``); the next turn comes after a frame. Rows beyond that
+        are built only when a change of window, filter or sort needs them."""
         now = self._clock()
 
         def build(n: int) -> int:
-            ids = self.table.take_queued(n)
+            ids = self.table.take_ahead(n)
             self._build(ids, now)
             return len(ids)
 
@@ -363,6 +363,7 @@ class DeliveriesPanel(Panel):
             self.parked.setAttribute("data-caught-up", "true" if caught_up else "false")
         if not caught_up and "catch_up" not in self._handles:
             self._later("catch_up", CATCH_UP_SECONDS, self._catch_up)
+        self.chunks.kick()  # the next page past the window (it may have moved), built in the background
 
     def _catch(self, delivery_id: str, live: bool, now) -> None:
         """Draw a parked row that waited; it flashes (if shown) when a live change was among what waited."""

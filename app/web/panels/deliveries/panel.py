@@ -242,6 +242,8 @@ class DeliveriesPanel(Panel):
             row = self.rows[delivery_id] = DrawnRow(delivery_id)
             self.painter.new(row)
             self._draw(row, delivery, now)
+            if self.selection.of(DELIVERY) == delivery_id:  # selected (on the map) before its row was built
+                self.ops.attr(delivery_id, ROW, "data-selected", "true")
 
     def _upsert(self, delivery_id: str, now, live: bool) -> None:
         delivery = self.client.delivery(delivery_id)

@@ -332,3 +332,14 @@ def test_the_assign_combobox_filters_as_you_type_and_takes_arrows_enter_and_esca
     combobox.dispatchEvent(Event("focusin", target=combobox))
     combobox.dispatchEvent(Event("keydown", target=combobox, key="Escape"))
     assert listbox.hidden and combobox.getAttribute("aria-expanded") == "false" and len(client.commands) == 1
+
+
+def test_a_delivery_selected_before_its_row_is_built_shows_selected_once_built():
+    client = world()
+    panel, ctx = mount(client)
+    panel.selection.select("delivery", "D-12")  # the map's pin, say: its row is not built
+    assert "D-12" not in panel.rows
+    click(panel.toolbar.chips["pending"])  # any refilter; then the row comes into the window
+    client.put(delivery(12, eta_minutes=-5))
+    publish(ctx, deliveries={"D-12"}, event_types={"delivery_update"})
+    assert panel.ops.node("D-12").getAttribute("data-selected") == "true"

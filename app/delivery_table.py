@@ -7,8 +7,8 @@
     >>> table = DeliveryTable(page=2, clock=lambda: 0.0)
     >>> table.reset([delivery("D-1"), delivery("D-2", eta="2026-11-26T13:00:00Z"), delivery("D-3")])
     Reset(gone=[])
-    >>> table.take_queued(10), table.window()
-    (['D-2', 'D-1', 'D-3'], ['D-2', 'D-1'])
+    >>> table.window(), table.unbuilt(table.window()), table.take_ahead(10)
+    (['D-2', 'D-1'], ['D-2', 'D-1'], ['D-3'])
     >>> table.upsert("D-3", delivery("D-3", eta="2026-11-26T12:00:00Z")).moved
     True
     >>> table.window(), table.counts()["pending"]
@@ -25,14 +25,18 @@ ahead, so a tick costs the ETAs that passed, not a pass over every delivery. The
 
 No change costs a pass over every delivery: the heap's outdated entries
 (an ETA revised) are swept out a few per change once they outnumber the
-deliveries (``_sweep_some``), and the build queue is consumed from the
-front of a deque.
+deliveries (``_sweep_some``), and the unbuilt ids are a set.
 
 Two marks are about the page's rows, which the panel builds and draws:
 
-- *queued*: not built yet. A snapshot queues every id, those that match
-  first, in order; the panel builds them a chunk at a time (``take_queued``)
-  and, at once, any queued id the window needs (``unbuilt``).
+- *queued*: not built yet. A snapshot queues every id. Only the rows that
+  can come into the window soon are built: at once, any queued id the
+  window needs (``unbuilt``), and in the background the next page past the
+  window (``take_ahead``, ``has_ahead``), so "Show more" finds its rows
+  built. The rest stay unbuilt until a change of filter, sort or window
+  needs them: at 50,000 deliveries, 50,000 built rows (each with its
+  controls) were what the browser's major collections traced
+  (bench/README.md), and a queued row costs nothing while it waits.
 - *waiting*: built but parked (off the window) with a change not drawn yet;
   ``True`` when a live change is among what waits (its row flashes when
   drawn). The panel draws them in the background (``take_waiting``) and as
@@ -42,7 +46,6 @@ Two marks are about the page's rows, which the panel builds and draws:
 from __future__ import annotations
 
 import heapq
-from collections import deque
 from dataclasses import dataclass
 from itertools import islice
 from typing import Callable, Iterable, NamedTuple, Optional
@@ -105,8 +108,9 @@ class DeliveryTable:
         self._window: list[str] = []
         self._shown: set[str] = set()
         self._dirty = True
-        self._queue: deque[str] = deque()  # not built, in build order (consumed from the front)
-        self._queued: set[str] = set()
+        self._queued: set[str] = set()  # not built
+        self._next_page: Optional[list[str]] = None  # the matching ids past the window, a page of them (None: take again)
+        self._next_ids: set[str] = set()
         self.waiting: dict[str, bool] = {}
 
     # --- changes in -------------------------------------------------------------------------
@@ -131,11 +135,9 @@ class DeliveryTable:
         for delivery_id in built:
             if delivery_id not in self._shown:
                 self.waiting.setdefault(delivery_id, False)
-        matched = self.matched
-        queue = [i for i in self.order.ids() if i not in built]
-        queue.sort(key=lambda i: i not in matched)  # stable: the order within each part is kept
-        self._queue, self._queued = deque(queue), set(queue)
+        self._queued = {i for i in self.facts if i not in built}
         self._dirty = True
+        self._next_page = None
         return Reset(gone=gone)
 
     def upsert(self, delivery_id: str, delivery, live: bool = False, now_ts: Optional[float] = None) -> Upserted:
@@ -188,9 +190,7 @@ class DeliveryTable:
             self.matched = {i for i, f in self.facts.items() if matches(f, new, now_ts, terms)}
         if resorted or refiltered:
             self._dirty = True
-            if self._queue:  # build what is now shown first
-                matched = self.matched
-                self._queue = deque(sorted(self._queue, key=lambda i: (i not in matched, self.order.key(i))))
+            self._next_page = None
         return Refiltered(sorted=resorted, matched=refiltered)
 
     def tick(self) -> set[str]:
@@ -209,12 +209,14 @@ class DeliveryTable:
         self.late |= flipped
         if flipped and self.filters.status == "late":
             self._dirty = True
+            self._next_page = None
             self.matched |= flipped
         return flipped
 
     def show_more(self) -> None:
         self.limit += self.page
         self._dirty = True
+        self._next_page = None
 
     # --- what to show --------------------------------------------------------------------------
 
@@ -226,7 +228,18 @@ class DeliveryTable:
             if window != self._window:
                 self._window = window
                 self._shown = set(window)
+            self._next_page = None
         return self._window
+
+    def next_page(self) -> list[str]:
+        """The ``page`` matching ids past the window, in order: what "Show more" or a row leaving
+        the window brings in next (taken again only after the window or a row near it moved)."""
+        if self._dirty or self._next_page is None:
+            window = self.window()
+            head = self.order.first(len(window) + self.page, self.matched.__contains__)
+            self._next_page = head[len(window):]
+            self._next_ids = set(self._next_page)
+        return self._next_page
 
     def is_shown(self, delivery_id: str) -> bool:
         return delivery_id in self._shown
@@ -240,24 +253,28 @@ class DeliveryTable:
     def is_queued(self, delivery_id: str) -> bool:
         return delivery_id in self._queued
 
-    def take_queued(self, n: int) -> list[str]:
-        """The next ``n`` ids to build (and no longer queued)."""
-        queue = self._queue
-        batch = [queue.popleft() for _ in range(min(n, len(queue)))]
-        self._queued.difference_update(batch)
-        return [i for i in batch if i in self.facts]
+    def take_ahead(self, n: int) -> list[str]:
+        """Up to ``n`` unbuilt ids of the window and the next page, in order, now taken
+        off the queue: the background builds them, so what comes in next is ready."""
+        queued = self._queued
+        found = [i for i in (*self.window(), *self.next_page()) if i in queued][:n]
+        queued.difference_update(found)
+        return found
+
+    def has_ahead(self) -> bool:
+        """Is a row of the window or the next page still unbuilt?"""
+        queued = self._queued
+        return bool(queued) and any(i in queued for i in (*self.window(), *self.next_page()))
 
     def unbuilt(self, ids: Iterable[str]) -> list[str]:
         """Those of ``ids`` still queued, now taken off the queue (the window needs them built now)."""
         found = [i for i in ids if i in self._queued]
-        if found:
-            self._queued.difference_update(found)
-            taken = set(found)
-            self._queue = deque(i for i in self._queue if i not in taken)
+        self._queued.difference_update(found)
         return found
 
-    def has_queued(self) -> bool:
-        return bool(self._queue)
+    def unbuilt_count(self) -> int:
+        """How many rows are not built (most of them, on a big board, until they are needed)."""
+        return len(self._queued)
 
     def take_waiting(self, n: int) -> list[tuple[str, bool]]:
         """Up to ``n`` parked rows with a change not drawn yet, oldest first: ``(id, live)``."""
@@ -277,6 +294,10 @@ class DeliveryTable:
 
     def _touched(self, delivery_id: str, key: tuple) -> bool:
         """A row moved or (un)matched: the window needs taking again only if it was or may now be in it."""
+        following = self._next_page
+        if following is not None and (delivery_id in self._next_ids or len(following) < self.page
+                                      or not following or key <= self.order.key(following[-1])):
+            self._next_page = None  # it may be in the next page now: take that again when asked
         if self._dirty:
             return True
         window = self._window
@@ -316,10 +337,9 @@ class DeliveryTable:
         self.late.discard(delivery_id)
         self.order.remove(delivery_id)
         self.waiting.pop(delivery_id, None)
-        if delivery_id in self._queued:
-            self._queued.discard(delivery_id)
-            self._queue.remove(delivery_id)
+        self._queued.discard(delivery_id)
         self._dirty = True
+        self._next_page = None
         return True
 
     def _tally(self, item, sign: int) -> None:

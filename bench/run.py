@@ -140,6 +140,7 @@ def main(argv=None) -> int:
                                                       for k, v in vars(args).items()},
                     "loadAverage": {"start": os.getloadavg()}}
     n = args.deliveries
+    built = measure.app_rows(n)  # the rows the app builds (window and next page); the reference page builds n
     measure.say(f"starting the stub: {n} deliveries, {args.staff} staff, rate 0, seed {args.seed}")
     stub = Stub("--deliveries", str(n), "--staff", str(args.staff), "--rate", "0", "--seed", str(args.seed),
                 "--bench-pages", str(HERE / "pages"), startup_timeout=120)
@@ -155,13 +156,13 @@ def main(argv=None) -> int:
                 # The app twice: as it ships, and starting Pyodide without its memory snapshot
                 # (static/js/pyodide-boot.mjs, ?snapshot=0), so the snapshot's share is in the run.
                 report["load"] = measure.load_phase(playwright, work, {
-                    "app": (app_url, n), "app-nosnap": (f"{stub.url}?snapshot=0#token={token}", n),
+                    "app": (app_url, built), "app-nosnap": (f"{stub.url}?snapshot=0#token={token}", built),
                     "pyodide": (bare_url, 0), "reference": (ref_url, n)},
                     args.repeats, args.rows_wait)
                 report["loadAverage"]["afterLoad"] = os.getloadavg()
             if "stream" in args.phases:
                 report["stream"] = {
-                    "app": measure.stream_phase(playwright, stub, token, work / "warm-app", app_url, n,
+                    "app": measure.stream_phase(playwright, stub, token, work / "warm-app", app_url, built,
                                                 args.rates, args.window, hook=True, label="app"),
                     "reference": measure.stream_phase(playwright, stub, token, work / "warm-reference", ref_url,
                                                       n, args.rates, args.window, hook=False,
@@ -170,7 +171,7 @@ def main(argv=None) -> int:
                 report["machine"]["chromium"] = report["stream"]["app"]["chromium"]
                 report["loadAverage"]["afterStream"] = os.getloadavg()
             if "soak" in args.phases:
-                report["soak"] = measure.soak_phase(playwright, stub, token, work / "warm-app", app_url, n,
+                report["soak"] = measure.soak_phase(playwright, stub, token, work / "warm-app", app_url, built,
                                                     args.soak_minutes, reconnect_every=args.reconnect_every)
                 report["loadAverage"]["afterSoak"] = os.getloadavg()
             if "network" in args.phases:
@@ -183,12 +184,12 @@ def main(argv=None) -> int:
                 report["loadAverage"]["afterNetwork"] = os.getloadavg()
             if "map" in args.phases:
                 report["map"] = mapbench.map_phase(
-                    playwright, stub, token, work / "map-app", app_url, n, args.staff, args.window,
+                    playwright, stub, token, work / "map-app", app_url, built, args.staff, args.window,
                     location_rate=args.location_rate, stream_rate=args.map_stream_rate, first=args.map_first)
                 report["loadAverage"]["afterMap"] = os.getloadavg()
             if "profile" in args.phases:
                 report["profile"] = measure.profile_phase(playwright, stub, token, work / "warm-app", app_url,
-                                                          n, [float(r) for r in args.profile_rates.split(",") if r.strip()],
+                                                          built, [float(r) for r in args.profile_rates.split(",") if r.strip()],
                                                           min(args.window, 10.0))
             if "chromium" not in report["machine"]:
                 report["machine"]["chromium"] = chromium_version(playwright, work)
@@ -273,7 +274,7 @@ def render_table(r: dict) -> str:
             all_rows = (fmt_ms(app[mode]["allRowsMs"], "s") if app[mode].get("allRowsWithinWait", True)
                         else f"not within {load.get('rowsWaitSeconds', 0):g} s more")
             without = f"app without the snapshot {fmt_ms(nosnap, 's')}; " if nosnap is not None else ""
-            rows.append((f"load {mode} to ready (median of {n})", fmt_ms(a, "s") + f" (all rows {all_rows})",
+            rows.append((f"load {mode} to ready (median of {n})", fmt_ms(a, "s") + f" (window and next page built {all_rows})",
                          f"{without}bare Pyodide {fmt_ms(b, 's')}; JS reference {fmt_ms(ref, 's')}",
                          f"≤ {target / 1000:.1f} s", met(a is not None and a <= target)))
         for mode in ("cold", "warm"):

@@ -23,6 +23,8 @@ from .clock import iso, minutes
 from .generate import CAPACITY, eta_for, new_delivery
 
 S = DeliveryStatus
+#: The statuses still open, in enum order (``World.pick`` draws over them in this order).
+OPEN_STATUSES = tuple(s for s in DeliveryStatus if s not in FINAL_STATUSES)
 #: Share of the world's capacity that is open work; new orders arrive below it.
 OPEN_TARGET = 0.4
 #: Open deliveries per driver or courier at most (they carry up to 2 or 3 each).
@@ -56,10 +58,10 @@ def advance(w) -> list[Event]:
     """Move carried work along: assigned → picked_up → in_transit → delivered (sometimes failed/cancelled)."""
     now = w.clock()
     if w.rng.random() < 0.03:
-        d = w.pick(lambda d: d.status is S.PENDING)
+        d = w.pick((S.PENDING,))
         if d is not None:
             return w._change_delivery(d, {"status": S.CANCELLED, "updatedAt": iso(now)}, iso(now))
-    d = w.pick(lambda d: d.status in (S.ASSIGNED, S.PICKED_UP, S.IN_TRANSIT))
+    d = w.pick((S.ASSIGNED, S.PICKED_UP, S.IN_TRANSIT))
     if d is None:
         return []
     roll = w.rng.random()
@@ -77,7 +79,7 @@ def advance(w) -> list[Event]:
 
 def assign(w) -> list[Event]:
     """Give a pending order in a working zone to someone with room, local people first."""
-    d = w.pick(lambda d: d.status is S.PENDING and w.zones[d.zoneId].status is not ZoneStatus.CLOSED)
+    d = w.pick((S.PENDING,), lambda d: w.zones[d.zoneId].status is not ZoneStatus.CLOSED)
     if d is None:
         return []
     free = [s for s in w.staff.values()
@@ -106,7 +108,7 @@ def arrive(w) -> list[Event]:
 
 
 def revise_eta(w) -> list[Event]:
-    d = w.pick(lambda d: d.status not in FINAL_STATUSES and d.eta is not None)
+    d = w.pick(OPEN_STATUSES, lambda d: d.eta is not None)
     if d is None:
         return []
     now = w.clock()

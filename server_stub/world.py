@@ -26,8 +26,10 @@ Next: ``behaviour.step`` (what the simulation does), ``rest`` (who calls
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable
 from itertools import count, islice
 
 from app.models import (
@@ -37,6 +39,7 @@ from app.models import (
 )
 
 from . import behaviour
+from .bag import Bag
 from .city import CENTRE, City
 from .clock import Clock, iso, iso_ms, minutes, utc_now
 from .generate import generate
@@ -44,6 +47,9 @@ from .journal import Journal
 from .tracking import Tracking
 
 CARRYING = frozenset({DeliveryStatus.ASSIGNED, DeliveryStatus.PICKED_UP, DeliveryStatus.IN_TRANSIT})
+#: Every status in one fixed order (``pick`` draws over bags in this order: a seed replays).
+STATUSES = tuple(DeliveryStatus)
+OPEN_STATUSES = tuple(s for s in STATUSES if s not in FINAL_STATUSES)
 KEPT_COMMUNICATIONS = 1000
 SNAPSHOT_COMMUNICATIONS = 200
 
@@ -77,7 +83,11 @@ class World:
         self.staff: dict[str, Staff] = {}
         self.zones: dict[str, Zone] = {}
         self.communications: deque[Communication] = deque(maxlen=KEPT_COMMUNICATIONS)
-        self._ids: list[str] = []  # delivery ids, oldest first: random picks and retirement
+        # self.deliveries keeps the ids oldest first (insertion order); these make picks and retirement O(1):
+        self._by_status: dict[DeliveryStatus, Bag] = {s: Bag() for s in STATUSES}
+        self._born: dict[str, int] = {}  # id -> its place in the order of arrival
+        self._arrivals = count()
+        self._finished: list[tuple[int, str]] = []  # heap of (born, id) of finished ones; stale entries skipped
         self._open_in_zone: Counter[str] = Counter()
         self._available_in_zone: Counter[str] = Counter()
         self._carrying: defaultdict[str, set[str]] = defaultdict(set)
@@ -103,7 +113,7 @@ class World:
     def snapshot(self) -> Snapshot:
         """The whole state at ``seq`` of ``epoch``; communications newest first, at most 200."""
         newest = list(islice(reversed(self.communications), SNAPSHOT_COMMUNICATIONS))
-        return Snapshot(seq=self.seq, epoch=self.journal.epoch, deliveries=[self.deliveries[i] for i in self._ids],
+        return Snapshot(seq=self.seq, epoch=self.journal.epoch, deliveries=list(self.deliveries.values()),
                         staff=list(self.staff.values()), zones=list(self.zones.values()),
                         communications=newest)
 
@@ -209,7 +219,7 @@ class World:
         stamp, precise = iso(now), iso_ms(now)  # ts to the ms: the benchmark measures from it
         events = []
         for _ in range(n):
-            d = self.pick(lambda d: d.status not in FINAL_STATUSES) or self.deliveries[self.rng.choice(self._ids)]
+            d = self.pick(OPEN_STATUSES) or self.pick(STATUSES)
             eta = iso(now + minutes(self.rng.uniform(2, 90)))
             self._put_delivery(d.model_copy(update={"eta": eta, "updatedAt": stamp}))
             events.append(DeliveryUpdate(deliveryId=d.id, changes=DeliveryChanges(eta=eta, updatedAt=stamp),
@@ -218,13 +228,25 @@ class World:
 
     # --- the machinery behaviour.py builds on -----------------------------------
 
-    def pick(self, wanted, tries: int = 40) -> Delivery | None:
-        """A random delivery satisfying ``wanted``: cheap sampling first, then a scan."""
+    def pick(self, statuses: Iterable[DeliveryStatus], wanted: Callable[[Delivery], bool] | None = None,
+             tries: int = 40) -> Delivery | None:
+        """A random delivery in one of ``statuses`` (and satisfying ``wanted``), or None.
+        Drawn from the per-status bags, so its cost does not grow with the world; only
+        when ``tries`` draws all miss ``wanted`` are those statuses' deliveries scanned."""
+        bags = [bag for bag in (self._by_status[s] for s in statuses) if bag]
+        total = sum(len(bag) for bag in bags)
+        if not total:
+            return None
         for _ in range(tries):
-            d = self.deliveries[self.rng.choice(self._ids)]
-            if wanted(d):
+            index = self.rng.randrange(total)
+            for bag in bags:
+                if index < len(bag):
+                    d = self.deliveries[bag[index]]
+                    break
+                index -= len(bag)
+            if wanted is None or wanted(d):
                 return d
-        matches = [d for d in self.deliveries.values() if wanted(d)]
+        matches = [d for bag in bags for d in (self.deliveries[i] for i in bag) if wanted(d)]
         return self.rng.choice(matches) if matches else None
 
     @property
@@ -296,16 +318,30 @@ class World:
         """Keep the world at most ``capacity`` deliveries: retire the oldest finished one
         (there is no delete event; a client loses it at its next snapshot)."""
         while len(self.deliveries) >= self.capacity:
-            victim = next((i for i in self._ids if self.deliveries[i].status in FINAL_STATUSES), self._ids[0])
-            self._remove_delivery(victim)
+            self._remove_delivery(self._oldest_finished() or next(iter(self.deliveries)))
+
+    def _oldest_finished(self) -> str | None:
+        """The finished delivery that arrived first: the heap's top, once entries that no
+        longer hold (retired, reopened by a control call) are dropped. O(log n) amortised."""
+        heap = self._finished
+        while heap:
+            born, delivery_id = heap[0]
+            d = self.deliveries.get(delivery_id)
+            if d is not None and self._born[delivery_id] == born and d.status in FINAL_STATUSES:
+                return delivery_id
+            heapq.heappop(heap)
+        return None
 
     def _put_delivery(self, new: Delivery) -> None:
         old = self.deliveries.get(new.id)
         if old is None:
-            self._ids.append(new.id)
+            self._born[new.id] = next(self._arrivals)
         else:
             self._unindex(old)
         self.deliveries[new.id] = new
+        self._by_status[new.status].add(new.id)
+        if new.status in FINAL_STATUSES and (old is None or old.status not in FINAL_STATUSES):
+            heapq.heappush(self._finished, (self._born[new.id], new.id))
         if new.status not in FINAL_STATUSES:
             self._open_in_zone[new.zoneId] += 1
             if new.assignedTo is not None:
@@ -313,9 +349,10 @@ class World:
 
     def _remove_delivery(self, delivery_id: str) -> None:
         self._unindex(self.deliveries.pop(delivery_id))
-        self._ids.remove(delivery_id)
+        del self._born[delivery_id]
 
     def _unindex(self, d: Delivery) -> None:
+        self._by_status[d.status].discard(d.id)
         if d.status not in FINAL_STATUSES:
             self._open_in_zone[d.zoneId] -= 1
             if d.assignedTo is not None:

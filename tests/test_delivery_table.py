@@ -35,16 +35,39 @@ def table_of(*deliveries, page=2, filters=Filters(), clock=None):
     return table
 
 
+def build_all(table) -> None:
+    """Every row built, as after a small board's background turns (tests of the other marks start here)."""
+    table.unbuilt(list(table.facts))
+
+
 def test_doctests_hold():
     assert doctest.testmod(table_module).failed == 0
 
 
-def test_a_snapshot_queues_the_matching_ids_first_in_order():
-    table = table_of(delivery("D-1", eta_minutes=30), delivery("D-2", zone="Z-2", eta_minutes=5),
-                     delivery("D-3", eta_minutes=10), filters=Filters(zone="Z-1"))
-    assert table.take_queued(2) == ["D-3", "D-1"]
-    assert table.is_queued("D-2") and not table.is_queued("D-1") and table.has_queued()
-    assert table.take_queued(5) == ["D-2"] and not table.has_queued()
+def test_a_snapshot_queues_every_id_and_builds_ahead_only_the_window_and_the_next_page_in_order():
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i, zone="Z-2" if i == 2 else "Z-1") for i in range(1, 9)),
+                     filters=Filters(zone="Z-1"))
+    assert table.unbuilt_count() == 8 and table.has_ahead()
+    assert table.window() == ["D-1", "D-3"] and table.next_page() == ["D-4", "D-5"]
+    assert table.take_ahead(3) == ["D-1", "D-3", "D-4"]
+    assert table.take_ahead(10) == ["D-5"] and not table.has_ahead()
+    assert table.is_queued("D-2") and table.is_queued("D-6") and table.unbuilt_count() == 4
+
+
+def test_show_more_brings_the_following_page_within_reach_of_the_background():
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i) for i in range(1, 9)))
+    table.take_ahead(10)
+    assert not table.has_ahead()
+    table.show_more()
+    assert table.next_page() == ["D-5", "D-6"] and table.take_ahead(10) == ["D-5", "D-6"]
+
+
+def test_a_row_moving_into_the_next_page_is_built_ahead():
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 10) for i in range(1, 9)))
+    table.take_ahead(10)
+    table.upsert("D-8", delivery("D-8", eta_minutes=25))  # between D-2 (20) and D-3 (30): the next page
+    assert table.window() == ["D-1", "D-2"] and table.next_page() == ["D-8", "D-3"]
+    assert table.take_ahead(10) == ["D-8"]
 
 
 def test_the_window_is_the_first_page_of_matching_ids_and_show_more_adds_a_page():
@@ -59,12 +82,12 @@ def test_queued_ids_the_window_needs_are_taken_off_the_queue():
     table = table_of(*(delivery(f"D-{i}", eta_minutes=i) for i in range(1, 6)))
     assert table.unbuilt(table.window()) == ["D-1", "D-2"]
     assert table.unbuilt(table.window()) == []
-    assert table.take_queued(10) == ["D-3", "D-4", "D-5"]
+    assert table.take_ahead(10) == ["D-3", "D-4"] and table.is_queued("D-5")
 
 
 def test_an_update_moves_a_row_into_the_window_and_marks_parked_rows_waiting():
     table = table_of(*(delivery(f"D-{i}", eta_minutes=i) for i in range(1, 6)))
-    table.take_queued(10)
+    build_all(table)
     table.window()
     far = table.upsert("D-5", delivery("D-5", eta_minutes=50), live=True)
     assert not far.moved and table.waiting == {"D-5": True}
@@ -76,7 +99,7 @@ def test_an_update_moves_a_row_into_the_window_and_marks_parked_rows_waiting():
 
 def test_a_new_delivery_is_new_and_a_gone_one_is_forgotten_everywhere():
     table = table_of(delivery("D-1"), delivery("D-2"))
-    table.take_queued(10)
+    build_all(table)
     assert table.upsert("D-9", delivery("D-9", eta_minutes=1)).new
     assert table.window() == ["D-9", "D-1"] and table.counts()["all"] == 3
     assert table.upsert("D-9", None).gone and not table.upsert("D-9", None).gone
@@ -89,26 +112,26 @@ def test_an_update_to_a_queued_id_stays_queued():
     assert not result.new and table.is_queued("D-2") and table.waiting == {}
     assert table.counts()["assigned"] == 1
     table.upsert("D-2", None)
-    assert not table.is_queued("D-2") and table.take_queued(5) == ["D-1"]
+    assert not table.is_queued("D-2") and table.take_ahead(5) == ["D-1"] and table.unbuilt_count() == 0
 
 
 def test_a_snapshot_keeps_built_rows_built_marks_parked_ones_waiting_and_names_the_gone():
     table = table_of(*(delivery(f"D-{i}", eta_minutes=i) for i in range(1, 5)))
-    table.take_queued(10)
+    build_all(table)
     table.window()
     result = table.reset([delivery("D-1"), delivery("D-2"), delivery("D-3"), delivery("D-7")])
     assert result.gone == ["D-4"]
-    assert table.take_queued(10) == ["D-7"]
+    assert table.unbuilt_count() == 1 and table.is_queued("D-7")
     assert table.waiting == {"D-3": False}
 
 
-def test_a_new_filter_rematches_shows_the_first_page_and_queues_matches_first():
+def test_a_new_filter_rematches_shows_the_first_page_and_builds_its_matches_ahead():
     table = table_of(delivery("D-1", zone="Z-2"), delivery("D-2"), delivery("D-3", zone="Z-2"), page=1)
     table.show_more()
     changed = table.set_filters(Filters(zone="Z-2"))
     assert changed.matched and not changed.sorted
     assert table.limit == 1 and table.window() == ["D-1"] and table.counts()["shown"] == 2
-    assert table.take_queued(2) == ["D-1", "D-3"]
+    assert table.take_ahead(5) == ["D-1", "D-3"] and table.is_queued("D-2")
 
 
 def test_a_new_sort_reorders_and_keeps_the_page():
@@ -148,7 +171,7 @@ def test_incremental_state_equals_a_recount_after_any_changes(steps, filters, pa
     clock = Clock()
     table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 7) for i in range(6)), page=page, clock=clock,
                      filters=filters)
-    table.take_queued(3)
+    table.take_ahead(3)
     now_ts = clock()
     for number, (i, status, eta, zone) in enumerate(steps):
         item = None if status is None else delivery(f"D-{i}", status=status, eta_minutes=eta, zone=zone)
@@ -163,6 +186,7 @@ def test_incremental_state_equals_a_recount_after_any_changes(steps, filters, pa
     ordered = sorted(table.matched, key=lambda i: order_key(every[i], filters))
     assert table.window() == ordered[:page]
     assert not (set(table.waiting) & {i for i in every if table.is_queued(i)})
+    assert table.next_page() == ordered[page:2 * page]
 
 
 def play(table, clock, steps) -> None:

@@ -1,10 +1,10 @@
 """Long work done a chunk per event-loop turn, so that a big snapshot does not hold the page.
 
-    chunks = Chunked(step=self._build_some, more=self.table.has_queued)
+    chunks = Chunked(step=self._build_some, more=self.table.has_ahead)
     chunks.kick()       # after queueing work: step() runs on the next turns until more() is False
     chunks.cancel()     # on unmount
 
-The deliveries panel builds its rows this way (a few hundred a turn) and the
+The deliveries panel builds its next page of rows this way (8 ms a turn) and the
 staff panel its roster; each keeps its own queue, this only schedules.
 """
 

@@ -7,6 +7,8 @@ when a test emits an event.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import log_in, with_all_rows
@@ -106,11 +108,13 @@ BUILT_ROWS_JS = """() => document.querySelectorAll('[data-testid=delivery-list] 
 
 
 def deliveries_tab(browser_context, stub: Stub, query: str = ""):
-    """``logged_in_tab``, once every delivery row is built (shown or parked); and the world it shows."""
+    """``logged_in_tab``, once the rows that can come into view are built: the window and the
+    next page (the panel builds the others only when needed); and the world it shows."""
     tab = logged_in_tab(browser_context, stub, query)
     world = settled(tab, stub)
-    wait_until(lambda: tab.evaluate(BUILT_ROWS_JS) == len(world["deliveries"]), timeout=30,
-               message="every row built")
+    page_rows = int(re.search(r"pageRows=(\d+)", with_all_rows(query)).group(1))
+    want = min(len(world["deliveries"]), 2 * page_rows)
+    wait_until(lambda: tab.evaluate(BUILT_ROWS_JS) == want, timeout=30, message=f"{want} rows built")
     return tab, world
 
 

@@ -29,13 +29,15 @@ in headless Chromium on the shared 2-core test machine, bench/README.md):
    parked outside the document, with their form controls set aside. A
    parked row is drawn when it comes into the window, and in the background
    (``panel._catch_up``: a few every quarter second while live changes keep
-   coming, all of them once they pause; ``data-caught-up`` on the parked
+   coming, turn after turn once they pause; ``data-caught-up`` on the parked
    ``<tbody>`` says when none waits). Drawing every row on every change, or
    keeping every row in the page (layout, and Chrome's autofill walking
    every row), cost more than all else at dispatch scale: the figures are in
    bench/README.md, "Figures behind the code".
 3. A reset (snapshot) builds rows in chunks: the first ``FIRST_CHUNK`` (those
-   that pass the filters first) at once, the rest ``CHUNK`` per event-loop turn.
+   that pass the filters first) at once, the rest in the following event-loop
+   turns. Every background turn (building, catching up) stops after
+   ``TURN_SECONDS`` of work, so frames go on between turns.
 4. An update touches only the rows named in ``changes.deliveries`` (and,
    rarely, the rows of a staff member or zone whose *name* changed), and
    within a row only the cells whose value changed.

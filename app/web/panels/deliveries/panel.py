@@ -30,16 +30,15 @@ from app.web.panels.delivery_detail import DeliveryDetail, staff_label
 from app.web.row_ops import ROW, RowOps
 
 PREFS_KEY = "deliveries"
-FIRST_CHUNK = 120
-CHUNK = 500  # rows built per event-loop turn after a snapshot, while no live change comes
-BUSY_CHUNK_SECONDS = 0.008  # ... and while live changes keep coming, as many as fit in this, so frames go on
-BUSY_CHUNK_STEP = 20
+#: A background turn (building queued rows, catching up parked ones) stops once it has run this long,
+#: so frames go on between turns however slow a row is (fixed counts of 500 rows were long tasks) ...
+TURN_SECONDS = 0.008
+TURN_STEP = 20  # ... looking at the clock every this many rows (each turn does at least one step)
 TICK_SECONDS = 20
 FLASH_CAP = 60  # rows highlighted at once; a burst beyond that is not highlighted (static/js/rows.mjs)
 SEARCH_DELAY = 0.15
 CATCH_UP_SECONDS = 0.25  # parked rows brought up to date this often (``_catch_up``)
-CATCH_UP_BUSY = 25  # ... this many at a time while live changes keep coming
-CATCH_UP_IDLE = 500  # ... and this many per turn, back to back, once they have paused
+CATCH_UP_BUSY = 25  # ... at most this many at a time while live changes keep coming
 #: The columns after the id: (field, heading, sort key or None); ``pick-*`` hold a row's select.
 COLUMNS = (
     ("status", "Status", "status"), ("pick-status", "Change status", None),
@@ -63,6 +62,8 @@ CHANGES = {
 class DeliveriesPanel(Panel):
     name = "deliveries"
     topics = ("deliveries", "staff", "zones")
+    #: Seconds, for a background turn's budget (``_in_turns``); a test sets a fake on the instance.
+    _timer = staticmethod(time.perf_counter)
 
     # --- building -------------------------------------------------------------------------
 
@@ -99,7 +100,7 @@ class DeliveriesPanel(Panel):
         self.listen(self.search, "input", self._typed)
         self.listen(self.toolbar.form, "submit", lambda event: event.preventDefault())
         self._sync_controls()
-        self.chunks = Chunked(self._build_chunk, self.table.has_queued)
+        self.chunks = Chunked(self._build_chunk, self.table.has_ahead)
         self._ticker = Every(TICK_SECONDS, self._tick)
 
     @property
@@ -203,19 +204,32 @@ class DeliveriesPanel(Panel):
             painter.forget_names(row)
             if self.table.is_shown(delivery_id):  # the others wait, marked, to be caught up
                 self._draw(row, client.delivery(delivery_id), now)
-        self._build(self.table.take_queued(FIRST_CHUNK), now)
-        self.chunks.kick()
+        # The window's rows are built by ``_flush`` (next), the next page's in the background.
+
+    def _in_turns(self, step, limit: int | None = None) -> int:
+        """Call ``step(n)`` (it does up to ``n`` rows, returns how many it did) until it has run
+        ``TURN_SECONDS``, done ``limit`` rows, or has nothing left to do; the rows done."""
+        deadline = self._timer() + TURN_SECONDS
+        done = 0
+        while limit is None or done < limit:
+            did = step(TURN_STEP if limit is None else min(TURN_STEP, limit - done))
+            done += did
+            if not did or self._timer() >= deadline:
+                break
+        return done
 
     def _build_chunk(self) -> None:
-        """Build queued rows: ``CHUNK`` at a time, or for ``BUSY_CHUNK_SECONDS`` while a stream runs
-        (at 50,000 deliveries, chunks of 500 were long tasks that held back the stream's frames)."""
+        """Build the rows that can come into the window next (the table's next page) for one
+        turn's budget (``_in_turns``); the next turn comes after a frame. Rows beyond that
+        are built only when a change of window, filter or sort needs them."""
         now = self._clock()
-        if time.monotonic() - self._last_live >= CATCH_UP_SECONDS:
-            self._build(self.table.take_queued(CHUNK), now)
-        else:
-            deadline = time.perf_counter() + BUSY_CHUNK_SECONDS
-            while self.table.has_queued() and time.perf_counter() < deadline:
-                self._build(self.table.take_queued(BUSY_CHUNK_STEP), now)
+
+        def build(n: int) -> int:
+            ids = self.table.take_ahead(n)
+            self._build(ids, now)
+            return len(ids)
+
+        self._in_turns(build)
         self._show_counts()
         self._flush()
 
@@ -228,6 +242,8 @@ class DeliveriesPanel(Panel):
             row = self.rows[delivery_id] = DrawnRow(delivery_id)
             self.painter.new(row)
             self._draw(row, delivery, now)
+            if self.selection.of(DELIVERY) == delivery_id:  # selected (on the map) before its row was built
+                self.ops.attr(delivery_id, ROW, "data-selected", "true")
 
     def _upsert(self, delivery_id: str, now, live: bool) -> None:
         delivery = self.client.delivery(delivery_id)
@@ -349,6 +365,7 @@ class DeliveriesPanel(Panel):
             self.parked.setAttribute("data-caught-up", "true" if caught_up else "false")
         if not caught_up and "catch_up" not in self._handles:
             self._later("catch_up", CATCH_UP_SECONDS, self._catch_up)
+        self.chunks.kick()  # the next page past the window (it may have moved), built in the background
 
     def _catch(self, delivery_id: str, live: bool, now) -> None:
         """Draw a parked row that waited; it flashes (if shown) when a live change was among what waited."""
@@ -359,11 +376,18 @@ class DeliveriesPanel(Panel):
     def _catch_up(self) -> None:
         """Bring parked rows up to date, oldest first: a few at a time while live changes keep
         coming (drawing each parked row on every change was a third of the Python time at
-        1,000 events/s), then all of them soon after the changes pause."""
+        1,000 events/s), then turn after turn soon after the changes pause; every turn
+        within ``TURN_SECONDS`` (``_in_turns``), so frames go on between them."""
         idle = time.monotonic() - self._last_live >= CATCH_UP_SECONDS
         now = self._clock()
-        for delivery_id, live in self.table.take_waiting(CATCH_UP_IDLE if idle else CATCH_UP_BUSY):
-            self._catch(delivery_id, live, now)
+
+        def catch(n: int) -> int:
+            taken = self.table.take_waiting(n)
+            for delivery_id, live in taken:
+                self._catch(delivery_id, live, now)
+            return len(taken)
+
+        self._in_turns(catch, None if idle else CATCH_UP_BUSY)
         self._flush()  # schedules the next turn, CATCH_UP_SECONDS on, while rows wait
         if self.table.waiting and idle:
             self._later("catch_up", 0, self._catch_up)  # replaces it: no live change to leave room for

@@ -1,5 +1,6 @@
 """app/web/panels/deliveries: the panel through the seam (a fake page): window, live changes, filters, commands."""
 
+import time
 from datetime import datetime, timedelta, timezone
 
 from app.command import RowStatus
@@ -7,7 +8,7 @@ from app.rollback import Rollback
 from app.web import localtime
 from app.web.fake_dom import Event
 from app.web.panels.deliveries import DeliveriesPanel
-from app.web.panels.deliveries.panel import CHUNK
+from app.web.panels.deliveries.panel import CATCH_UP_BUSY, TURN_SECONDS, TURN_STEP
 from app.web.runtime import ProxyOwner, js
 from tests.web.fakes import FakeClient, context, delivery, publish, section, staff, turns
 
@@ -40,10 +41,12 @@ def world(n=12, **kw):
     return FakeClient([delivery(i) for i in range(1, n + 1)], [staff(1, "Grace Okafor")], **kw)
 
 
-def test_a_window_of_rows_in_eta_order_the_rest_parked_and_all_built():
+def test_a_window_of_rows_in_eta_order_the_next_page_parked_and_the_rest_not_built():
     panel, _ = mount(world())
     assert shown(panel) == ["D-1", "D-2", "D-3", "D-4", "D-5"]
-    assert len(panel.parked.children) == 7 and all(tr.hidden for tr in panel.parked.children)
+    assert [tr.getAttribute("data-id") for tr in panel.parked.children] == ["D-6", "D-7", "D-8", "D-9", "D-10"]
+    assert all(tr.hidden for tr in panel.parked.children)
+    assert "D-11" not in panel.rows and panel.table.is_queued("D-12")
     assert panel.toolbar.count_text.textContent == "12 deliveries"
     assert panel.toolbar.chips["pending"].getAttribute("data-count") == "12"
     assert panel.more_text.textContent == "Showing the first 5 of 12."
@@ -52,12 +55,97 @@ def test_a_window_of_rows_in_eta_order_the_rest_parked_and_all_built():
     assert panel.parked.getAttribute("data-caught-up") == "true"
 
 
-def test_a_snapshot_bigger_than_a_chunk_is_built_a_chunk_per_turn():
-    client = FakeClient([delivery(i) for i in range(1, CHUNK + 200)])
-    panel = DeliveriesPanel(section(), context(client)).mount()
-    assert len(panel.rows) < len(client.deliveries())
-    turns(5)
-    assert len(panel.rows) == len(client.deliveries())
+class Timer:
+    """A turn's clock: every read moves it on by ``step`` seconds (0: time stands still)."""
+
+    def __init__(self, step: float = 0.0):
+        self.now, self.step = 100.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_big_snapshot_builds_the_window_at_once_and_only_the_next_page_in_later_turns():
+    client = FakeClient([delivery(i) for i in range(1, 1001)])
+    panel = DeliveriesPanel(section(), context(client, page_rows=100)).mount()
+    assert len(panel.rows) == 100 and len(shown(panel)) == 100
+    turns()
+    assert len(panel.rows) == 200 and not panel.chunks.scheduled
+    assert set(panel.rows) == {f"D-{i}" for i in range(1, 201)}
+
+
+def test_show_more_finds_its_rows_built_and_the_following_page_is_built_behind_it():
+    client = FakeClient([delivery(i) for i in range(1, 1001)])
+    panel = DeliveriesPanel(section(), context(client, page_rows=100)).mount()
+    turns()
+    built = panel.painter.new
+    made = []
+    panel.painter.new = lambda row: (made.append(row.id), built(row))[1]
+    click(panel.more.querySelector("button"))
+    assert len(shown(panel)) == 200 and made == []  # nothing built while the click waits
+    assert cell(panel, "D-150", "customer").textContent == "Customer 150"
+    turns()
+    assert made == [f"D-{i}" for i in range(201, 301)]
+
+
+def test_a_filter_builds_the_rows_of_its_window_at_once():
+    client = FakeClient([delivery(i, status="assigned" if i > 900 else "pending") for i in range(1, 1001)])
+    panel = DeliveriesPanel(section(), context(client, page_rows=50)).mount()
+    turns()
+    click(panel.toolbar.chips["assigned"])
+    assert shown(panel) == [f"D-{i}" for i in range(901, 951)]
+    assert cell(panel, "D-950", "status").getAttribute("data-value") == "assigned"
+    turns()
+    assert all(f"D-{i}" in panel.rows for i in range(951, 1001))
+
+
+def test_each_background_building_turn_stops_once_its_time_is_spent_not_after_a_row_count():
+    client = FakeClient([delivery(i) for i in range(1, 1001)])
+    panel = DeliveriesPanel(section(), context(client, page_rows=500))
+    panel._timer = Timer(step=TURN_SECONDS / 2)  # two steps of rows use up a turn
+    panel.mount()
+    assert len(panel.rows) == 500  # the window, built at once
+    panel._build_chunk()
+    assert len(panel.rows) == 500 + 2 * TURN_STEP
+    panel._timer = Timer(step=0.0)  # rows that cost no time: one turn builds the whole next page
+    panel._build_chunk()
+    assert len(panel.rows) == 1000 and not panel.table.has_ahead()
+
+
+def parked_and_changed(n=1000, changed=500):
+    """A mounted panel with every row built (half shown, half parked), and ``changed`` parked rows
+    waiting with a live change."""
+    client = FakeClient([delivery(i) for i in range(1, n + 1)])
+    panel = DeliveriesPanel(section(), context(client, page_rows=n // 2))
+    panel._timer = Timer(step=0.0)
+    panel.mount()
+    turns()
+    ids = [f"D-{i}" for i in range(n - changed + 1, n + 1)]
+    for i in range(n - changed + 1, n + 1):
+        client.put(delivery(i, customer="Changed"))
+    publish(panel.ctx, deliveries=set(ids), event_types={"delivery_update"})
+    assert len(panel.table.waiting) == changed
+    return panel
+
+
+def test_once_the_stream_pauses_each_catch_up_turn_stops_once_its_time_is_spent_and_the_next_follows():
+    panel = parked_and_changed()
+    panel._last_live = 0.0  # the stream paused
+    panel._timer = Timer(step=TURN_SECONDS / 2)
+    panel._catch_up()
+    assert len(panel.table.waiting) == 500 - 2 * TURN_STEP
+    assert "catch_up" in panel._handles  # the next turn is already scheduled (after a frame, not 0.25 s)
+    panel._timer = Timer(step=0.0)
+    panel._catch_up()
+    assert not panel.table.waiting and panel.parked.getAttribute("data-caught-up") == "true"
+
+
+def test_while_live_changes_keep_coming_a_catch_up_turn_draws_a_few_rows_however_fast_they_are():
+    panel = parked_and_changed()
+    panel._last_live = time.monotonic() + 3600  # a change just came (and the clock cannot pass it)
+    panel._catch_up()
+    assert len(panel.table.waiting) == 500 - CATCH_UP_BUSY
 
 
 def test_a_live_change_moves_a_parked_row_into_the_window_drawn_and_flashed():
@@ -74,14 +162,25 @@ def test_a_live_change_moves_a_parked_row_into_the_window_drawn_and_flashed():
 def test_a_parked_row_waits_to_be_drawn_and_is_caught_up_in_the_background():
     client = world()
     panel, ctx = mount(client)
-    client.put(delivery(11, customer="Someone Else"))
-    publish(ctx, deliveries={"D-11"}, event_types={"delivery_update"})
-    assert cell(panel, "D-11", "customer").textContent == "Customer 11"
+    client.put(delivery(9, customer="Someone Else"))
+    publish(ctx, deliveries={"D-9"}, event_types={"delivery_update"})
+    assert cell(panel, "D-9", "customer").textContent == "Customer 9"
     assert panel.parked.getAttribute("data-caught-up") == "false"
     panel._last_live = 0.0  # the stream paused
     panel._catch_up()
-    assert cell(panel, "D-11", "customer").textContent == "Someone Else"
+    assert cell(panel, "D-9", "customer").textContent == "Someone Else"
     assert panel.parked.getAttribute("data-caught-up") == "true"
+
+
+def test_a_live_change_to_an_unbuilt_row_builds_nothing_until_the_row_is_needed():
+    client = world()
+    panel, ctx = mount(client)
+    client.put(delivery(12, customer="Someone Else"))
+    publish(ctx, deliveries={"D-12"}, event_types={"delivery_update"})
+    assert "D-12" not in panel.rows and not panel.table.waiting
+    client.put(delivery(12, customer="Someone Else", eta_minutes=-5))  # now the earliest: into the window
+    publish(ctx, deliveries={"D-12"}, event_types={"delivery_update"})
+    assert shown(panel)[0] == "D-12" and cell(panel, "D-12", "customer").textContent == "Someone Else"
 
 
 def test_a_gone_delivery_leaves_and_a_new_one_comes_in():
@@ -233,3 +332,14 @@ def test_the_assign_combobox_filters_as_you_type_and_takes_arrows_enter_and_esca
     combobox.dispatchEvent(Event("focusin", target=combobox))
     combobox.dispatchEvent(Event("keydown", target=combobox, key="Escape"))
     assert listbox.hidden and combobox.getAttribute("aria-expanded") == "false" and len(client.commands) == 1
+
+
+def test_a_delivery_selected_before_its_row_is_built_shows_selected_once_built():
+    client = world()
+    panel, ctx = mount(client)
+    panel.selection.select("delivery", "D-12")  # the map's pin, say: its row is not built
+    assert "D-12" not in panel.rows
+    click(panel.toolbar.chips["pending"])  # any refilter; then the row comes into the window
+    client.put(delivery(12, eta_minutes=-5))
+    publish(ctx, deliveries={"D-12"}, event_types={"delivery_update"})
+    assert panel.ops.node("D-12").getAttribute("data-selected") == "true"

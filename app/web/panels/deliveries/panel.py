@@ -227,6 +227,8 @@ class DeliveriesPanel(Panel):
                 continue
             row = self.rows[delivery_id] = DrawnRow(delivery_id)
             self.painter.new(row)
+            if self.selection.of(DELIVERY) == delivery_id:  # selected before its row was made
+                self.ops.attr(delivery_id, ROW, "data-selected", "true")
             self._draw(row, delivery, now)
 
     def _upsert(self, delivery_id: str, now, live: bool) -> None:

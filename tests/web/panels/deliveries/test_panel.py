@@ -233,3 +233,20 @@ def test_the_assign_combobox_filters_as_you_type_and_takes_arrows_enter_and_esca
     combobox.dispatchEvent(Event("focusin", target=combobox))
     combobox.dispatchEvent(Event("keydown", target=combobox, key="Escape"))
     assert listbox.hidden and combobox.getAttribute("aria-expanded") == "false" and len(client.commands) == 1
+
+
+def test_a_row_built_after_the_selection_was_made_carries_data_selected():
+    client = FakeClient([delivery(i) for i in range(1, CHUNK + 200)])
+    ctx = context(client)
+    panel = DeliveriesPanel(section(), ctx).mount()
+    late = f"D-{CHUNK + 150}"
+    assert late not in panel.rows  # still queued: built by a later chunk
+    ctx.notes["selection"].select("delivery", late)
+    client.put(delivery(CHUNK + 300))
+    ctx.notes["selection"].select("delivery", f"D-{CHUNK + 300}")  # selected before its row exists
+    publish(ctx, deliveries={f"D-{CHUNK + 300}"}, event_types={"delivery_created"})
+    turns(5)
+    assert panel.ops.node(f"D-{CHUNK + 300}").getAttribute("data-selected") == "true"
+    ctx.notes["selection"].select("delivery", late)
+    assert panel.ops.node(late).getAttribute("data-selected") == "true"
+    assert panel.ops.node(f"D-{CHUNK + 300}").getAttribute("data-selected") is None

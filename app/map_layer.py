@@ -45,6 +45,8 @@ ZONE, STAFF, PIN = "zone", "staff", "pin"
 PIN_BUDGET = 1500
 #: Pins a little outside the view are drawn too, so a short pan shows no gap.
 VIEW_MARGIN = 0.25
+#: Pins looked at between two questions to ``frame``'s ``keep_going``.
+PIN_STEP = 200
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class MapLayer:
         self._all = True  # the next frame looks at everything (a reset, a new filter)
         self._view_changed = False
         self.candidates: set[str] = set()  # open deliveries with a drop-off that pass the filters
+        self._looked: dict[str, Optional[PinMark]] = {}  # pins of this frame looked at so far
         self.culled = False  # over budget: only pins in view are drawn
 
     # --- what to look at again ---------------------------------------------------------------
@@ -161,22 +164,34 @@ class MapLayer:
     def pending(self) -> bool:
         return self._all or self._view_changed or any(self._dirty.values())
 
+    def midway(self) -> bool:
+        """A frame stopped by its ``keep_going`` has pins left to look at."""
+        return bool(self._looked)
+
     # --- one frame -------------------------------------------------------------------------------
 
     def frame(self, board, wanted: Callable[[str], bool] = lambda _id: True,
-              view: Optional[Viewport] = None) -> tuple[list[Mark], list[tuple[str, str]]]:
-        """``(puts, drops)``: the marks that are new or changed, and the ``(kind, id)`` no longer drawn."""
+              view: Optional[Viewport] = None,
+              keep_going: Optional[Callable[[], bool]] = None) -> tuple[list[Mark], list[tuple[str, str]]]:
+        """``(puts, drops)``: the marks that are new or changed, and the ``(kind, id)`` no longer drawn.
+
+        ``keep_going``: asked between batches of ``PIN_STEP`` pins; once it says False, the pins not
+        looked at yet wait for the next frame (``pending()`` stays True) and this one returns the zones'
+        and staff's marks only. Pins are put all together once every one has been looked at, since the
+        pin budget needs them all counted. So a reset over 10,000 deliveries is several short frames.
+        """
         now = self._clock()
-        dirty = self._dirty
-        self._dirty = {ZONE: set(), STAFF: set(), PIN: set()}
         if self._all:
             self._all = False
             self.work.reset(board.deliveries())
-            dirty = {ZONE: {z.id for z in board.zones()}, STAFF: {m.id for m in board.staff()},
-                     PIN: {d.id for d in board.deliveries()}}
+            self._dirty = {ZONE: {z.id for z in board.zones()}, STAFF: {m.id for m in board.staff()},
+                           PIN: {d.id for d in board.deliveries()}}
             for kind, some_id in self.drawn:
-                dirty[kind].add(some_id)
+                self._dirty[kind].add(some_id)
             self.candidates = set()
+            self._looked = {}
+        dirty = self._dirty
+        self._dirty = {ZONE: set(), STAFF: set(), PIN: dirty[PIN]}
         puts: list[Mark] = []
         drops: list[tuple[str, str]] = []
         for zone_id in dirty[ZONE]:
@@ -184,11 +199,17 @@ class MapLayer:
             self._put(ZONE, zone_id, zone_mark(zone) if zone is not None else None, puts, drops)
         for staff_id in dirty[STAFF]:
             self._put(STAFF, staff_id, self._staff_mark(board, staff_id), puts, drops)
-        pins = self._pin_marks(board, dirty[PIN], wanted, now)
+        waiting, looked = dirty[PIN], self._looked
+        while waiting:
+            batch = [waiting.pop() for _ in range(min(PIN_STEP, len(waiting)))]
+            looked.update(self._pin_marks(board, batch, wanted, now))
+            if waiting and keep_going is not None and not keep_going():
+                return puts, drops
+        pins, self._looked = looked, {}
         culled = len(self.candidates) > self.pin_budget
         if culled != self.culled or (culled and self._view_changed):  # every pin is in or out again
             drawn_pins = {i for kind, i in self.drawn if kind == PIN}
-            pins.update(self._pin_marks(board, self.candidates | drawn_pins, wanted, now))
+            pins.update(self._pin_marks(board, (self.candidates | drawn_pins) - pins.keys(), wanted, now))
         self.culled = culled
         self._view_changed = False
         if culled:

@@ -164,3 +164,29 @@ def test_the_count_of_drawn_pins_follows_puts_and_drops_and_the_budget_holds_und
         layer.note(Changes(deliveries=frozenset({f"D-{step}", f"D-{step + 1}"})))
         layer.frame(board, view=view)
         assert layer.pins_drawn == counted() <= 5
+
+
+def test_a_reset_over_many_pins_goes_out_over_several_frames_and_ends_as_one_frame_would():
+    from app.map_layer import PIN_STEP
+
+    many = [delivery(i, dropoff=(52.50 + i / 100000, 13.40)) for i in range(PIN_STEP * 3 + 17)]
+    board = Board(many + [delivery(9999, status="delivered")], [member(1)], [zone()])
+    whole, whole_puts, _ = first_frame(board, pin_budget=PIN_STEP * 2)
+    layer = MapLayer(clock=lambda: NOW.timestamp(), pin_budget=PIN_STEP * 2)
+    layer.note(Changes(reset=True))
+    puts, drops = layer.frame(board, keep_going=lambda: False)
+    assert {(type(m), m.id) for m in puts} == {(StaffMark, "S-1"), (type(whole.mark(ZONE, "Z-1")), "Z-1")}
+    assert layer.pending() and layer.midway() and layer.pins_drawn == 0  # pins wait until every one has been looked at
+    board.d["D-5"] = delivery(5, status="delivered")  # changed while the pass goes on
+    layer.note(Changes(deliveries=frozenset({"D-5"})), board)
+    frames = 1
+    while layer.pending() and frames < 20:
+        more, gone = layer.frame(board, keep_going=lambda: False)
+        puts += more
+        drops += gone
+        frames += 1
+    assert frames == 4 and not layer.pending() and not layer.midway()
+    pins = {m.id for m in puts if isinstance(m, PinMark)}
+    assert "D-5" not in pins and len(pins) == layer.pins_drawn == PIN_STEP * 2 and not drops  # the budget holds
+    assert layer.candidates == {d.id for d in many} - {"D-5"}
+    assert len(whole_puts) == len(puts)

@@ -206,7 +206,9 @@ class MapPanel(Panel):
     def _draw(self) -> None:
         if self.layer.pending():
             wanted = self.ctx.notes.get("delivery_matches") or (lambda _id: True)
-            puts, drops = self.layer.frame(self.client, wanted, self.view)
+            deadline = time.perf_counter() + WRITE_BUDGET_S
+            puts, drops = self.layer.frame(self.client, wanted, self.view,
+                                           keep_going=lambda: time.perf_counter() < deadline)
             for key in drops:
                 self.backlog.discard(key)
                 self.canvas.drop(*key)
@@ -222,12 +224,17 @@ class MapPanel(Panel):
         self._writes.kick()
 
     def _write_some(self) -> None:
-        if not self.hidden:
+        """A later turn: the rest of a big frame (pins of a reset) and of the writes."""
+        if self.hidden:
+            return
+        if self.layer.midway():
+            self._draw()
+        else:
             self.backlog.run(self._write_mark)
             self.canvas.flush()
 
     def _more_to_write(self) -> bool:
-        return bool(self.backlog) and not self.hidden
+        return not self.hidden and (bool(self.backlog) or self.layer.midway())
 
     def _write_mark(self, key: tuple[str, str]) -> None:
         mark = self.layer.mark(*key)

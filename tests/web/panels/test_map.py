@@ -318,3 +318,34 @@ def test_a_drag_pans_a_wheel_zooms_and_the_click_after_a_drag_selects_nothing():
     assert panel.view.width < before
     dot.dispatchEvent(Event("click", target=dot))
     assert ctx.notes["selection"].current == ("staff", "S-1")
+
+
+def test_showing_a_hidden_map_draws_it_over_several_turns(monkeypatch):
+    from types import SimpleNamespace
+
+    import app.web.panels.map as map_module
+    from app.map_layer import PIN_STEP
+
+    ticks = iter(range(10 ** 7))
+    monkeypatch.setattr(map_module, "time", SimpleNamespace(perf_counter=lambda: next(ticks) / 1000))
+    client = FakeClient([delivery(i, dropoff=(52.50 + i / 100000, 13.40)) for i in range(1, PIN_STEP * 3)],
+                        [member(1)], zones=(zone(),))
+    panel, ctx = mount(client)
+    panel.toggle.dispatchEvent(Event("click", target=panel.toggle))
+    assert panel.hidden
+    turns(3)
+    ctx.notes["selection"].select(DELIVERY, "D-7")
+    panel.unmount()
+    selection = ctx.notes["selection"]
+    ctx = context(client)
+    ctx.notes["selection"] = selection
+    again = MapPanel(section(), ctx).mount()  # a reload, still hidden: nothing drawn
+    assert marks(again, "map-delivery") == {}
+    before = len(again.canvas.canvas.batches)
+    again.toggle.dispatchEvent(Event("click", target=again.toggle))
+    assert len(marks(again, "map-delivery")) < PIN_STEP * 3 - 1  # not all in the click's own task
+    turns(30)
+    pins = marks(again, "map-delivery")
+    assert len(pins) == PIN_STEP * 3 - 1 and pins["D-7"].getAttribute("data-selected") == "true"
+    batches = [[op for op in batch if op[0] == "p"] for batch in again.canvas.canvas.batches[before:]]
+    assert len([b for b in batches if b]) >= 3

@@ -22,6 +22,7 @@ at every zoom.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Optional
 
 #: Sizes on screen, in pixels.
@@ -61,7 +62,12 @@ def scale_of(late: bool = False, selected: bool = False) -> float:
 def pin_path(x: float, y: float, k: float, scale: float = 1.0) -> str:
     """A drop-off pin with its tip at ``(x, y)``, and its eye: one path (the eye is a small ring that the
     pin's stroke fills in; map.css draws the stroke at a fixed width on screen)."""
-    s = k * scale
+    return f"M{_place(x)},{_place(y)}{_pin_shape(k * scale)}"
+
+
+@lru_cache(maxsize=64)
+def _pin_shape(s: float) -> str:
+    """The pin after its tip, relative: the same for every pin at one scale (a stream of pins formats it once)."""
     p = decimals(s)
 
     def f(v: float) -> str:
@@ -69,8 +75,7 @@ def pin_path(x: float, y: float, k: float, scale: float = 1.0) -> str:
 
     w = PIN_HALF_WIDTH
     eye = 1.3
-    return (f"M{_place(x)},{_place(y)}"
-            f"c{f(-2)},{f(-5)} {f(-w)},{f(-8)} {f(-w)},{f(-13)}"
+    return (f"c{f(-2)},{f(-5)} {f(-w)},{f(-8)} {f(-w)},{f(-13)}"
             f"a{f(w)},{f(w)} 0 1 1 {f(2 * w)},0"
             f"c0,{f(5)} {f(-5)},{f(8)} {f(-w)},{f(13)}z"
             f"m0,{f(-13 + eye)}a{f(eye)},{f(eye)} 0 1 0 0,{f(-2 * eye)}a{f(eye)},{f(eye)} 0 1 0 0,{f(2 * eye)}z")
@@ -78,7 +83,11 @@ def pin_path(x: float, y: float, k: float, scale: float = 1.0) -> str:
 
 def dot_radius(k: float, scale: float = 1.0) -> str:
     """A staff dot's ``r`` in world units."""
-    s = k * scale
+    return _radius(k * scale)
+
+
+@lru_cache(maxsize=64)
+def _radius(s: float) -> str:
     return _fmt(DOT_RADIUS * s, decimals(s))
 
 

@@ -190,6 +190,9 @@ class MapLayer:
                 self._dirty[kind].add(some_id)
             self.candidates = set()
             self._looked = {}
+        if self.culled and self._view_changed and not self._looked:  # the pins in view are chosen again:
+            self._dirty[PIN].update(self.candidates)                 # every candidate is looked at, in steps
+            self._dirty[PIN].update(i for kind, i in self.drawn if kind == PIN)
         dirty = self._dirty
         self._dirty = {ZONE: set(), STAFF: set(), PIN: dirty[PIN]}
         puts: list[Mark] = []

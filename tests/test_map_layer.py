@@ -190,3 +190,21 @@ def test_a_reset_over_many_pins_goes_out_over_several_frames_and_ends_as_one_fra
     assert "D-5" not in pins and len(pins) == layer.pins_drawn == PIN_STEP * 2 and not drops  # the budget holds
     assert layer.candidates == {d.id for d in many} - {"D-5"}
     assert len(whole_puts) == len(puts)
+
+
+def test_over_the_budget_a_pan_chooses_the_pins_in_view_again_in_steps():
+    from app.map_layer import PIN_STEP
+
+    west = [delivery(i, dropoff=(52.52, 13.30 + i * 0.00001)) for i in range(PIN_STEP)]
+    east = [delivery(1000 + i, dropoff=(52.52, 13.60 + i * 0.00001)) for i in range(PIN_STEP)]
+    board = Board(west + east, [])
+    view = Viewport(400, 300).fit(Bounds(52.51, 13.29, 52.53, 13.31))
+    layer, puts, _ = first_frame(board, pin_budget=PIN_STEP + 5, view=view)
+    assert layer.culled and {m.id for m in puts} == {d.id for d in west}
+    there = Viewport(400, 300).fit(Bounds(52.51, 13.59, 52.53, 13.61))
+    layer.note_view()
+    puts, drops = layer.frame(board, view=there, keep_going=lambda: False)
+    assert (puts, drops) == ([], []) and layer.midway()  # PIN_STEP * 2 to look at: two steps
+    puts, drops = layer.frame(board, view=there, keep_going=lambda: False)
+    assert {m.id for m in puts} == {d.id for d in east} and {i for _, i in drops} == {d.id for d in west}
+    assert not layer.pending()

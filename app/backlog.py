@@ -1,15 +1,18 @@
-"""Work spread over frames: keys waiting to be written, done a frame's budget at a time.
+"""Work spread over frames: keys waiting to be written, the big writes a frame's budget at a time.
 
     backlog = Backlog(clock=time.perf_counter, budget=0.008)
-    backlog.add(keys)                  # now: what changed (written first)
-    backlog.add(keys, later=True)      # later: what only needs writing again (a zoom's new sizes)
-    done = backlog.run(write)          # write(key) for each, oldest first, until the budget is spent
+    backlog.add(keys)                  # now: what the live stream changed (all written at the next run)
+    backlog.add(keys, later=True)      # later: a big write (a zoom's new sizes, a map being shown)
+    done = backlog.run(write)          # write(key): every "now" key, then "later" ones until the budget is spent
     if backlog: ...                    # schedule another run next turn
 
 The map writes its markers through one (``app/web/panels/map.py``): showing
 a hidden map or zooming rewrites ~2,000 of them, which in one go is a long
 task that holds the frames of the live stream; in 8 ms turns it is not.
-A key is waiting at most once; "now" keys pass the "later" ones.
+The stream's own changes are never held back by the budget: a busy stream
+brings bigger batches, and a budget on them would let a queue grow without
+end (the markers' latency with it). A key is waiting at most once; a "now"
+key passes the "later" ones.
 """
 
 from __future__ import annotations
@@ -54,16 +57,24 @@ class Backlog:
         self._later.clear()
 
     def run(self, do: Callable[[Hashable], None]) -> int:
-        """``do(key)`` for waiting keys, "now" ones first, until ``budget`` seconds have passed (at least
-        ``STRIDE`` keys a run, so a slow clock or a slow machine still makes progress). How many were done."""
+        """``do(key)`` for every "now" key, then for "later" ones until ``budget`` seconds have passed since
+        the run began (at least ``STRIDE`` of them a run, so a slow machine still makes progress).
+        How many were done."""
         deadline = self._clock() + self.budget
         done = 0
-        for queue in (self._now, self._later):
-            while queue:
-                key = next(iter(queue))
-                del queue[key]
-                do(key)
-                done += 1
-                if done % STRIDE == 0 and self._clock() >= deadline:
-                    return done
+        now = self._now
+        while now:
+            key = next(iter(now))
+            del now[key]
+            do(key)
+            done += 1
+        later, counted = self._later, 0
+        while later:
+            key = next(iter(later))
+            del later[key]
+            do(key)
+            done += 1
+            counted += 1
+            if counted % STRIDE == 0 and self._clock() >= deadline:
+                break
         return done

@@ -135,6 +135,8 @@ class MapLayer:
         self._looked: dict[str, Optional[PinMark]] = {}  # pins of this frame looked at so far
         self._rebuilding = False  # a reset's frames: the open work is indexed as the pins are looked at
         self._staff_left: set[str] = set()  # a reset's staff, looked at once its pins are
+        self._whole = False  # a pass over every pin (a reset, the filters, the view over the budget) is on
+        self.whole_pass = False  # the last frame's marks came from such a pass: many, written over turns
         self.culled = False  # over budget: only pins in view are drawn
 
     # --- what to look at again ---------------------------------------------------------------
@@ -189,6 +191,7 @@ class MapLayer:
         if self._all:
             self._all = False
             self._rebuilding = True
+            self._whole = True
             self._staff_left = set()
             self.work.reset(())
             self._dirty = {ZONE: {z.id for z in board.zones()}, STAFF: {m.id for m in board.staff()},
@@ -199,6 +202,7 @@ class MapLayer:
             self._looked = {}
         if self.culled and self._view_changed and not self._looked:  # the pins in view are chosen again:
             self._dirty[PIN].update(self.candidates)                 # every candidate is looked at, in steps
+            self._whole = True
             self._dirty[PIN].update(i for kind, i in self.drawn if kind == PIN)
         dirty = self._dirty
         rebuilding = self._rebuilding
@@ -218,6 +222,7 @@ class MapLayer:
                     self.work.update(delivery_id, board.delivery(delivery_id))
             looked.update(self._pin_marks(board, batch, wanted, now))
             if waiting and keep_going is not None and not keep_going():
+                self.whole_pass = self._whole
                 return puts, drops
         pins, self._looked = looked, {}
         if rebuilding:
@@ -225,6 +230,7 @@ class MapLayer:
             self._staff_left, self._dirty[STAFF] = self._dirty[STAFF], set()
         culled = len(self.candidates) > self.pin_budget
         if culled != self.culled or (culled and self._view_changed):  # every pin is in or out again
+            self._whole = True
             drawn_pins = {i for kind, i in self.drawn if kind == PIN}
             pins.update(self._pin_marks(board, (self.candidates | drawn_pins) - pins.keys(), wanted, now))
         self.culled = culled
@@ -244,6 +250,8 @@ class MapLayer:
             self._staff_marks(board, [left.pop() for _ in range(min(STAFF_STEP, len(left)))], puts, drops)
             if left and keep_going is not None and not keep_going():
                 break
+        self.whole_pass = self._whole
+        self._whole = bool(self._staff_left)
         return puts, drops
 
     def _put(self, kind: str, some_id: str, mark: Optional[Mark], puts: list, drops: list) -> None:

@@ -18,7 +18,7 @@ class Clock:
 
 def test_a_run_stops_once_the_budget_is_spent_and_the_next_goes_on_in_order():
     backlog = Backlog(Clock(), budget=0.004)
-    backlog.add(range(200))
+    backlog.add(range(200), later=True)
     runs = []
     while backlog and len(runs) < 50:
         done = []
@@ -53,10 +53,19 @@ def test_a_discarded_key_is_not_written():
     assert len(backlog) == 0
 
 
+def test_the_streams_changes_are_all_written_whatever_the_budget_the_big_writes_wait():
+    backlog = Backlog(Clock(), budget=0.002)
+    backlog.add(range(1000, 1100), later=True)
+    backlog.add(range(300))
+    done = []
+    backlog.run(done.append)
+    assert done[:300] == list(range(300)) and 0 < len(done) - 300 <= 2 * STRIDE
+
+
 def test_a_run_makes_progress_however_slow_the_clock_and_the_budget_must_be_positive():
     backlog = Backlog(lambda: 10.0 ** 9 * next(ticks), budget=0.001)
     ticks = iter(range(1000))
-    backlog.add(range(100))
+    backlog.add(range(100), later=True)
     assert backlog.run(lambda key: None) == STRIDE
     with pytest.raises(ValueError):
         Backlog(Clock(), budget=0)

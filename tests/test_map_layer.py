@@ -186,6 +186,10 @@ def test_a_reset_over_many_pins_goes_out_over_several_frames_and_ends_as_one_fra
         drops += gone
         frames += 1
     assert frames == 4 and not layer.pending() and not layer.midway()
+    assert layer.whole_pass  # its marks are many: the panel writes them over turns
+    layer.note(Changes(deliveries=frozenset({"D-7"})), board)
+    layer.frame(board, keep_going=lambda: False)
+    assert not layer.whole_pass  # a frame of the stream
     pins = {m.id for m in puts if isinstance(m, PinMark)}
     assert "D-5" not in pins and len(pins) == layer.pins_drawn == PIN_STEP * 2 and not drops  # the budget holds
     assert layer.candidates == {d.id for d in many} - {"D-5"}

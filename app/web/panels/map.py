@@ -10,8 +10,8 @@ a pan changes the ``viewBox`` only); their shapes are ``app.map_glyphs``
 (plain geometry drawn for the view's scale: a zoom writes the markers again);
 writing is ``app.web.map_canvas`` (one call per frame into
 ``static/js/map.mjs``), through an ``app.backlog.Backlog``: what changed is
-written first, and a big write (showing the map, a zoom) goes out 8 ms a turn
-instead of as one long task. A marker is written with the selection as it is
+written at once, and a big write (showing the map, a zoom, a new filter)
+goes out 8 ms a turn instead of as one long task. A marker is written with the selection as it is
 when it is written.
 
 Hooks (PROTOCOL.md 6): ``[data-testid=map]`` holds ``[data-testid=map-zone]``,
@@ -212,7 +212,7 @@ class MapPanel(Panel):
             for key in drops:
                 self.backlog.discard(key)
                 self.canvas.drop(*key)
-            self.backlog.add((kind_of(mark), mark.id) for mark in puts)
+            self.backlog.add(((kind_of(mark), mark.id) for mark in puts), later=self.layer.whole_pass)
         self._draw_selection()
         self._write()
 

@@ -349,3 +349,18 @@ def test_showing_a_hidden_map_draws_it_over_several_turns(monkeypatch):
     assert len(pins) == PIN_STEP * 3 - 1 and pins["D-7"].getAttribute("data-selected") == "true"
     batches = [[op for op in batch if op[0] == "p"] for batch in again.canvas.canvas.batches[before:]]
     assert len([b for b in batches if b]) >= 3
+
+
+def test_the_streams_moves_are_written_in_their_own_batch_however_many():
+    members = [member(i, lat=52.50 + i / 10000, lon=13.39) for i in range(1, 301)]
+    client = FakeClient([], members, zones=(zone(),))
+    panel, ctx = mount(client)
+    turns(3)
+    ticks = iter(range(10 ** 6))
+    panel.backlog._clock = lambda: next(ticks)  # every reading is far past any budget
+    for m in members:
+        client.put_staff(member(int(m.id[2:]), lat=52.60, lon=13.39))
+    before = len(panel.canvas.canvas.batches)
+    publish(ctx, moved={m.id for m in members}, event_types={"staff_location_update"})
+    assert len(panel.canvas.canvas.batches) == before + 1
+    assert {n.getAttribute("data-lat") for n in marks(panel, "map-staff").values()} == {"52.6"}

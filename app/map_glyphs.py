@@ -92,16 +92,21 @@ def _radius(s: float) -> str:
 
 
 def heading_path(x: float, y: float, heading: Optional[float], k: float, scale: float = 1.0) -> Optional[str]:
-    """The heading triangle of a dot at ``(x, y)``, turned ``heading`` degrees clockwise from north;
-    None without a heading (nothing is drawn)."""
+    """The heading triangle of a dot at ``(x, y)``, turned ``heading`` degrees clockwise from north (to the
+    nearest degree); None without a heading (nothing is drawn)."""
     if heading is None or not math.isfinite(heading):
         return None
-    s = k * scale
+    x0, y0, places, rest = _heading_shape(round(heading) % 360, k * scale)
+    return f"M{_fmt(x + x0, places)},{_fmt(y + y0, places)}{rest}"
+
+
+@lru_cache(maxsize=4096)
+def _heading_shape(degrees: int, s: float) -> tuple[float, float, int, str]:
+    """The triangle's first corner from the centre, the decimals of a world coordinate, and the rest
+    (relative): 360 shapes per scale, so a stream of moves formats two numbers each."""
     p = decimals(s)
-    a = math.radians(heading)
+    a = math.radians(degrees)
     cos, sin = math.cos(a), math.sin(a)
     turned = [((px * cos - py * sin) * s, (px * sin + py * cos) * s) for px, py in HEADING]
     (x0, y0), (x1, y1), (x2, y2) = turned
-    places = max(p, 2)
-    return (f"M{_fmt(x + x0, places)},{_fmt(y + y0, places)}"
-            f"l{_fmt(x1 - x0, p)},{_fmt(y1 - y0, p)}l{_fmt(x2 - x1, p)},{_fmt(y2 - y1, p)}z")
+    return x0, y0, max(p, 2), f"l{_fmt(x1 - x0, p)},{_fmt(y1 - y0, p)}l{_fmt(x2 - x1, p)},{_fmt(y2 - y1, p)}z"

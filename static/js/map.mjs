@@ -27,14 +27,12 @@ function build(spec) {
   return node;
 }
 
-// An attribute set to the value it has is skipped: on SVG every set invalidates the element's
-// layout and paint, and a moved marker resends its unchanged ones (its name, its size).
 function setAll(node, attrs) {
   for (const name in attrs) {
     const value = attrs[name];
-    if (name === "#text") { if (node.textContent !== value) node.textContent = value; }
+    if (name === "#text") node.textContent = value;
     else if (value === null) node.removeAttribute(name);
-    else if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+    else node.setAttribute(name, value);
   }
 }
 

@@ -45,6 +45,9 @@ ZONE, STAFF, PIN = "zone", "staff", "pin"
 PIN_BUDGET = 1500
 #: Pins a little outside the view are drawn too, so a short pan shows no gap.
 VIEW_MARGIN = 0.25
+#: Pins and staff looked at between two questions to ``frame``'s ``keep_going``.
+PIN_STEP = 200
+STAFF_STEP = 50
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,11 @@ class MapLayer:
         self._all = True  # the next frame looks at everything (a reset, a new filter)
         self._view_changed = False
         self.candidates: set[str] = set()  # open deliveries with a drop-off that pass the filters
+        self._looked: dict[str, Optional[PinMark]] = {}  # pins of this frame looked at so far
+        self._rebuilding = False  # a reset's frames: the open work is indexed as the pins are looked at
+        self._staff_left: set[str] = set()  # a reset's staff, looked at once its pins are
+        self._whole = False  # a pass over every pin (a reset, the filters, the view over the budget) is on
+        self.whole_pass = False  # the last frame's marks came from such a pass: many, written over turns
         self.culled = False  # over budget: only pins in view are drawn
 
     # --- what to look at again ---------------------------------------------------------------
@@ -159,36 +167,72 @@ class MapLayer:
         self._dirty[PIN].update(i for kind, i in self.drawn if kind == PIN)
 
     def pending(self) -> bool:
-        return self._all or self._view_changed or any(self._dirty.values())
+        return self._all or self._view_changed or any(self._dirty.values()) or bool(self._staff_left)
+
+    def midway(self) -> bool:
+        """A frame stopped by its ``keep_going`` has pins or staff left to look at."""
+        return bool(self._looked) or bool(self._staff_left)
 
     # --- one frame -------------------------------------------------------------------------------
 
     def frame(self, board, wanted: Callable[[str], bool] = lambda _id: True,
-              view: Optional[Viewport] = None) -> tuple[list[Mark], list[tuple[str, str]]]:
-        """``(puts, drops)``: the marks that are new or changed, and the ``(kind, id)`` no longer drawn."""
+              view: Optional[Viewport] = None,
+              keep_going: Optional[Callable[[], bool]] = None) -> tuple[list[Mark], list[tuple[str, str]]]:
+        """``(puts, drops)``: the marks that are new or changed, and the ``(kind, id)`` no longer drawn.
+
+        ``keep_going``: asked between batches of ``PIN_STEP`` pins; once it says False, the pins not
+        looked at yet wait for the next frame (``pending()`` stays True) and this one returns the zones'
+        and staff's marks only. Pins are put all together once every one has been looked at, since the
+        pin budget needs them all counted. So a reset over 10,000 deliveries is several short frames;
+        during one, the staff's open work is indexed as the pins are looked at, and their dots come
+        with the pins, once the index is whole.
+        """
         now = self._clock()
-        dirty = self._dirty
-        self._dirty = {ZONE: set(), STAFF: set(), PIN: set()}
         if self._all:
             self._all = False
-            self.work.reset(board.deliveries())
-            dirty = {ZONE: {z.id for z in board.zones()}, STAFF: {m.id for m in board.staff()},
-                     PIN: {d.id for d in board.deliveries()}}
+            self._rebuilding = True
+            self._whole = True
+            self._staff_left = set()
+            self.work.reset(())
+            self._dirty = {ZONE: {z.id for z in board.zones()}, STAFF: {m.id for m in board.staff()},
+                           PIN: {d.id for d in board.deliveries()}}
             for kind, some_id in self.drawn:
-                dirty[kind].add(some_id)
+                self._dirty[kind].add(some_id)
             self.candidates = set()
+            self._looked = {}
+        if self.culled and self._view_changed and not self._looked:  # the pins in view are chosen again:
+            self._dirty[PIN].update(self.candidates)                 # every candidate is looked at, in steps
+            self._whole = True
+            self._dirty[PIN].update(i for kind, i in self.drawn if kind == PIN)
+        dirty = self._dirty
+        rebuilding = self._rebuilding
+        self._dirty = {ZONE: set(), STAFF: dirty[STAFF] if rebuilding else set(), PIN: dirty[PIN]}
         puts: list[Mark] = []
         drops: list[tuple[str, str]] = []
         for zone_id in dirty[ZONE]:
             zone = board.zone(zone_id)
             self._put(ZONE, zone_id, zone_mark(zone) if zone is not None else None, puts, drops)
-        for staff_id in dirty[STAFF]:
-            self._put(STAFF, staff_id, self._staff_mark(board, staff_id), puts, drops)
-        pins = self._pin_marks(board, dirty[PIN], wanted, now)
+        if not rebuilding:
+            self._staff_marks(board, dirty[STAFF], puts, drops)
+        waiting, looked = dirty[PIN], self._looked
+        while waiting:
+            batch = [waiting.pop() for _ in range(min(PIN_STEP, len(waiting)))]
+            if rebuilding:
+                for delivery_id in batch:
+                    self.work.update(delivery_id, board.delivery(delivery_id))
+            looked.update(self._pin_marks(board, batch, wanted, now))
+            if waiting and keep_going is not None and not keep_going():
+                self.whole_pass = self._whole
+                return puts, drops
+        pins, self._looked = looked, {}
+        if rebuilding:
+            self._rebuilding = False
+            self._staff_left, self._dirty[STAFF] = self._dirty[STAFF], set()
         culled = len(self.candidates) > self.pin_budget
         if culled != self.culled or (culled and self._view_changed):  # every pin is in or out again
+            self._whole = True
             drawn_pins = {i for kind, i in self.drawn if kind == PIN}
-            pins.update(self._pin_marks(board, self.candidates | drawn_pins, wanted, now))
+            pins.update(self._pin_marks(board, (self.candidates | drawn_pins) - pins.keys(), wanted, now))
         self.culled = culled
         self._view_changed = False
         if culled:
@@ -201,6 +245,13 @@ class MapLayer:
                     pins[delivery_id] = None
         for delivery_id, mark in pins.items():
             self._put(PIN, delivery_id, mark, puts, drops)
+        left = self._staff_left  # a reset's dots, once its pins are all looked at: in steps too
+        while left:
+            self._staff_marks(board, [left.pop() for _ in range(min(STAFF_STEP, len(left)))], puts, drops)
+            if left and keep_going is not None and not keep_going():
+                break
+        self.whole_pass = self._whole
+        self._whole = bool(self._staff_left)
         return puts, drops
 
     def _put(self, kind: str, some_id: str, mark: Optional[Mark], puts: list, drops: list) -> None:
@@ -215,6 +266,10 @@ class MapLayer:
             self.drawn[key] = mark
             puts.append(mark)
             self.pins_drawn += kind == PIN and old is None
+
+    def _staff_marks(self, board, ids: Iterable[str], puts: list, drops: list) -> None:
+        for staff_id in ids:
+            self._put(STAFF, staff_id, self._staff_mark(board, staff_id), puts, drops)
 
     def _staff_mark(self, board, staff_id: str) -> Optional[StaffMark]:
         member = board.staff_member(staff_id)

@@ -164,3 +164,71 @@ def test_the_count_of_drawn_pins_follows_puts_and_drops_and_the_budget_holds_und
         layer.note(Changes(deliveries=frozenset({f"D-{step}", f"D-{step + 1}"})))
         layer.frame(board, view=view)
         assert layer.pins_drawn == counted() <= 5
+
+
+def test_a_reset_over_many_pins_goes_out_over_several_frames_and_ends_as_one_frame_would():
+    from app.map_layer import PIN_STEP
+
+    many = [delivery(i, dropoff=(52.50 + i / 100000, 13.40)) for i in range(PIN_STEP * 3 + 17)]
+    board = Board(many + [delivery(9999, status="delivered")], [member(1)], [zone()])
+    whole, whole_puts, _ = first_frame(board, pin_budget=PIN_STEP * 2)
+    layer = MapLayer(clock=lambda: NOW.timestamp(), pin_budget=PIN_STEP * 2)
+    layer.note(Changes(reset=True))
+    puts, drops = layer.frame(board, keep_going=lambda: False)
+    assert {(type(m), m.id) for m in puts} == {(type(whole.mark(ZONE, "Z-1")), "Z-1")}  # dots come with the pins
+    assert layer.pending() and layer.midway() and layer.pins_drawn == 0  # pins wait until every one has been looked at
+    board.d["D-5"] = delivery(5, status="delivered")  # changed while the pass goes on
+    layer.note(Changes(deliveries=frozenset({"D-5"})), board)
+    frames = 1
+    while layer.pending() and frames < 20:
+        more, gone = layer.frame(board, keep_going=lambda: False)
+        puts += more
+        drops += gone
+        frames += 1
+    assert frames == 4 and not layer.pending() and not layer.midway()
+    assert layer.whole_pass  # its marks are many: the panel writes them over turns
+    layer.note(Changes(deliveries=frozenset({"D-7"})), board)
+    layer.frame(board, keep_going=lambda: False)
+    assert not layer.whole_pass  # a frame of the stream
+    pins = {m.id for m in puts if isinstance(m, PinMark)}
+    assert "D-5" not in pins and len(pins) == layer.pins_drawn == PIN_STEP * 2 and not drops  # the budget holds
+    assert layer.candidates == {d.id for d in many} - {"D-5"}
+    assert len(whole_puts) == len(puts)
+    assert layer.mark(STAFF, "S-1") == whole.mark(STAFF, "S-1")  # named with their delivery: the index is whole
+
+
+def test_over_the_budget_a_pan_chooses_the_pins_in_view_again_in_steps():
+    from app.map_layer import PIN_STEP
+
+    west = [delivery(i, dropoff=(52.52, 13.30 + i * 0.00001)) for i in range(PIN_STEP)]
+    east = [delivery(1000 + i, dropoff=(52.52, 13.60 + i * 0.00001)) for i in range(PIN_STEP)]
+    board = Board(west + east, [])
+    view = Viewport(400, 300).fit(Bounds(52.51, 13.29, 52.53, 13.31))
+    layer, puts, _ = first_frame(board, pin_budget=PIN_STEP + 5, view=view)
+    assert layer.culled and {m.id for m in puts} == {d.id for d in west}
+    there = Viewport(400, 300).fit(Bounds(52.51, 13.59, 52.53, 13.61))
+    layer.note_view()
+    puts, drops = layer.frame(board, view=there, keep_going=lambda: False)
+    assert (puts, drops) == ([], []) and layer.midway()  # PIN_STEP * 2 to look at: two steps
+    puts, drops = layer.frame(board, view=there, keep_going=lambda: False)
+    assert {m.id for m in puts} == {d.id for d in east} and {i for _, i in drops} == {d.id for d in west}
+    assert not layer.pending()
+
+
+def test_a_resets_dots_come_in_steps_once_its_pins_are_looked_at_named_with_their_delivery():
+    from app.map_layer import STAFF_STEP
+
+    crew = [member(i, where=(52.50 + i / 10000, 13.39)) for i in range(1, 2 * STAFF_STEP + 2)]
+    board = Board([delivery(1, assignee="S-7")], crew, [zone()])
+    layer = MapLayer(clock=lambda: NOW.timestamp())
+    layer.note(Changes(reset=True))
+    frames, puts = 0, []
+    while frames < 10:
+        more, _ = layer.frame(board, keep_going=lambda: False)
+        puts += more
+        frames += 1
+        if not layer.pending():
+            break
+    assert frames == 3 and not layer.midway()
+    assert sorted(m.id for m in puts if isinstance(m, StaffMark)) == sorted(m.id for m in crew)
+    assert layer.mark(STAFF, "S-7").label == "Ada Okafor, on delivery, D-1"

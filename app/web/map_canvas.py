@@ -1,13 +1,15 @@
 """The map's SVG marks written in one call per frame (``static/js/map.mjs``), from ``app.map_layer``'s marks.
 
     canvas = MapCanvas(svg, {"zone": g1, "pin": g2, "staff": g3}, link_line)
+    canvas.view(viewport)                   # the viewBox, and the k that markers are drawn for
     canvas.put_mark(mark, selected=False)   # queued: a zone, a staff dot or a pin, new or changed
     canvas.drop("staff", "S-7")
-    canvas.view(viewport)                   # the viewBox: the only write a pan or zoom makes
     canvas.flush()                          # one JSON batch, one call into the page
 
 What a mark looks like is ``TEMPLATES`` (the one definition: map.mjs builds
-them) and ``mark_attrs`` (its attributes and its parts'). Received text
+them) and ``mark_attrs`` (its attributes and its parts'). A marker's shape is
+drawn for the view's ``k`` (``app.map_glyphs``): a pan writes the viewBox
+only; after a zoom the panel puts its markers again. Received text
 (names) only ever goes into ``aria-label``, ``data-label`` and SVG text
 through ``setAttribute``/``textContent``, never parsed. Python keeps no
 proxy per mark.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 from typing import Optional
 
+from app.map_glyphs import dot_radius, heading_path, pin_path, scale_of
 from app.map_layer import PIN, STAFF, ZONE, Mark, PinMark, StaffMark, ZoneMark, kind_of
 from app.map_projection import Viewport
 from app.web.runtime import ProxyOwner, js, js_object
@@ -27,24 +30,19 @@ OPS = {"put": "p", "drop": "x", "view": "v", "link": "l"}
 _P, _X, _V, _L = OPS.values()
 
 TILE, LABEL = "tile", "label"  # a zone's name is a mark of its own, over the pins: always readable
-#: Each kind's element: (tag, attributes, children). A marker's glyph is drawn in screen pixels
-#: around (0, 0) and scaled by --k (map.css), so it keeps its size at every zoom.
+#: Each kind's element: (tag, attributes, children). Markers carry no transform: their geometry is
+#: written in world units (``app.map_glyphs``), so Chromium paints them as a few plain shapes.
 TEMPLATES = {
     ZONE: ["g", {"data-testid": "map-zone", "class": "map-zone"}, [["polygon", {"class": "zone-area"}]]],
     LABEL: ["text", {"class": "zone-name", "text-anchor": "middle", "aria-hidden": "true"}, []],
-    PIN: ["g", {"data-testid": "map-delivery", "class": "map-pin", "tabindex": "0", "role": "button"},
-          [["g", {"class": "glyph"},
-            [["path", {"class": "pin-shape", "d": "M0,0 C-2,-5 -7,-8 -7,-13 A7,7 0 1 1 7,-13 C7,-8 2,-5 0,0 Z"}],
-             ["circle", {"class": "pin-eye", "cx": "0", "cy": "-13", "r": "2.6"}]]]]],
+    PIN: ["path", {"data-testid": "map-delivery", "class": "map-pin", "tabindex": "0", "role": "button"}, []],
     TILE: ["image", {"class": "map-tile", "preserveAspectRatio": "none", "aria-hidden": "true"}, []],
     STAFF: ["g", {"data-testid": "map-staff", "class": "map-staff", "tabindex": "0", "role": "button"},
-            [["g", {"class": "glyph"},
-              [["path", {"class": "heading", "d": "M-4,-7 L0,-14 L4,-7 Z"}],
-               ["circle", {"class": "dot", "r": "6.5"}]]]]],
+            [["path", {"class": "heading"}], ["circle", {"class": "dot"}]]],
 }
 #: Parts by index (descendants in document order), as ``mark_attrs`` addresses them.
 ZONE_AREA = 0
-STAFF_HEADING = 1
+STAFF_HEADING, STAFF_DOT = 0, 1
 
 
 def _num(value: float) -> str:
@@ -56,23 +54,25 @@ def label_attrs(mark: ZoneMark) -> dict:
     return {"x": _num(mark.label_x), "y": _num(mark.label_y), "data-status": mark.status, "#text": mark.name}
 
 
-def mark_attrs(mark: Mark, selected: bool = False) -> tuple[dict, dict]:
-    """The mark's own attributes and its parts' (``{index: {attr: value}}``; ``None`` removes)."""
+def mark_attrs(mark: Mark, selected: bool = False, k: float = 1.0) -> tuple[dict, dict]:
+    """The mark's own attributes and its parts' (``{index: {attr: value}}``; ``None`` removes).
+
+    ``k`` is the view's world units per pixel: a marker's shape is drawn for it (``app.map_glyphs``).
+    """
     chosen = "true" if selected else None
     if isinstance(mark, ZoneMark):
         return {"data-status": mark.status, "data-label": mark.name}, {ZONE_AREA: {"points": mark.points}}
     if not isinstance(mark, (StaffMark, PinMark)):
         raise TypeError(f"not a mark: {mark!r}")
-    place = f"translate({_num(mark.x)} {_num(mark.y)})"
-    common = {"transform": place, "data-status": mark.status, "data-lat": repr(mark.lat),
-              "data-lon": repr(mark.lon), "aria-label": mark.label, "data-label": mark.label,
-              "data-selected": chosen}
+    common = {"data-status": mark.status, "data-lat": repr(mark.lat), "data-lon": repr(mark.lon),
+              "aria-label": mark.label, "data-label": mark.label, "data-selected": chosen}
     if isinstance(mark, StaffMark):
-        heading = mark.heading
-        parts = {STAFF_HEADING: {"transform": f"rotate({_num(heading)})" if heading is not None else None,
-                                 "visibility": None if heading is not None else "hidden"}}
+        scale = scale_of(selected=selected)
+        parts = {STAFF_HEADING: {"d": heading_path(mark.x, mark.y, mark.heading, k, scale)},
+                 STAFF_DOT: {"cx": _num(mark.x), "cy": _num(mark.y), "r": dot_radius(k, scale)}}
         return common, parts
-    return {**common, "data-late": "true" if mark.late else None}, {}
+    return {**common, "data-late": "true" if mark.late else None,
+            "d": pin_path(mark.x, mark.y, k, scale_of(mark.late, selected))}, {}
 
 
 class MapCanvas:
@@ -84,6 +84,7 @@ class MapCanvas:
         self._scheduled = False
         self._closed = False
         self.calls = 0  # batches sent (tests read it: one per flush with something in it)
+        self.k = 1.0  # world units per pixel of the last view written: what markers are drawn for
 
     def _add(self, op: list) -> None:
         self.ops.append(op)
@@ -93,13 +94,10 @@ class MapCanvas:
 
     def put_mark(self, mark: Mark, selected: bool = False) -> None:
         kind = kind_of(mark)
-        attrs, parts = mark_attrs(mark, selected)
+        attrs, parts = mark_attrs(mark, selected, self.k)
         self._add([_P, kind, mark.id, attrs, {str(k): v for k, v in parts.items()}])
         if kind == ZONE:
             self._add([_P, LABEL, mark.id, label_attrs(mark), {}])
-
-    def select(self, kind: str, some_id: str, on: bool) -> None:
-        self._add([_P, kind, some_id, {"data-selected": "true" if on else None}, {}])
 
     def put_tile(self, tile_id: str, attrs: dict) -> None:
         """A map tile (``app.map_tiles``): an ``<image>`` under the zones."""
@@ -111,7 +109,8 @@ class MapCanvas:
             self._add([_X, LABEL, some_id])
 
     def view(self, viewport: Viewport) -> None:
-        self._add([_V, viewport.view_box, f"{viewport.units_per_px:.5g}"])
+        self.k = float(f"{viewport.units_per_px:.5g}")
+        self._add([_V, viewport.view_box, f"{self.k:.5g}"])
 
     def link(self, line: Optional[tuple[float, float, float, float]]) -> None:
         self._add([_L, *(line if line is not None else (None, None, None, None))])

@@ -13,8 +13,8 @@
 //                       to its kind's layer), then set attributes on it and on its
 //                       parts (its descendants in document order; "#text" sets text)
 //   [drop, kind, id]    remove the mark
-//   [view, viewBox, k]  the svg's viewBox, and --k (world units per pixel: marks keep
-//                       their size on screen at every zoom)
+//   [view, viewBox, k]  the svg's viewBox, and --k (world units per pixel: the zones'
+//                       names keep their size; markers are drawn for k in Python)
 //   [link, x1, y1, x2, y2]  the selection's line (x1 null hides it)
 
 const SVG = "http://www.w3.org/2000/svg";

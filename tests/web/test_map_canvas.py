@@ -2,9 +2,11 @@
 
 import pytest
 
+from app.map_glyphs import LATE_SCALE, SELECTED_SCALE, dot_radius, heading_path, pin_path
 from app.map_layer import PinMark, StaffMark, ZoneMark
 from app.web.dom import el
-from app.web.map_canvas import LABEL, OPS, MapCanvas, mark_attrs
+from app.map_projection import Viewport
+from app.web.map_canvas import LABEL, OPS, STAFF_DOT, STAFF_HEADING, MapCanvas, mark_attrs
 from app.web.runtime import document
 
 ZONE = ZoneMark(id="Z-1", points="0,0 10,0 10,10 0,0", label_x=5.0, label_y=3.0, status="busy", name="<b>Mitte</b>")
@@ -46,18 +48,33 @@ def test_a_zones_name_is_text_over_the_pins_never_markup():
     assert label.textContent == "<b>Mitte</b>" and label.children == []
 
 
-def test_staff_attributes_carry_raw_coordinates_and_heading():
-    attrs, parts = mark_attrs(DOT, selected=True)
-    assert attrs["data-lat"] == "52.51" and attrs["data-lon"] == "13.39"
-    assert attrs["transform"] == "translate(1.5 2.25)" and attrs["data-selected"] == "true"
-    assert list(parts.values()) == [{"transform": "rotate(90)", "visibility": None}]
+def test_staff_attributes_carry_raw_coordinates_and_plain_geometry():
+    attrs, parts = mark_attrs(DOT, selected=True, k=2.0)
+    assert attrs["data-lat"] == "52.51" and attrs["data-lon"] == "13.39" and attrs["data-selected"] == "true"
+    assert "transform" not in attrs and all("transform" not in part for part in parts.values())
+    heading, dot = parts[STAFF_HEADING], parts[STAFF_DOT]
+    assert (dot["cx"], dot["cy"]) == ("1.5", "2.25")
+    assert dot["r"] == dot_radius(2.0, SELECTED_SCALE) and heading["d"] == heading_path(1.5, 2.25, 90.0, 2.0,
+                                                                                           SELECTED_SCALE)
 
 
-def test_no_heading_hides_the_heading_mark_and_a_late_pin_says_so():
+def test_no_heading_draws_no_heading_and_a_late_pin_says_so_larger():
     attrs, parts = mark_attrs(StaffMark(**{**DOT.__dict__, "heading": None}))
-    assert list(parts.values()) == [{"transform": None, "visibility": "hidden"}]
-    assert mark_attrs(PIN)[0]["data-late"] == "true"
-    assert mark_attrs(PIN)[0]["data-selected"] is None
+    assert parts[STAFF_HEADING] == {"d": None}
+    late = mark_attrs(PIN, k=0.5)[0]
+    assert late["data-late"] == "true" and late["data-selected"] is None
+    assert late["d"] == pin_path(3.0, 4.0, 0.5, LATE_SCALE)
+
+
+def test_a_pin_is_one_element_and_is_drawn_for_the_views_scale():
+    painter, layers = canvas()
+    painter.view(Viewport(400, 300).zoom(4.0))
+    painter.put_mark(PIN)
+    painter.flush()
+    (pin,) = layers["pin"].children
+    assert pin.children == [] and pin.getAttribute("data-testid") == "map-delivery"
+    assert pin.getAttribute("d") == pin_path(3.0, 4.0, painter.k, LATE_SCALE)
+    assert painter.k == pytest.approx(Viewport(400, 300).zoom(4.0).units_per_px, rel=1e-4)
 
 
 def test_a_mark_that_is_not_one_is_a_type_error():

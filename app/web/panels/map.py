@@ -5,9 +5,14 @@
     panel.unmount()
 
 What to draw is ``app.map_layer`` (pure: marks, coalescing, filters, the pin
-budget); where is ``app.map_projection`` (markers are placed once in world
-units; a pan or zoom changes the ``viewBox`` only); writing is
-``app.web.map_canvas`` (one call per frame into ``static/js/map.mjs``).
+budget); where is ``app.map_projection`` (markers are placed in world units;
+a pan changes the ``viewBox`` only); their shapes are ``app.map_glyphs``
+(plain geometry drawn for the view's scale: a zoom writes the markers again);
+writing is ``app.web.map_canvas`` (one call per frame into
+``static/js/map.mjs``), through an ``app.backlog.Backlog``: what changed is
+written at once, and a big write (showing the map, a zoom, a new filter)
+goes out 8 ms a turn instead of as one long task. A marker is written with the selection as it is
+when it is written.
 
 Hooks (PROTOCOL.md 6): ``[data-testid=map]`` holds ``[data-testid=map-zone]``,
 ``[data-testid=map-staff]`` and ``[data-testid=map-delivery]``, each with
@@ -28,7 +33,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 
+from app.backlog import Backlog
 from app.geo import bounds
 from app.map_layer import PIN, STAFF, ZONE, MapLayer, has_places, kind_of, world_bounds
 from app.map_projection import ZOOM_STEP, Viewport
@@ -36,6 +43,7 @@ from app.map_tiles import tile_url, tiles_in_view
 from app.selection import DELIVERY, Selection
 from app.selection import STAFF as SELECT_STAFF
 from app.store import Changes
+from app.web.chunks import Chunked
 from app.web.dom import el
 from app.web.localtime import Every, now
 from app.web.map_canvas import LABEL, TILE, MapCanvas
@@ -47,6 +55,7 @@ HIDDEN_KEY = "dc.map.hidden"
 LATE_SECONDS = 30  # pins are looked at again this often: an ETA may have passed
 RECULL_SECONDS = 0.12  # after a pan or zoom, pins culled to the view are chosen again this much later
 DRAG_PX = 4  # a press that moves less than this is a click
+WRITE_BUDGET_S = 0.008  # markers written per turn while a big write goes out (as the deliveries panel's chunks)
 DEFAULT_SIZE = (400, 300)
 #: Keys -> (right, down) pan steps, or a zoom factor.
 PAN_KEYS = {"ArrowLeft": (-1, 0), "ArrowRight": (1, 0), "ArrowUp": (0, -1), "ArrowDown": (0, 1)}
@@ -134,6 +143,10 @@ class MapPanel(Panel):
         self.root.appendChild(head)
         self.root.appendChild(self.body)
         self.canvas = MapCanvas(self.svg, self.layers, self.link_line)
+        self.backlog = Backlog(time.perf_counter, WRITE_BUDGET_S)  # (kind, id) of marks to write (again)
+        self._writes = Chunked(self._write_some, self._more_to_write)
+        self.canvas.view(self.view)
+        self._k = self.canvas.k  # the scale the drawn markers were written for
 
         self.listen(head, "click", self._head_clicked)
         self.listen(self.frame, "click", self._clicked)
@@ -155,6 +168,8 @@ class MapPanel(Panel):
 
     def teardown(self) -> None:
         self._ticker.cancel()
+        self._writes.cancel()
+        self.backlog.clear()
         if self._recull is not None:
             self._recull.cancel()
         self._stop_selection()
@@ -189,19 +204,42 @@ class MapPanel(Panel):
                 asyncio.get_event_loop().call_soon(self.fit_all)
 
     def _draw(self) -> None:
-        if not self.layer.pending():
-            self._draw_selection()
-            self.canvas.flush()
-            return
-        wanted = self.ctx.notes.get("delivery_matches") or (lambda _id: True)
-        puts, drops = self.layer.frame(self.client, wanted, self.view)
-        self._selected = self._selection_marks()
-        for kind, some_id in drops:
-            self.canvas.drop(kind, some_id)
-        for mark in puts:
-            self.canvas.put_mark(mark, (kind_of(mark), mark.id) in self._selected)
-        self._draw_selection(repaint=False)
+        if self.layer.pending():
+            wanted = self.ctx.notes.get("delivery_matches") or (lambda _id: True)
+            deadline = time.perf_counter() + WRITE_BUDGET_S
+            puts, drops = self.layer.frame(self.client, wanted, self.view,
+                                           keep_going=lambda: time.perf_counter() < deadline)
+            for key in drops:
+                self.backlog.discard(key)
+                self.canvas.drop(*key)
+            self.backlog.add(((kind_of(mark), mark.id) for mark in puts), later=self.layer.whole_pass)
+        self._draw_selection()
+        self._write()
+
+    def _write(self) -> None:
+        """Write what waits, within this turn's budget; the rest on the next turns."""
+        if not self.hidden:
+            self.backlog.run(self._write_mark)
         self.canvas.flush()
+        self._writes.kick()
+
+    def _write_some(self) -> None:
+        """A later turn: the rest of a big frame (pins of a reset) and of the writes."""
+        if self.hidden:
+            return
+        if self.layer.midway():
+            self._draw()
+        else:
+            self.backlog.run(self._write_mark)
+            self.canvas.flush()
+
+    def _more_to_write(self) -> bool:
+        return not self.hidden and (bool(self.backlog) or self.layer.midway())
+
+    def _write_mark(self, key: tuple[str, str]) -> None:
+        mark = self.layer.mark(*key)
+        if mark is not None:
+            self.canvas.put_mark(mark, key in self._selected)
 
     def _selection_marks(self) -> set[tuple[str, str]]:
         delivery_id = self.selection.of(DELIVERY)
@@ -218,13 +256,10 @@ class MapPanel(Panel):
             marks.add((STAFF, staff_id))
         return marks
 
-    def _draw_selection(self, repaint: bool = True, before: set | None = None) -> None:
-        """The selected marks' ``data-selected`` and the link line, where they changed."""
-        if repaint:
-            old, self._selected = (before if before is not None else self._selected), self._selection_marks()
-            for kind, some_id in old ^ self._selected:
-                if self.layer.mark(kind, some_id) is not None:
-                    self.canvas.select(kind, some_id, (kind, some_id) in self._selected)
+    def _draw_selection(self) -> None:
+        """Queue the marks whose selection changed (``data-selected``, their size), and move the link line."""
+        old, self._selected = self._selected, self._selection_marks()
+        self.backlog.add(key for key in old ^ self._selected if self.layer.mark(*key) is not None)
         line = self.layer.link(self.selection.of(DELIVERY))
         if line != self._link:
             self._link = line
@@ -233,9 +268,8 @@ class MapPanel(Panel):
     def _selection_changed(self, old, new) -> None:
         if self.hidden:
             return
-        before = self._selected
-        self._draw_selection(before=before)
-        self.canvas.flush()
+        self._draw_selection()
+        self._write()
         if new is not None and new[0] == DELIVERY:
             pin = self.layer.mark(PIN, new[1])
             if pin is not None and not self.view.contains(pin.x, pin.y):
@@ -265,11 +299,24 @@ class MapPanel(Panel):
         self.canvas.view(view)
         self._draw_tiles()
         self.canvas.flush()
+        self._rescale()
         self.layer.note_view()
         if self.layer.culled:  # choose the pins in view again once the movement pauses
             if self._recull is not None:
                 self._recull.cancel()
             self._recull = asyncio.get_event_loop().call_later(RECULL_SECONDS, self._recull_now)
+
+    def _rescale(self) -> None:
+        """After a zoom, every marker is written again for the new scale: those on show first."""
+        if self.canvas.k == self._k:
+            return
+        self._k = self.canvas.k
+        view = self.view
+        markers = [(kind, some_id) for (kind, some_id), mark in self.layer.drawn.items() if kind != ZONE]
+        markers.sort(key=lambda key: not view.contains(self.layer.drawn[key].x, self.layer.drawn[key].y))
+        self.backlog.add(markers, later=True)
+        if not self.hidden:
+            self._writes.kick()
 
     def _draw_tiles(self) -> None:
         """The tiles of the view, when ``static/config.json`` names a source (``app.map_tiles``)."""

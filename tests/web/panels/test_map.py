@@ -1,5 +1,7 @@
 """app/web/panels/map.py through the seam: marks drawn, one batch per frame, a move writes one mark, hide/show."""
 
+from app.backlog import STRIDE
+from app.map_glyphs import dot_radius, heading_path
 from app.models import Delivery, Location, Point, Staff, Zone
 from app.selection import DELIVERY, Selection
 from app.web.fake_dom import Event
@@ -72,7 +74,9 @@ def test_a_location_event_moves_one_marker_and_writes_nothing_else():
     assert op[1:3] == ["staff", "S-1"]
     ada = marks(panel, "map-staff")["S-1"]
     assert (ada.getAttribute("data-lat"), ada.getAttribute("data-lon")) == ("52.515", "13.395")
-    assert ada.querySelector(".heading").getAttribute("transform") == "rotate(180)"
+    x, y = panel.layer.mark("staff", "S-1").x, panel.layer.mark("staff", "S-1").y
+    assert ada.querySelector(".heading").getAttribute("d") == heading_path(x, y, 180.0, panel.canvas.k)
+    assert ada.querySelector(".dot").getAttribute("cx") == f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 def test_received_text_is_never_markup():
@@ -108,15 +112,76 @@ def test_activating_a_marker_selects_it_and_opens_the_delivery():
     assert ctx.notes["selection"].current == ("staff", "S-2") and opened == ["D-1"]
 
 
-def test_keys_pan_and_zoom_by_changing_the_view_only():
+def place(node):
+    dot = node.querySelector(".dot")
+    return dot.getAttribute("cx"), dot.getAttribute("cy")
+
+
+def test_keys_pan_and_zoom_and_markers_keep_their_place():
     panel, _ = mount(city())
     ada = marks(panel, "map-staff")["S-1"]
-    place = ada.getAttribute("transform")
-    for key in ("ArrowRight", "+", "-", "ArrowUp"):
+    where, size = place(ada), ada.querySelector(".dot").getAttribute("r")
+    turns(3)  # the fit once laid out
+    before = len(panel.canvas.canvas.batches)
+    panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="ArrowRight"))
+    turns(3)
+    assert [op[0] for batch in panel.canvas.canvas.batches[before:] for op in batch] == ["v"]  # a pan: the view only
+    for key in ("+", "-", "ArrowUp"):
         box = panel.svg.getAttribute("viewBox")
         panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key=key))
         assert panel.svg.getAttribute("viewBox") != box
-    assert ada.getAttribute("transform") == place
+    turns(3)
+    assert place(ada) == where and ada.querySelector(".dot").getAttribute("r") == size  # zoomed in and out again
+
+
+def test_a_zoom_writes_the_markers_again_for_their_size_on_screen_a_budget_per_turn():
+    members = [member(i, lat=52.50 + i / 10000, lon=13.39) for i in range(1, 301)]
+    client = FakeClient([], members, zones=(zone(),))
+    panel, _ = mount(client)
+    turns(3)
+    ticks = iter(range(10 ** 6))
+    panel.backlog._clock = lambda: next(ticks) / 1000  # a millisecond a reading: 8 readings a turn
+    r = {i: n.querySelector(".dot").getAttribute("r") for i, n in marks(panel, "map-staff").items()}
+    assert len(set(r.values())) == 1
+    panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="+"))
+    k = panel.canvas.k
+    now = {i: n.querySelector(".dot").getAttribute("r") for i, n in marks(panel, "map-staff").items()}
+    assert all(v == r[i] for i, v in now.items())  # nothing rewritten in the key's own task
+    before = len(panel.canvas.canvas.batches)
+    turns(10)
+    batches = [[op for op in batch if op[0] == "p"] for batch in panel.canvas.canvas.batches[before:]]
+    assert sum(map(len, batches)) == len(members)  # each marker written once
+    assert len(batches) >= 3 and max(map(len, batches)) <= 8 * STRIDE  # a budget per turn
+    assert {n.querySelector(".dot").getAttribute("r") for n in marks(panel, "map-staff").values()} == {
+        dot_radius(k)}
+    assert float(dot_radius(k)) < float(next(iter(r.values())))  # zoomed in: fewer world units a pixel
+
+
+def test_a_mark_selected_or_unselected_while_the_map_was_hidden_shows_it_when_shown():
+    client = city()
+    panel, ctx = mount(client)
+    selection = ctx.notes["selection"]
+    selection.select(DELIVERY, "D-3")
+    assert marks(panel, "map-delivery")["D-3"].getAttribute("data-selected") == "true"
+    panel.toggle.dispatchEvent(Event("click", target=panel.toggle))
+    selection.select(DELIVERY, "D-1")
+    panel.toggle.dispatchEvent(Event("click", target=panel.toggle))
+    turns(3)
+    pins = marks(panel, "map-delivery")
+    assert pins["D-1"].getAttribute("data-selected") == "true"
+    assert pins["D-3"].getAttribute("data-selected") is None
+    assert marks(panel, "map-staff")["S-1"].getAttribute("data-selected") == "true"  # D-1's driver
+
+
+def test_a_pin_drawn_after_its_delivery_was_selected_is_drawn_selected():
+    client = city()
+    panel, ctx = mount(client)
+    ctx.notes["selection"].select(DELIVERY, "D-9")
+    client.put(delivery(9, assignee="S-2"))
+    publish(ctx, deliveries={"D-9"}, event_types={"delivery_created"})
+    turns(3)
+    assert marks(panel, "map-delivery")["D-9"].getAttribute("data-selected") == "true"
+    assert marks(panel, "map-staff")["S-2"].getAttribute("data-selected") == "true"
 
 
 def test_the_deliveries_filters_filter_the_pins():
@@ -253,3 +318,49 @@ def test_a_drag_pans_a_wheel_zooms_and_the_click_after_a_drag_selects_nothing():
     assert panel.view.width < before
     dot.dispatchEvent(Event("click", target=dot))
     assert ctx.notes["selection"].current == ("staff", "S-1")
+
+
+def test_showing_a_hidden_map_draws_it_over_several_turns(monkeypatch):
+    from types import SimpleNamespace
+
+    import app.web.panels.map as map_module
+    from app.map_layer import PIN_STEP
+
+    ticks = iter(range(10 ** 7))
+    monkeypatch.setattr(map_module, "time", SimpleNamespace(perf_counter=lambda: next(ticks) / 1000))
+    client = FakeClient([delivery(i, dropoff=(52.50 + i / 100000, 13.40)) for i in range(1, PIN_STEP * 3)],
+                        [member(1)], zones=(zone(),))
+    panel, ctx = mount(client)
+    panel.toggle.dispatchEvent(Event("click", target=panel.toggle))
+    assert panel.hidden
+    turns(3)
+    ctx.notes["selection"].select(DELIVERY, "D-7")
+    panel.unmount()
+    selection = ctx.notes["selection"]
+    ctx = context(client)
+    ctx.notes["selection"] = selection
+    again = MapPanel(section(), ctx).mount()  # a reload, still hidden: nothing drawn
+    assert marks(again, "map-delivery") == {}
+    before = len(again.canvas.canvas.batches)
+    again.toggle.dispatchEvent(Event("click", target=again.toggle))
+    assert len(marks(again, "map-delivery")) < PIN_STEP * 3 - 1  # not all in the click's own task
+    turns(30)
+    pins = marks(again, "map-delivery")
+    assert len(pins) == PIN_STEP * 3 - 1 and pins["D-7"].getAttribute("data-selected") == "true"
+    batches = [[op for op in batch if op[0] == "p"] for batch in again.canvas.canvas.batches[before:]]
+    assert len([b for b in batches if b]) >= 3
+
+
+def test_the_streams_moves_are_written_in_their_own_batch_however_many():
+    members = [member(i, lat=52.50 + i / 10000, lon=13.39) for i in range(1, 301)]
+    client = FakeClient([], members, zones=(zone(),))
+    panel, ctx = mount(client)
+    turns(3)
+    ticks = iter(range(10 ** 6))
+    panel.backlog._clock = lambda: next(ticks)  # every reading is far past any budget
+    for m in members:
+        client.put_staff(member(int(m.id[2:]), lat=52.60, lon=13.39))
+    before = len(panel.canvas.canvas.batches)
+    publish(ctx, moved={m.id for m in members}, event_types={"staff_location_update"})
+    assert len(panel.canvas.canvas.batches) == before + 1
+    assert {n.getAttribute("data-lat") for n in marks(panel, "map-staff").values()} == {"52.6"}

@@ -23,6 +23,20 @@ window (the first ``limit`` matching ids in order) and the late set, which
 ahead, so a tick costs the ETAs that passed, not a pass over every delivery. The clock is injected
 (seconds since the epoch), so every rule is tested with a fixed time.
 
+A new filter does not match every delivery at once either (50,000 of
+them were a third of a second in the browser): ``set_filters`` starts a
+*count*, and the window is taken at once by matching along the sort order
+only until it and the next page are full (``is_match``); ``count_some``
+then matches the rest a step at a time, between frames, and until it is
+done ``counts()["shown"]`` is ``None`` (the page says it is counting).
+A change meanwhile (``upsert``, ``tick``) files its id by the new filters
+at once, so the count's later step for it agrees; ids gone are skipped.
+
+    >>> table.set_filters(Filters(status="assigned")).matched, table.counting, table.counts()["shown"]
+    (True, True, None)
+    >>> table.window(), table.count_some(10), table.counting, table.counts()["shown"]
+    ([], 3, False, 0)
+
 No change costs a pass over every delivery: the heap's outdated entries
 (an ETA revised) are swept out a few per change once they outnumber the
 deliveries (``_sweep_some``), and the unbuilt ids are a set.
@@ -112,6 +126,12 @@ class DeliveryTable:
         self._next_page: Optional[list[str]] = None  # the matching ids past the window, a page of them (None: take again)
         self._next_ids: set[str] = set()
         self.waiting: dict[str, bool] = {}
+        self._uncounted: Optional[list[str]] = None  # ids the count (``count_some``) has still to match
+
+    @property
+    def counting(self) -> bool:
+        """Is a new filter's matching still going on (``count_some``)? Then ``matched`` is partial."""
+        return self._uncounted is not None
 
     # --- changes in -------------------------------------------------------------------------
 
@@ -129,6 +149,7 @@ class DeliveryTable:
         heapq.heapify(self._ahead)
         self._sweep = []
         self.matched = {i for i, f in self.facts.items() if matches(f, self.filters, now_ts, self._terms)}
+        self._uncounted = None
         self.order.reset((i, order_key(f, self.filters)) for i, f in self.facts.items())
         for delivery_id in gone:
             self.waiting.pop(delivery_id, None)
@@ -185,13 +206,37 @@ class DeliveryTable:
             self.order.reset((i, order_key(f, new)) for i, f in self.facts.items())
         if refiltered:
             self.limit = self.page
-            now_ts = self._clock()
-            terms = self._terms
-            self.matched = {i for i, f in self.facts.items() if matches(f, new, now_ts, terms)}
+            self.matched = set()
+            self._uncounted = list(self.facts)  # matched later, a step at a time (``count_some``)
         if resorted or refiltered:
             self._dirty = True
             self._next_page = None
         return Refiltered(sorted=resorted, matched=refiltered)
+
+    def count_some(self, n: int) -> int:
+        """Match up to ``n`` more ids by the filters (the count of a new filter); how many were
+        matched (0: the count is done, or was). The last step ends the count."""
+        uncounted = self._uncounted
+        if uncounted is None:
+            return 0
+        step = uncounted[-n:] if n > 0 else []
+        del uncounted[len(uncounted) - len(step):]
+        every, matched, filters, terms, now_ts = self.facts, self.matched, self.filters, self._terms, self._clock()
+        for delivery_id in step:
+            item = every.get(delivery_id)
+            if item is not None and matches(item, filters, now_ts, terms):
+                matched.add(delivery_id)
+            # else: gone, or does not match (a live change since filed it by these filters too)
+        if not uncounted:
+            self._uncounted = None
+        return len(step)
+
+    def is_match(self, delivery_id: str) -> bool:
+        """Does it match the filters? (While counting, asked of the delivery itself.)"""
+        if self._uncounted is None:
+            return delivery_id in self.matched
+        item = self.facts.get(delivery_id)
+        return item is not None and matches(item, self.filters, self._clock(), self._terms)
 
     def tick(self) -> set[str]:
         """The clock moved on: the ids whose ETA has now passed join the late set (and are returned).
@@ -224,7 +269,7 @@ class DeliveryTable:
         """The first ``limit`` matching ids in order (taken again only when a change may have moved it)."""
         if self._dirty:
             self._dirty = False
-            window = self.order.first(self.limit, self.matched.__contains__)
+            window = self.order.first(self.limit, self._accept())
             if window != self._window:
                 self._window = window
                 self._shown = set(window)
@@ -236,7 +281,7 @@ class DeliveryTable:
         the window brings in next (taken again only after the window or a row near it moved)."""
         if self._dirty or self._next_page is None:
             window = self.window()
-            head = self.order.first(len(window) + self.page, self.matched.__contains__)
+            head = self.order.first(len(window) + self.page, self._accept())
             self._next_page = head[len(window):]
             self._next_ids = set(self._next_page)
         return self._next_page
@@ -245,8 +290,9 @@ class DeliveryTable:
         return delivery_id in self._shown
 
     def counts(self) -> dict[str, int]:
-        """Per status, plus ``all``, ``open`` and ``late`` (the chips), and ``shown`` (matching)."""
-        return dict(self._counts, late=len(self.late), shown=len(self.matched))
+        """Per status, plus ``all``, ``open`` and ``late`` (the chips), and ``shown`` (matching;
+        ``None`` while a new filter's count goes on)."""
+        return dict(self._counts, late=len(self.late), shown=None if self.counting else len(self.matched))
 
     # --- the row marks -------------------------------------------------------------------------
 
@@ -291,6 +337,14 @@ class DeliveryTable:
         return self.waiting.pop(delivery_id, False)
 
     # --- inside ------------------------------------------------------------------------------
+
+    def _accept(self) -> Callable[[str], bool]:
+        """What the window walk asks of each id in order: the matched set, or while counting the
+        filters themselves (read once for the walk: a walk is one turn)."""
+        if self._uncounted is None:
+            return self.matched.__contains__
+        every, filters, terms, now_ts = self.facts, self.filters, self._terms, self._clock()
+        return lambda delivery_id: matches(every[delivery_id], filters, now_ts, terms)
 
     def _touched(self, delivery_id: str, key: tuple) -> bool:
         """A row moved or (un)matched: the window needs taking again only if it was or may now be in it."""

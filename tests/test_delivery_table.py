@@ -40,6 +40,18 @@ def build_all(table) -> None:
     table.unbuilt(list(table.facts))
 
 
+def count_all(table, step=2) -> int:
+    """Run a new filter's count to its end, ``step`` ids at a time (bounded); the ids matched."""
+    done = 0
+    for _ in range(len(table.facts) + 1):
+        did = table.count_some(step)
+        done += did
+        if not did:
+            break
+    assert not table.counting
+    return done
+
+
 def test_doctests_hold():
     assert doctest.testmod(table_module).failed == 0
 
@@ -130,7 +142,8 @@ def test_a_new_filter_rematches_shows_the_first_page_and_builds_its_matches_ahea
     table.show_more()
     changed = table.set_filters(Filters(zone="Z-2"))
     assert changed.matched and not changed.sorted
-    assert table.limit == 1 and table.window() == ["D-1"] and table.counts()["shown"] == 2
+    assert table.limit == 1 and table.window() == ["D-1"] and table.counts()["shown"] is None
+    assert count_all(table) == 3 and table.counts()["shown"] == 2
     assert table.take_ahead(5) == ["D-1", "D-3"] and table.is_queued("D-2")
 
 
@@ -247,3 +260,71 @@ def test_revised_etas_keep_the_heap_bounded_and_each_change_touches_few_entries(
         most_entries = max(most_entries, len(table._ahead) + len(table._sweep))
     assert most_looked <= table.SWEEP_STEP
     assert most_entries <= 2 * (2 * n + table.AHEAD_SLACK)
+
+
+def test_a_new_filter_takes_its_window_by_walking_the_order_not_by_matching_every_delivery():
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i, zone="Z-2" if i % 3 else "Z-1") for i in range(1, 301)))
+    asked = []
+    every = table.facts
+    table.facts = type("Spy", (dict,), {"__getitem__": lambda self, k: asked.append(k) or dict.__getitem__(self, k)})(
+        every)
+    table.set_filters(Filters(zone="Z-1"))
+    assert table.window() == ["D-3", "D-6"] and table.next_page() == ["D-9", "D-12"]
+    assert len(asked) <= 12 + 12  # the first dozen ids in order, walked for the window and again for the next page
+    assert table.counting and table.counts()["shown"] is None
+    assert table.count_some(100) == 100 and table.counting
+    count_all(table, step=1000)
+    assert table.counts()["shown"] == 100 and table.matched == {f"D-{i}" for i in range(3, 301, 3)}
+
+
+def test_a_snapshot_during_a_count_ends_it_with_the_full_match():
+    table = table_of(*(delivery(f"D-{i}", zone="Z-2" if i % 2 else "Z-1") for i in range(10)))
+    table.set_filters(Filters(zone="Z-2"))
+    table.count_some(3)
+    table.reset([delivery(f"D-{i}", zone="Z-2") for i in range(4)])
+    assert not table.counting and table.counts()["shown"] == 4 and table.count_some(5) == 0
+
+
+CHANGE = st.one_of(
+    st.integers(1, 40).map(lambda minutes: ("advance", minutes)),
+    st.integers(1, 7).map(lambda n: ("count", n)),
+    st.just(("window",)),
+    st.tuples(st.integers(0, 14), st.sampled_from(STATUSES + (None,)), st.integers(-30, 90),
+              st.sampled_from(("Z-1", "Z-2"))),
+)
+VIEWS = [Filters(), Filters(status="open"), Filters(zone="Z-2", sort="status"), Filters(status="late"),
+         Filters(status="late", descending=True, sort="priority"), Filters(query="mill", zone="Z-1")]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(VIEWS), st.sampled_from(VIEWS), st.lists(CHANGE, max_size=50), st.integers(1, 4))
+def test_a_stepped_count_with_live_changes_between_its_steps_ends_as_a_one_shot_match(first, second, steps, page):
+    """After all its steps, a new filter's count, window, next page and chips equal a computation from
+    scratch, whatever upserts, removals, ticks and window walks came between the steps."""
+    clock = Clock()
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 7 - 20, zone=f"Z-{1 + i % 2}") for i in range(10)),
+                     page=page, clock=clock, filters=first)
+    table.take_ahead(3)
+    table.set_filters(second)
+    for step in steps:
+        if step[0] == "advance":
+            clock.ts += step[1] * 60
+            table.tick()
+        elif step[0] == "count":
+            table.count_some(step[1])
+        elif step[0] == "window":
+            window = table.window()
+            assert all(table.is_match(i) for i in window)
+        else:
+            i, status, eta, zone = step
+            item = None if status is None else delivery(f"D-{i}", status=status, eta_minutes=eta, zone=zone)
+            table.upsert(f"D-{i}", item, live=True)
+    count_all(table, step=3)
+    now_ts = clock()
+    every = dict(table.facts)
+    one_shot = {i for i, f in every.items() if matches(f, second, now_ts)}
+    assert table.matched == one_shot and table.counts()["shown"] == len(one_shot)
+    expected_counts = count(every.values(), now_ts)
+    assert {k: table.counts()[k] for k in expected_counts} == expected_counts
+    ordered = sorted(one_shot, key=lambda i: order_key(every[i], second))
+    assert table.window() == ordered[:table.limit] and table.next_page() == ordered[table.limit:table.limit + page]

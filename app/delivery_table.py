@@ -37,6 +37,11 @@ at once, so the count's later step for it agrees; ids gone are skipped.
     >>> table.window(), table.count_some(10), table.counting, table.counts()["shown"]
     ([], 3, False, 0)
 
+A new sort is built in steps too (``sort_some``, ``app.stepped_sort``):
+until it is ready, the window keeps the order it had (``sorting``), and
+changes meanwhile go into that order and are re-placed in the new one
+when it takes over.
+
 No change costs a pass over every delivery: the heap's outdated entries
 (an ETA revised) are swept out a few per change once they outnumber the
 deliveries (``_sweep_some``), and the unbuilt ids are a set.
@@ -67,6 +72,7 @@ from typing import Callable, Iterable, NamedTuple, Optional
 from app.eta import is_late
 from app.filters import Filters, count, facts, matches, order_key
 from app.sorted_ids import SortedIds
+from app.stepped_sort import SteppedSort
 
 Clock = Callable[[], float]
 
@@ -127,6 +133,14 @@ class DeliveryTable:
         self._next_ids: set[str] = set()
         self.waiting: dict[str, bool] = {}
         self._uncounted: Optional[list[str]] = None  # ids the count (``count_some``) has still to match
+        self._order_filters = filters  # the sort ``order`` is by (until a new sort's build takes over)
+        self._resort: Optional[SteppedSort] = None  # the new sort's order, being built (``sort_some``)
+        self._resorted: set[str] = set()  # ids changed while it is built: re-placed when it takes over
+
+    @property
+    def sorting(self) -> bool:
+        """Is a new sort's order still being built (``sort_some``)? Meanwhile the window keeps the old."""
+        return self._resort is not None
 
     @property
     def counting(self) -> bool:
@@ -151,6 +165,8 @@ class DeliveryTable:
         self.matched = {i for i, f in self.facts.items() if matches(f, self.filters, now_ts, self._terms)}
         self._uncounted = None
         self.order.reset((i, order_key(f, self.filters)) for i, f in self.facts.items())
+        self._order_filters, self._resort = self.filters, None
+        self._resorted.clear()
         for delivery_id in gone:
             self.waiting.pop(delivery_id, None)
         for delivery_id in built:
@@ -185,8 +201,10 @@ class DeliveryTable:
             self.matched.add(delivery_id)
         else:
             self.matched.discard(delivery_id)
-        key = order_key(new, self.filters)
+        key = order_key(new, self._order_filters)
         self.order.place(delivery_id, key)
+        if self._resort is not None:
+            self._resorted.add(delivery_id)
         moved = self._touched(delivery_id, key)
         if old is None and delivery_id not in self._queued:
             self._dirty = True
@@ -202,8 +220,10 @@ class DeliveryTable:
         resorted = (old.sort, old.descending) != (new.sort, new.descending)
         refiltered = (old.status, old.zone, old.assignee, old.priority, old.terms()) != (
             new.status, new.zone, new.assignee, new.priority, new.terms())
-        if resorted:
-            self.order.reset((i, order_key(f, new)) for i, f in self.facts.items())
+        if resorted:  # built in steps (``sort_some``); a build under way for another sort is dropped
+            every = self.facts
+            self._resort = SteppedSort(list(every), lambda i: None if i not in every else order_key(every[i], new))
+            self._resorted.clear()
         if refiltered:
             self.limit = self.page
             self.matched = set()
@@ -230,6 +250,28 @@ class DeliveryTable:
         if not uncounted:
             self._uncounted = None
         return len(step)
+
+    def sort_some(self, n: int) -> int:
+        """Build about ``n`` more items of a new sort's order; how many (0: none being built). The
+        step that ends it puts the new order in place (the window is taken again)."""
+        build = self._resort
+        if build is None:
+            return 0
+        did = build.step(n)
+        if not build.done:
+            return did
+        order, every, new = build.result(), self.facts, self.filters
+        for delivery_id in self._resorted:
+            item = every.get(delivery_id)
+            if item is None:
+                order.remove(delivery_id)
+            else:
+                order.place(delivery_id, order_key(item, new))
+        self.order, self._order_filters, self._resort = order, new, None
+        self._resorted.clear()
+        self._dirty = True
+        self._next_page = None
+        return max(did, 1)
 
     def is_match(self, delivery_id: str) -> bool:
         """Does it match the filters? (While counting, asked of the delivery itself.)"""
@@ -390,6 +432,8 @@ class DeliveryTable:
         self.matched.discard(delivery_id)
         self.late.discard(delivery_id)
         self.order.remove(delivery_id)
+        if self._resort is not None:
+            self._resorted.add(delivery_id)
         self.waiting.pop(delivery_id, None)
         self._queued.discard(delivery_id)
         self._dirty = True

@@ -88,6 +88,18 @@ class SortedIds:
         self._key_of = dict(pairs)
         return self.ids()
 
+    def append_last(self, item_id: str, key: tuple) -> None:
+        """Add an id whose key is above every key held (building an order already sorted, a step at a time)."""
+        self._key_of[item_id] = key
+        if self._keys and len(self._keys[-1]) < self.LOAD:
+            self._keys[-1].append(key)
+            self._ids[-1].append(item_id)
+            self._maxes[-1] = key
+        else:
+            self._keys.append([key])
+            self._ids.append([item_id])
+            self._maxes.append(key)
+
     def _insert(self, item_id: str, key: tuple) -> None:
         self._key_of[item_id] = key
         if not self._maxes:

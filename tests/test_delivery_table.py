@@ -41,14 +41,18 @@ def build_all(table) -> None:
 
 
 def count_all(table, step=2) -> int:
-    """Run a new filter's count to its end, ``step`` ids at a time (bounded); the ids matched."""
+    """Run a new filter's count and a new sort's build to their end, ``step`` ids at a time (bounded);
+    the ids matched."""
     done = 0
     for _ in range(len(table.facts) + 1):
         did = table.count_some(step)
         done += did
         if not did:
             break
-    assert not table.counting
+    for _ in range(4 * len(table.facts) + 4):
+        if not table.sort_some(step):
+            break
+    assert not table.counting and not table.sorting
     return done
 
 
@@ -148,11 +152,13 @@ def test_a_new_filter_rematches_shows_the_first_page_and_builds_its_matches_ahea
 
 
 def test_a_new_sort_reorders_and_keeps_the_page():
-    table = table_of(delivery("D-1", status="in_transit", eta_minutes=1), delivery("D-2", eta_minutes=2), page=1)
+    table = table_of(delivery("D-1", eta_minutes=1), delivery("D-2", status="in_transit", eta_minutes=2), page=1)
     table.show_more()
     changed = table.set_filters(Filters(sort="status", descending=True))
     assert changed.sorted and not changed.matched and table.limit == 2
-    assert table.window() == ["D-1", "D-2"]
+    assert table.sorting and table.window() == ["D-1", "D-2"], "the old order until the new one is built"
+    count_all(table, step=1)
+    assert table.window() == ["D-2", "D-1"]
 
 
 def test_the_tick_flips_late_ids_and_rematches_under_the_late_filter():
@@ -288,22 +294,25 @@ def test_a_snapshot_during_a_count_ends_it_with_the_full_match():
 CHANGE = st.one_of(
     st.integers(1, 40).map(lambda minutes: ("advance", minutes)),
     st.integers(1, 7).map(lambda n: ("count", n)),
+    st.integers(1, 7).map(lambda n: ("sort", n)),
     st.just(("window",)),
     st.tuples(st.integers(0, 14), st.sampled_from(STATUSES + (None,)), st.integers(-30, 90),
               st.sampled_from(("Z-1", "Z-2"))),
 )
 VIEWS = [Filters(), Filters(status="open"), Filters(zone="Z-2", sort="status"), Filters(status="late"),
+         Filters(sort="status", descending=True), Filters(sort="eta", descending=True),
          Filters(status="late", descending=True, sort="priority"), Filters(query="mill", zone="Z-1")]
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.sampled_from(VIEWS), st.sampled_from(VIEWS), st.lists(CHANGE, max_size=50), st.integers(1, 4))
-def test_a_stepped_count_with_live_changes_between_its_steps_ends_as_a_one_shot_match(first, second, steps, page):
-    """After all its steps, a new filter's count, window, next page and chips equal a computation from
-    scratch, whatever upserts, removals, ticks and window walks came between the steps."""
+def test_a_stepped_count_and_sort_with_live_changes_between_their_steps_end_as_a_one_shot_view(
+        first, second, steps, page):
+    """After all their steps, a new filter's count and a new sort's order (window, next page, chips)
+    equal a computation from scratch, whatever upserts, removals, ticks and window walks came between."""
     clock = Clock()
-    table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 7 - 20, zone=f"Z-{1 + i % 2}") for i in range(10)),
-                     page=page, clock=clock, filters=first)
+    table = table_of(*(delivery(f"D-{i}", status=STATUSES[i % 5], eta_minutes=i * 7 - 20, zone=f"Z-{1 + i % 2}")
+                       for i in range(10)), page=page, clock=clock, filters=first)
     table.take_ahead(3)
     table.set_filters(second)
     for step in steps:
@@ -312,6 +321,8 @@ def test_a_stepped_count_with_live_changes_between_its_steps_ends_as_a_one_shot_
             table.tick()
         elif step[0] == "count":
             table.count_some(step[1])
+        elif step[0] == "sort":
+            table.sort_some(step[1])
         elif step[0] == "window":
             window = table.window()
             assert all(table.is_match(i) for i in window)
@@ -328,3 +339,24 @@ def test_a_stepped_count_with_live_changes_between_its_steps_ends_as_a_one_shot_
     assert {k: table.counts()[k] for k in expected_counts} == expected_counts
     ordered = sorted(one_shot, key=lambda i: order_key(every[i], second))
     assert table.window() == ordered[:table.limit] and table.next_page() == ordered[table.limit:table.limit + page]
+
+
+def test_a_new_sort_is_built_in_steps_and_live_changes_meanwhile_land_in_the_new_order():
+    table = table_of(*(delivery(f"D-{i}", status=STATUSES[i % 3], eta_minutes=i) for i in range(1, 61)), page=3)
+    table.set_filters(Filters(sort="status", descending=True))
+    steps = [table.sort_some(7)]
+    assert table.sorting and table.window() == ["D-1", "D-2", "D-3"]
+    table.upsert("D-59", delivery("D-59", status="pending", eta_minutes=0))  # in the old order: first
+    table.upsert("D-6", None)
+    table.upsert("D-61", delivery("D-61", status="in_transit", eta_minutes=200))
+    assert table.window()[0] == "D-59"
+    for _ in range(100):
+        did = table.sort_some(7)
+        if not did:
+            break
+        steps.append(did)
+    assert not table.sorting and max(steps) <= 7 and len(steps) > 60 // 7
+    every = table.facts
+    expected = sorted(every, key=lambda i: order_key(every[i], table.filters))
+    assert table.order.ids() == expected and expected[:2] == ["D-2", "D-5"] and "D-6" not in expected
+    assert table.window() == expected[:3] and "D-61" in expected

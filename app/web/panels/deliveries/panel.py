@@ -35,6 +35,7 @@ PREFS_KEY = "deliveries"
 TURN_SECONDS = 0.008
 TURN_STEP = 20  # ... looking at the clock every this many rows (each turn does at least one step)
 COUNT_STEP = 500  # a new filter's count matches this many deliveries between looks at the clock
+SORT_STEP = 250  # a new sort's build does this many keys, sorted pairs or merged pairs between looks
 TICK_SECONDS = 20
 FLASH_CAP = 60  # rows highlighted at once; a burst beyond that is not highlighted (static/js/rows.mjs)
 SEARCH_DELAY = 0.15
@@ -78,6 +79,8 @@ class DeliveriesPanel(Panel):
         self._drawn_window = None
         self._caught_up_drawn = None
         self._more_drawn = ""
+        self._counting_filter = False  # a new filter's count is under way: announced when it ends
+        self._turn_deadline = 0.0  # when the last ``_in_turns`` turn's time is spent
         self.toolbar = Toolbar(self.root, self._assignee_choice_label)
         self.search = self.toolbar.search
         self._build_table()
@@ -102,7 +105,7 @@ class DeliveriesPanel(Panel):
         self.listen(self.toolbar.form, "submit", lambda event: event.preventDefault())
         self._sync_controls()
         self.chunks = Chunked(self._build_chunk, self.table.has_ahead)
-        self.counting = Chunked(self._count_chunk, lambda: self.table.counting)
+        self.counting = Chunked(self._count_chunk, lambda: self.table.counting or self.table.sorting)
         self._ticker = Every(TICK_SECONDS, self._tick)
 
     @property
@@ -212,7 +215,7 @@ class DeliveriesPanel(Panel):
     def _in_turns(self, step, limit: int | None = None, size: int = TURN_STEP, seconds: float = TURN_SECONDS) -> int:
         """Call ``step(n)`` (it does up to ``n`` rows, returns how many it did) until it has run
         ``seconds``, done ``limit`` rows, or has nothing left to do; the rows done."""
-        deadline = self._timer() + seconds
+        deadline = self._turn_deadline = self._timer() + seconds
         done = 0
         while limit is None or done < limit:
             did = step(size if limit is None else min(size, limit - done))
@@ -415,21 +418,30 @@ class DeliveriesPanel(Panel):
         self.ctx.prefs[PREFS_KEY] = new.as_prefs()
         self._sync_controls()
         self._flush()
-        if changed.matched:
+        if changed.matched or changed.sorted:
+            self._counting_filter = self._counting_filter or changed.matched
             self.counting.cancel()
-            self._count_chunk()  # a small board's count ends in this turn
+            self._count_chunk()  # a small board's count and sort end in this turn
         else:
             self._show_counts()
 
     def _count_chunk(self) -> None:
-        """One turn of a new filter's count (``TURN_SECONDS``); when it ends, the count is shown,
-        announced, and the map's pins follow the filter. Else the next turn comes after a frame."""
+        """One turn (``TURN_SECONDS``) of a new filter's count, then of a new sort's build. When the
+        count ends, it is shown, announced, and the map's pins follow the filter; when the sort is
+        built, the window takes the new order. Else the next turn comes after a frame."""
         table = self.table
-        self._in_turns(table.count_some, size=COUNT_STEP)
-        if table.counting:
-            self._show_counts()
+        spent = self._in_turns(table.count_some, size=COUNT_STEP)
+        if not table.counting and table.sorting and (not spent or self._timer() < self._turn_deadline):
+            self._in_turns(table.sort_some, size=SORT_STEP, seconds=self._turn_deadline - self._timer())
+            if not table.sorting:
+                self._flush()
+        self.tbody.setAttribute("aria-busy", "true" if table.sorting else "false")
+        if table.counting or table.sorting:
             self.counting.kick()
+        if table.counting or not self._counting_filter:
+            self._show_counts()
             return
+        self._counting_filter = False
         counts = table.counts()
         self._announce(f"{counts['shown']} of {counts['all']} deliveries shown")
         refilter = self.ctx.notes.get("pins_refilter")

@@ -8,7 +8,7 @@ from app.rollback import Rollback
 from app.web import localtime
 from app.web.fake_dom import Event
 from app.web.panels.deliveries import DeliveriesPanel
-from app.web.panels.deliveries.panel import CATCH_UP_BUSY, COUNT_STEP, TURN_SECONDS, TURN_STEP
+from app.web.panels.deliveries.panel import CATCH_UP_BUSY, COUNT_STEP, SORT_STEP, TURN_SECONDS, TURN_STEP
 from app.web.runtime import ProxyOwner, js
 from tests.web.fakes import FakeClient, context, delivery, publish, section, staff, turns
 
@@ -163,6 +163,30 @@ def test_a_count_in_progress_is_dropped_by_the_next_filter_and_by_unmounting():
     panel.unmount()
     js.dcBridge.run()
     assert not panel.counting.scheduled
+
+
+def test_a_new_sort_on_a_big_board_is_built_in_timed_turns_then_the_window_takes_its_order():
+    client = FakeClient([delivery(i, status="in_transit" if i % 10 == 0 else "pending") for i in range(1, 3001)])
+    ctx = context(client, page_rows=20)
+    panel = DeliveriesPanel(section(), ctx)
+    panel._timer = Timer(step=TURN_SECONDS / 2)  # two build steps use up a turn
+    panel.mount()
+    turns()
+    steps = []
+    sort_some = panel.table.sort_some
+    panel.table.sort_some = lambda n: steps.append(n) or sort_some(n)
+    change(panel.toolbar.selects["sort"], "-status")
+    assert panel.sort_heads["status"].getAttribute("aria-sort") == "descending"
+    assert shown(panel)[:2] == ["D-1", "D-2"] and panel.tbody.getAttribute("aria-busy") == "true"
+    assert len(steps) <= 2
+    client.put(delivery(5, status="in_transit", eta_minutes=-1))  # a live change while the order is built
+    publish(ctx, deliveries={"D-5"}, event_types={"delivery_update"})
+    turns(3 * 3000 // SORT_STEP + 10)
+    assert not panel.table.sorting and panel.tbody.getAttribute("aria-busy") == "false"
+    assert shown(panel)[:3] == ["D-5", "D-10", "D-20"] and max(steps) == SORT_STEP
+    assert panel.toolbar.count_text.textContent == "3000 deliveries"
+    panel.unmount()
+    js.dcBridge.run()
 
 
 def parked_and_changed(n=1000, changed=500):

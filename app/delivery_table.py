@@ -136,11 +136,13 @@ class DeliveryTable:
         self._order_filters = filters  # the sort ``order`` is by (until a new sort's build takes over)
         self._resort: Optional[SteppedSort] = None  # the new sort's order, being built (``sort_some``)
         self._resorted: set[str] = set()  # ids changed while it is built: re-placed when it takes over
+        self._retired: list[SortedIds] = []  # orders a new sort replaced, let go of in steps (``sort_some``)
 
     @property
     def sorting(self) -> bool:
-        """Is a new sort's order still being built (``sort_some``)? Meanwhile the window keeps the old."""
-        return self._resort is not None
+        """Is a new sort's order still being built (``sort_some``)? Meanwhile the window keeps the old.
+        (True too while the old order is let go of, in steps, once the new one took over.)"""
+        return self._resort is not None or bool(self._retired)
 
     @property
     def counting(self) -> bool:
@@ -256,6 +258,11 @@ class DeliveryTable:
         step that ends it puts the new order in place (the window is taken again)."""
         build = self._resort
         if build is None:
+            while self._retired:
+                did = self._retired[-1].shrink(n)
+                if did:
+                    return did
+                self._retired.pop()
             return 0
         did = build.step(n)
         if not build.done:
@@ -267,6 +274,7 @@ class DeliveryTable:
                 order.remove(delivery_id)
             else:
                 order.place(delivery_id, order_key(item, new))
+        self._retired.append(self.order)
         self.order, self._order_filters, self._resort = order, new, None
         self._resorted.clear()
         self._dirty = True

@@ -100,6 +100,24 @@ class SortedIds:
             self._ids.append([item_id])
             self._maxes.append(key)
 
+    def shrink(self, n: int) -> int:
+        """Drop up to ``n`` ids from the end; how many (0: empty). Letting go of 50,000 ids at once
+        (an order a new sort replaced) is a pause of its own, so the table lets go of them in steps."""
+        dropped = 0
+        key_of = self._key_of
+        while dropped < n and self._ids:
+            ids, keys = self._ids[-1], self._keys[-1]
+            take = min(n - dropped, len(ids))
+            for item_id in ids[-take:]:
+                del key_of[item_id]
+            del ids[-take:], keys[-take:]
+            dropped += take
+            if ids:
+                self._maxes[-1] = keys[-1]
+            else:
+                del self._ids[-1], self._keys[-1], self._maxes[-1]
+        return dropped
+
     def _insert(self, item_id: str, key: tuple) -> None:
         self._key_of[item_id] = key
         if not self._maxes:

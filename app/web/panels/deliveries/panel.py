@@ -414,6 +414,7 @@ class DeliveriesPanel(Panel):
         until the window is full); the count of every match goes on in turns
         (``_count_chunk``), and what waits for it (the announcement, the map's
         pins) is done when it ends."""
+        started = self._timer()
         changed = self.table.set_filters(new)
         self.ctx.prefs[PREFS_KEY] = new.as_prefs()
         self._sync_controls()
@@ -421,18 +422,20 @@ class DeliveriesPanel(Panel):
         if changed.matched or changed.sorted:
             self._counting_filter = self._counting_filter or changed.matched
             self.counting.cancel()
-            self._count_chunk()  # a small board's count and sort end in this turn
+            # A small board's count and sort end in this turn; a big one's go on in the turn's time left.
+            self._count_chunk(max(0.0, TURN_SECONDS - (self._timer() - started)))
         else:
             self._show_counts()
 
-    def _count_chunk(self) -> None:
+    def _count_chunk(self, seconds: float = TURN_SECONDS) -> None:
         """One turn (``TURN_SECONDS``) of a new filter's count, then of a new sort's build. When the
         count ends, it is shown, announced, and the map's pins follow the filter; when the sort is
-        built, the window takes the new order. Else the next turn comes after a frame."""
+        built, the window takes the new order. Else the next turn comes after a frame.
+        (``seconds``: the turn's time left; each part does at least one step.)"""
         table = self.table
-        spent = self._in_turns(table.count_some, size=COUNT_STEP)
+        spent = self._in_turns(table.count_some, size=COUNT_STEP, seconds=seconds)
         if not table.counting and table.sorting and (not spent or self._timer() < self._turn_deadline):
-            self._in_turns(table.sort_some, size=SORT_STEP, seconds=self._turn_deadline - self._timer())
+            self._in_turns(table.sort_some, size=SORT_STEP, seconds=max(0.0, self._turn_deadline - self._timer()))
             if not table.sorting:
                 self._flush()
         self.tbody.setAttribute("aria-busy", "true" if table.sorting else "false")

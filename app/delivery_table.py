@@ -25,17 +25,18 @@ ahead, so a tick costs the ETAs that passed, not a pass over every delivery. The
 
 A new filter does not match every delivery at once either (50,000 of
 them were a third of a second in the browser): ``set_filters`` starts a
-*count*, and the window is taken at once by matching along the sort order
-only until it and the next page are full (``is_match``); ``count_some``
-then matches the rest a step at a time, between frames, and until it is
-done ``counts()["shown"]`` is ``None`` (the page says it is counting).
-A change meanwhile (``upsert``, ``tick``) files its id by the new filters
-at once, so the count's later step for it agrees; ids gone are skipped.
+*count*, which ``count_some`` does a step at a time, between frames, in
+sort order; the window is taken from the part counted so far (so a common
+filter's window is full after the first step, a rare one's fills in over
+a few), and until the count is done ``counts()["shown"]`` is ``None`` (the
+page says it is counting). A change meanwhile (``upsert``, ``tick``) files
+its id by the new filters at once, so the count's later step for it
+agrees; ids gone are skipped. A new sort waits for the count.
 
     >>> table.set_filters(Filters(status="assigned")).matched, table.counting, table.counts()["shown"]
     (True, True, None)
-    >>> table.window(), table.count_some(10), table.counting, table.counts()["shown"]
-    ([], 3, False, 0)
+    >>> table.window(), table.count_some(10), table.counting, table.counts()["shown"], table.window()
+    ([], 3, False, 0, [])
 
 A new sort is built in steps too (``sort_some``, ``app.stepped_sort``):
 until it is ready, the window keeps the order it had (``sorting``), and
@@ -132,7 +133,9 @@ class DeliveryTable:
         self._next_page: Optional[list[str]] = None  # the matching ids past the window, a page of them (None: take again)
         self._next_ids: set[str] = set()
         self.waiting: dict[str, bool] = {}
-        self._uncounted: Optional[list[str]] = None  # ids the count (``count_some``) has still to match
+        self._uncounted: Optional[list[str]] = None  # the order's ids when a count (``count_some``) began ...
+        self._uncounted_keys: list[tuple] = []  # ... their keys then ...
+        self._counted = 0  # ... and how many of them it has matched
         self._order_filters = filters  # the sort ``order`` is by (until a new sort's build takes over)
         self._resort: Optional[SteppedSort] = None  # the new sort's order, being built (``sort_some``)
         self._resorted: set[str] = set()  # ids changed while it is built: re-placed when it takes over
@@ -229,33 +232,40 @@ class DeliveryTable:
         if refiltered:
             self.limit = self.page
             self.matched = set()
-            self._uncounted = list(self.facts)  # matched later, a step at a time (``count_some``)
+            self._uncounted, self._uncounted_keys = self.order.ids(), self.order.keys()  # see ``count_some``
+            self._counted = 0
         if resorted or refiltered:
             self._dirty = True
             self._next_page = None
         return Refiltered(sorted=resorted, matched=refiltered)
 
     def count_some(self, n: int) -> int:
-        """Match up to ``n`` more ids by the filters (the count of a new filter); how many were
-        matched (0: the count is done, or was). The last step ends the count."""
+        """Match the next ``n`` ids, in the order's order, by the filters (the count of a new filter);
+        how many were matched (0: the count is done, or was). The last step ends the count."""
         uncounted = self._uncounted
         if uncounted is None:
             return 0
-        step = uncounted[-n:] if n > 0 else []
-        del uncounted[len(uncounted) - len(step):]
+        start = self._counted
+        step = uncounted[start:start + max(n, 0)]
+        self._counted = start + len(step)
         every, matched, filters, terms, now_ts = self.facts, self.matched, self.filters, self._terms, self._clock()
         for delivery_id in step:
             item = every.get(delivery_id)
             if item is not None and matches(item, filters, now_ts, terms):
                 matched.add(delivery_id)
             # else: gone, or does not match (a live change since filed it by these filters too)
-        if not uncounted:
-            self._uncounted = None
+        if self._counted >= len(uncounted):
+            self._uncounted, self._uncounted_keys = None, []
+        if self._next_page is None or len(self._window) < self.limit or len(self._next_page) < self.page:
+            self._dirty = True  # the window or the next page may take more of what is counted now
+            self._next_page = None
         return len(step)
 
     def sort_some(self, n: int) -> int:
         """Build about ``n`` more items of a new sort's order; how many (0: none being built). The
         step that ends it puts the new order in place (the window is taken again)."""
+        if self._uncounted is not None:  # the count's window walk is by the order it began with
+            return self.count_some(n)
         build = self._resort
         if build is None:
             while self._retired:
@@ -319,7 +329,7 @@ class DeliveryTable:
         """The first ``limit`` matching ids in order (taken again only when a change may have moved it)."""
         if self._dirty:
             self._dirty = False
-            window = self.order.first(self.limit, self._accept())
+            window = self._first(self.limit)
             if window != self._window:
                 self._window = window
                 self._shown = set(window)
@@ -331,7 +341,7 @@ class DeliveryTable:
         the window brings in next (taken again only after the window or a row near it moved)."""
         if self._dirty or self._next_page is None:
             window = self.window()
-            head = self.order.first(len(window) + self.page, self._accept())
+            head = self._first(len(window) + self.page)
             self._next_page = head[len(window):]
             self._next_ids = set(self._next_page)
         return self._next_page
@@ -388,13 +398,15 @@ class DeliveryTable:
 
     # --- inside ------------------------------------------------------------------------------
 
-    def _accept(self) -> Callable[[str], bool]:
-        """What the window walk asks of each id in order: the matched set, or while counting the
-        filters themselves (read once for the walk: a walk is one turn)."""
+    def _first(self, count: int) -> list[str]:
+        """The first ``count`` matching ids in order; while a count goes on, of the part counted
+        so far: an id whose key is at most the last counted id's key (as it was when the count
+        began) was counted, or changed since and was filed by these filters then."""
         if self._uncounted is None:
-            return self.matched.__contains__
-        every, filters, terms, now_ts = self.facts, self.filters, self._terms, self._clock()
-        return lambda delivery_id: matches(every[delivery_id], filters, now_ts, terms)
+            return self.order.first(count, self.matched.__contains__)
+        if not self._counted:
+            return []
+        return self.order.first(count, self.matched.__contains__, until=self._uncounted_keys[self._counted - 1])
 
     def _touched(self, delivery_id: str, key: tuple) -> bool:
         """A row moved or (un)matched: the window needs taking again only if it was or may now be in it."""

@@ -40,10 +40,25 @@ class SortedIds:
     def ids(self) -> list[str]:
         return [item_id for bucket in self._ids for item_id in bucket]
 
-    def first(self, count: int, accept: Callable[[str], bool]) -> list[str]:
-        """The first ``count`` ids, in key order, that ``accept``: a list's window on show."""
+    def keys(self) -> list[tuple]:
+        """The keys in order (``ids()``'s, one for one)."""
+        return [key for bucket in self._keys for key in bucket]
+
+    def first(self, count: int, accept: Callable[[str], bool], until: Optional[tuple] = None) -> list[str]:
+        """The first ``count`` ids, in key order, that ``accept``: a list's window on show
+        (none past the key ``until``, if given)."""
         out: list[str] = []
         if count <= 0:
+            return out
+        if until is not None:
+            for keys, bucket in zip(self._keys, self._ids):
+                for key, item_id in zip(keys, bucket):
+                    if key > until:
+                        return out
+                    if accept(item_id):
+                        out.append(item_id)
+                        if len(out) >= count:
+                            return out
             return out
         for bucket in self._ids:
             for item_id in bucket:

@@ -146,8 +146,9 @@ def test_a_new_filter_rematches_shows_the_first_page_and_builds_its_matches_ahea
     table.show_more()
     changed = table.set_filters(Filters(zone="Z-2"))
     assert changed.matched and not changed.sorted
-    assert table.limit == 1 and table.window() == ["D-1"] and table.counts()["shown"] is None
-    assert count_all(table) == 3 and table.counts()["shown"] == 2
+    assert table.limit == 1 and table.window() == [] and table.counts()["shown"] is None
+    assert table.count_some(1) == 1 and table.window() == ["D-1"] and table.counts()["shown"] is None
+    assert count_all(table) == 2 and table.counts()["shown"] == 2
     assert table.take_ahead(5) == ["D-1", "D-3"] and table.is_queued("D-2")
 
 
@@ -177,6 +178,7 @@ def test_the_filters_use_the_injected_clock_not_the_machine_clock():
     table = table_of(delivery("D-1", eta_minutes=5), clock=clock)
     clock.ts += 3600
     table.set_filters(Filters(status="late"))
+    count_all(table)
     assert table.window() == ["D-1"]
 
 
@@ -268,19 +270,19 @@ def test_revised_etas_keep_the_heap_bounded_and_each_change_touches_few_entries(
     assert most_entries <= 2 * (2 * n + table.AHEAD_SLACK)
 
 
-def test_a_new_filter_takes_its_window_by_walking_the_order_not_by_matching_every_delivery():
+def test_a_new_filter_counts_in_sort_order_and_its_window_fills_from_what_is_counted():
     table = table_of(*(delivery(f"D-{i}", eta_minutes=i, zone="Z-2" if i % 3 else "Z-1") for i in range(1, 301)))
-    asked = []
-    every = table.facts
-    table.facts = type("Spy", (dict,), {"__getitem__": lambda self, k: asked.append(k) or dict.__getitem__(self, k)})(
-        every)
     table.set_filters(Filters(zone="Z-1"))
+    assert table.count_some(4) == 4 and table.window() == ["D-3"] and table.next_page() == []
+    assert table.count_some(8) == 8 and table.matched == {"D-3", "D-6", "D-9", "D-12"}, "12 looked at, no more"
     assert table.window() == ["D-3", "D-6"] and table.next_page() == ["D-9", "D-12"]
-    assert len(asked) <= 12 + 12  # the first dozen ids in order, walked for the window and again for the next page
+    table.upsert("D-200", delivery("D-200", eta_minutes=0, zone="Z-1"))  # moved into the counted part: shown
+    table.upsert("D-6", delivery("D-6", eta_minutes=500, zone="Z-1"))  # moved out of it: not shown yet
+    assert table.window() == ["D-200", "D-3"] and table.next_page() == ["D-9", "D-12"]
     assert table.counting and table.counts()["shown"] is None
-    assert table.count_some(100) == 100 and table.counting
     count_all(table, step=1000)
-    assert table.counts()["shown"] == 100 and table.matched == {f"D-{i}" for i in range(3, 301, 3)}
+    assert table.counts()["shown"] == 101 and table.matched == {f"D-{i}" for i in range(3, 301, 3)} | {"D-200"}
+    assert table.window() == ["D-200", "D-3"] and table.next_page()[-1] == "D-12"
 
 
 def test_a_snapshot_during_a_count_ends_it_with_the_full_match():

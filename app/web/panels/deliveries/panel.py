@@ -418,7 +418,6 @@ class DeliveriesPanel(Panel):
         changed = self.table.set_filters(new)
         self.ctx.prefs[PREFS_KEY] = new.as_prefs()
         self._sync_controls()
-        self._flush()
         if changed.matched or changed.sorted:
             self._counting_filter = self._counting_filter or changed.matched
             self.counting.cancel()
@@ -426,6 +425,7 @@ class DeliveriesPanel(Panel):
             self._count_chunk(max(0.0, TURN_SECONDS - (self._timer() - started)))
         else:
             self._show_counts()
+            self._flush()
 
     def _count_chunk(self, seconds: float = TURN_SECONDS) -> None:
         """One turn (``TURN_SECONDS``) of a new filter's count, then of a new sort's build. When the
@@ -436,13 +436,12 @@ class DeliveriesPanel(Panel):
         spent = self._in_turns(table.count_some, size=COUNT_STEP, seconds=seconds)
         if not table.counting and table.sorting and (not spent or self._timer() < self._turn_deadline):
             self._in_turns(table.sort_some, size=SORT_STEP, seconds=max(0.0, self._turn_deadline - self._timer()))
-            if not table.sorting:
-                self._flush()
         self.tbody.setAttribute("aria-busy", "true" if table.sorting else "false")
         if table.counting or table.sorting:
             self.counting.kick()
         if table.counting or not self._counting_filter:
             self._show_counts()
+            self._flush()  # the window grows with what is counted (taken again only if it may have changed)
             return
         self._counting_filter = False
         counts = table.counts()

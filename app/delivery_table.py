@@ -249,17 +249,40 @@ class DeliveryTable:
         step = uncounted[start:start + max(n, 0)]
         self._counted = start + len(step)
         every, matched, filters, terms, now_ts = self.facts, self.matched, self.filters, self._terms, self._clock()
+        found = []
         for delivery_id in step:
             item = every.get(delivery_id)
             if item is not None and matches(item, filters, now_ts, terms):
                 matched.add(delivery_id)
+                found.append(delivery_id)
             # else: gone, or does not match (a live change since filed it by these filters too)
+        keys = self._uncounted_keys[start:start + len(step)]
         if self._counted >= len(uncounted):
             self._uncounted, self._uncounted_keys = None, []
-        if self._next_page is None or len(self._window) < self.limit or len(self._next_page) < self.page:
-            self._dirty = True  # the window or the next page may take more of what is counted now
-            self._next_page = None
+        following = self._next_page
+        if found and (following is None or len(self._window) < self.limit or len(following) < self.page):
+            self._take_counted(found, dict(zip(step, keys)))
         return len(step)
+
+    def _take_counted(self, found: list[str], key_then: dict) -> None:
+        """Matches just counted, while the window or the next page is not full: appended to them
+        when nothing changed them since they were taken (not dirty) and the found ids are where
+        the count found them; else both are taken again. (Taking them again every step was, for a
+        rare filter, a walk over most of the order every turn.)"""
+        following, order = self._next_page, self.order
+        if self._dirty or following is None or any(order.key(i) != key_then[i] for i in found):
+            self._dirty, self._next_page = True, None
+            return
+        window, more = list(self._window), list(following)
+        for delivery_id in found:
+            if len(window) < self.limit and not more:
+                window.append(delivery_id)
+            elif len(more) < self.page:
+                more.append(delivery_id)
+            else:
+                break
+        self._window, self._shown = window, set(window)
+        self._next_page, self._next_ids = more, set(more)
 
     def sort_some(self, n: int) -> int:
         """Build about ``n`` more items of a new sort's order; how many (0: none being built). The

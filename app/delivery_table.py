@@ -136,6 +136,7 @@ class DeliveryTable:
         self._uncounted: Optional[list[str]] = None  # the order's ids when a count (``count_some``) began ...
         self._uncounted_keys: list[tuple] = []  # ... their keys then ...
         self._counted = 0  # ... and how many of them it has matched
+        self._strays: set[str] = set()  # ids changed while counting (they may have moved past what is counted)
         self._order_filters = filters  # the sort ``order`` is by (until a new sort's build takes over)
         self._resort: Optional[SteppedSort] = None  # the new sort's order, being built (``sort_some``)
         self._resorted: set[str] = set()  # ids changed while it is built: re-placed when it takes over
@@ -210,6 +211,8 @@ class DeliveryTable:
         self.order.place(delivery_id, key)
         if self._resort is not None:
             self._resorted.add(delivery_id)
+        if self._uncounted is not None:
+            self._strays.add(delivery_id)
         moved = self._touched(delivery_id, key)
         if old is None and delivery_id not in self._queued:
             self._dirty = True
@@ -234,6 +237,7 @@ class DeliveryTable:
             self.matched = set()
             self._uncounted, self._uncounted_keys = self.order.ids(), self.order.keys()  # see ``count_some``
             self._counted = 0
+            self._strays = set()
         if resorted or refiltered:
             self._dirty = True
             self._next_page = None
@@ -256,25 +260,38 @@ class DeliveryTable:
                 matched.add(delivery_id)
                 found.append(delivery_id)
             # else: gone, or does not match (a live change since filed it by these filters too)
-        keys = self._uncounted_keys[start:start + len(step)]
+        keys = self._uncounted_keys
+        region = (keys[start - 1] if start else None, keys[start + len(step) - 1]) if step else None
+        key_then = dict(zip(step, keys[start:start + len(step)]))
+        strays = self._strays
         if self._counted >= len(uncounted):
-            self._uncounted, self._uncounted_keys = None, []
+            self._uncounted, self._uncounted_keys, self._strays = None, [], set()
         following = self._next_page
-        if found and (following is None or len(self._window) < self.limit or len(following) < self.page):
-            self._take_counted(found, dict(zip(step, keys)))
+        if region and (following is None or len(self._window) < self.limit or len(following) < self.page):
+            self._take_counted(found, key_then, region, strays)
         return len(step)
 
-    def _take_counted(self, found: list[str], key_then: dict) -> None:
-        """Matches just counted, while the window or the next page is not full: appended to them
-        when nothing changed them since they were taken (not dirty) and the found ids are where
-        the count found them; else both are taken again. (Taking them again every step was, for a
-        rare filter, a walk over most of the order every turn.)"""
+    def _take_counted(self, found: list[str], key_then: dict, region: tuple, strays: set) -> None:
+        """The matches whose key is now in the part just counted (``region``: after its first key,
+        up to its last), while the window or the next page is not full: appended to them when
+        nothing changed them since they were taken (not dirty), else both are taken again. Those
+        are the ids counted in this step that have not moved since the count began, and ids
+        changed meanwhile (``strays``) that now fall there. (Taking the window again every step
+        was, for a rare filter, a walk over most of the order every turn.)"""
         following, order = self._next_page, self.order
-        if self._dirty or following is None or any(order.key(i) != key_then[i] for i in found):
+        if self._dirty or following is None:
             self._dirty, self._next_page = True, None
             return
+        after, upto = region
+        taken = [(key_then[i], i) for i in found if order.key(i) == key_then[i]]
+        for delivery_id in strays:
+            key = order.key(delivery_id)
+            if key is not None and delivery_id in self.matched and (after is None or key > after) and key <= upto:
+                taken.append((key, delivery_id))
+        if not taken:
+            return
         window, more = list(self._window), list(following)
-        for delivery_id in found:
+        for _, delivery_id in sorted(set(taken)):
             if len(window) < self.limit and not more:
                 window.append(delivery_id)
             elif len(more) < self.page:

@@ -23,6 +23,26 @@ window (the first ``limit`` matching ids in order) and the late set, which
 ahead, so a tick costs the ETAs that passed, not a pass over every delivery. The clock is injected
 (seconds since the epoch), so every rule is tested with a fixed time.
 
+A new filter does not match every delivery at once either (50,000 of
+them were a third of a second in the browser): ``set_filters`` starts a
+*count*, which ``count_some`` does a step at a time, between frames, in
+sort order; the window is taken from the part counted so far (so a common
+filter's window is full after the first step, a rare one's fills in over
+a few), and until the count is done ``counts()["shown"]`` is ``None`` (the
+page says it is counting). A change meanwhile (``upsert``, ``tick``) files
+its id by the new filters at once, so the count's later step for it
+agrees; ids gone are skipped. A new sort waits for the count.
+
+    >>> table.set_filters(Filters(status="assigned")).matched, table.counting, table.counts()["shown"]
+    (True, True, None)
+    >>> table.window(), table.count_some(10), table.counting, table.counts()["shown"], table.window()
+    ([], 3, False, 0, [])
+
+A new sort is built in steps too (``sort_some``, ``app.stepped_sort``):
+until it is ready, the window keeps the order it had (``sorting``), and
+changes meanwhile go into that order and are re-placed in the new one
+when it takes over.
+
 No change costs a pass over every delivery: the heap's outdated entries
 (an ETA revised) are swept out a few per change once they outnumber the
 deliveries (``_sweep_some``), and the unbuilt ids are a set.
@@ -53,6 +73,7 @@ from typing import Callable, Iterable, NamedTuple, Optional
 from app.eta import is_late
 from app.filters import Filters, count, facts, matches, order_key
 from app.sorted_ids import SortedIds
+from app.stepped_sort import SteppedSort
 
 Clock = Callable[[], float]
 
@@ -112,6 +133,25 @@ class DeliveryTable:
         self._next_page: Optional[list[str]] = None  # the matching ids past the window, a page of them (None: take again)
         self._next_ids: set[str] = set()
         self.waiting: dict[str, bool] = {}
+        self._uncounted: Optional[list[str]] = None  # the order's ids when a count (``count_some``) began ...
+        self._uncounted_keys: list[tuple] = []  # ... their keys then ...
+        self._counted = 0  # ... and how many of them it has matched
+        self._strays: set[str] = set()  # ids changed while counting (they may have moved past what is counted)
+        self._order_filters = filters  # the sort ``order`` is by (until a new sort's build takes over)
+        self._resort: Optional[SteppedSort] = None  # the new sort's order, being built (``sort_some``)
+        self._resorted: set[str] = set()  # ids changed while it is built: re-placed when it takes over
+        self._retired: list[SortedIds] = []  # orders a new sort replaced, let go of in steps (``sort_some``)
+
+    @property
+    def sorting(self) -> bool:
+        """Is a new sort's order still being built (``sort_some``)? Meanwhile the window keeps the old.
+        (True too while the old order is let go of, in steps, once the new one took over.)"""
+        return self._resort is not None or bool(self._retired)
+
+    @property
+    def counting(self) -> bool:
+        """Is a new filter's matching still going on (``count_some``)? Then ``matched`` is partial."""
+        return self._uncounted is not None
 
     # --- changes in -------------------------------------------------------------------------
 
@@ -129,7 +169,10 @@ class DeliveryTable:
         heapq.heapify(self._ahead)
         self._sweep = []
         self.matched = {i for i, f in self.facts.items() if matches(f, self.filters, now_ts, self._terms)}
+        self._uncounted = None
         self.order.reset((i, order_key(f, self.filters)) for i, f in self.facts.items())
+        self._order_filters, self._resort = self.filters, None
+        self._resorted.clear()
         for delivery_id in gone:
             self.waiting.pop(delivery_id, None)
         for delivery_id in built:
@@ -164,8 +207,12 @@ class DeliveryTable:
             self.matched.add(delivery_id)
         else:
             self.matched.discard(delivery_id)
-        key = order_key(new, self.filters)
+        key = order_key(new, self._order_filters)
         self.order.place(delivery_id, key)
+        if self._resort is not None:
+            self._resorted.add(delivery_id)
+        if self._uncounted is not None:
+            self._strays.add(delivery_id)
         moved = self._touched(delivery_id, key)
         if old is None and delivery_id not in self._queued:
             self._dirty = True
@@ -181,17 +228,115 @@ class DeliveryTable:
         resorted = (old.sort, old.descending) != (new.sort, new.descending)
         refiltered = (old.status, old.zone, old.assignee, old.priority, old.terms()) != (
             new.status, new.zone, new.assignee, new.priority, new.terms())
-        if resorted:
-            self.order.reset((i, order_key(f, new)) for i, f in self.facts.items())
+        if resorted:  # built in steps (``sort_some``); a build under way for another sort is dropped
+            every = self.facts
+            self._resort = SteppedSort(list(every), lambda i: None if i not in every else order_key(every[i], new))
+            self._resorted.clear()
         if refiltered:
             self.limit = self.page
-            now_ts = self._clock()
-            terms = self._terms
-            self.matched = {i for i, f in self.facts.items() if matches(f, new, now_ts, terms)}
+            self.matched = set()
+            self._uncounted, self._uncounted_keys = self.order.ids(), self.order.keys()  # see ``count_some``
+            self._counted = 0
+            self._strays = set()
         if resorted or refiltered:
             self._dirty = True
             self._next_page = None
         return Refiltered(sorted=resorted, matched=refiltered)
+
+    def count_some(self, n: int) -> int:
+        """Match the next ``n`` ids, in the order's order, by the filters (the count of a new filter);
+        how many were matched (0: the count is done, or was). The last step ends the count."""
+        uncounted = self._uncounted
+        if uncounted is None:
+            return 0
+        start = self._counted
+        step = uncounted[start:start + max(n, 0)]
+        self._counted = start + len(step)
+        every, matched, filters, terms, now_ts = self.facts, self.matched, self.filters, self._terms, self._clock()
+        found = []
+        for delivery_id in step:
+            item = every.get(delivery_id)
+            if item is not None and matches(item, filters, now_ts, terms):
+                matched.add(delivery_id)
+                found.append(delivery_id)
+            # else: gone, or does not match (a live change since filed it by these filters too)
+        keys = self._uncounted_keys
+        region = (keys[start - 1] if start else None, keys[start + len(step) - 1]) if step else None
+        key_then = dict(zip(step, keys[start:start + len(step)]))
+        strays = self._strays
+        if self._counted >= len(uncounted):
+            self._uncounted, self._uncounted_keys, self._strays = None, [], set()
+        following = self._next_page
+        if region and (following is None or len(self._window) < self.limit or len(following) < self.page):
+            self._take_counted(found, key_then, region, strays)
+        return len(step)
+
+    def _take_counted(self, found: list[str], key_then: dict, region: tuple, strays: set) -> None:
+        """The matches whose key is now in the part just counted (``region``: after its first key,
+        up to its last), while the window or the next page is not full: appended to them when
+        nothing changed them since they were taken (not dirty), else both are taken again. Those
+        are the ids counted in this step that have not moved since the count began, and ids
+        changed meanwhile (``strays``) that now fall there. (Taking the window again every step
+        was, for a rare filter, a walk over most of the order every turn.)"""
+        following, order = self._next_page, self.order
+        if self._dirty or following is None:
+            self._dirty, self._next_page = True, None
+            return
+        after, upto = region
+        taken = [(key_then[i], i) for i in found if order.key(i) == key_then[i]]
+        for delivery_id in strays:
+            key = order.key(delivery_id)
+            if key is not None and delivery_id in self.matched and (after is None or key > after) and key <= upto:
+                taken.append((key, delivery_id))
+        if not taken:
+            return
+        window, more = list(self._window), list(following)
+        for _, delivery_id in sorted(set(taken)):
+            if len(window) < self.limit and not more:
+                window.append(delivery_id)
+            elif len(more) < self.page:
+                more.append(delivery_id)
+            else:
+                break
+        self._window, self._shown = window, set(window)
+        self._next_page, self._next_ids = more, set(more)
+
+    def sort_some(self, n: int) -> int:
+        """Build about ``n`` more items of a new sort's order; how many (0: none being built). The
+        step that ends it puts the new order in place (the window is taken again)."""
+        if self._uncounted is not None:  # the count's window walk is by the order it began with
+            return self.count_some(n)
+        build = self._resort
+        if build is None:
+            while self._retired:
+                did = self._retired[-1].shrink(n)
+                if did:
+                    return did
+                self._retired.pop()
+            return 0
+        did = build.step(n)
+        if not build.done:
+            return did
+        order, every, new = build.result(), self.facts, self.filters
+        for delivery_id in self._resorted:
+            item = every.get(delivery_id)
+            if item is None:
+                order.remove(delivery_id)
+            else:
+                order.place(delivery_id, order_key(item, new))
+        self._retired.append(self.order)
+        self.order, self._order_filters, self._resort = order, new, None
+        self._resorted.clear()
+        self._dirty = True
+        self._next_page = None
+        return max(did, 1)
+
+    def is_match(self, delivery_id: str) -> bool:
+        """Does it match the filters? (While counting, asked of the delivery itself.)"""
+        if self._uncounted is None:
+            return delivery_id in self.matched
+        item = self.facts.get(delivery_id)
+        return item is not None and matches(item, self.filters, self._clock(), self._terms)
 
     def tick(self) -> set[str]:
         """The clock moved on: the ids whose ETA has now passed join the late set (and are returned).
@@ -224,7 +369,7 @@ class DeliveryTable:
         """The first ``limit`` matching ids in order (taken again only when a change may have moved it)."""
         if self._dirty:
             self._dirty = False
-            window = self.order.first(self.limit, self.matched.__contains__)
+            window = self._first(self.limit)
             if window != self._window:
                 self._window = window
                 self._shown = set(window)
@@ -236,7 +381,7 @@ class DeliveryTable:
         the window brings in next (taken again only after the window or a row near it moved)."""
         if self._dirty or self._next_page is None:
             window = self.window()
-            head = self.order.first(len(window) + self.page, self.matched.__contains__)
+            head = self._first(len(window) + self.page)
             self._next_page = head[len(window):]
             self._next_ids = set(self._next_page)
         return self._next_page
@@ -245,8 +390,9 @@ class DeliveryTable:
         return delivery_id in self._shown
 
     def counts(self) -> dict[str, int]:
-        """Per status, plus ``all``, ``open`` and ``late`` (the chips), and ``shown`` (matching)."""
-        return dict(self._counts, late=len(self.late), shown=len(self.matched))
+        """Per status, plus ``all``, ``open`` and ``late`` (the chips), and ``shown`` (matching;
+        ``None`` while a new filter's count goes on)."""
+        return dict(self._counts, late=len(self.late), shown=None if self.counting else len(self.matched))
 
     # --- the row marks -------------------------------------------------------------------------
 
@@ -292,6 +438,16 @@ class DeliveryTable:
 
     # --- inside ------------------------------------------------------------------------------
 
+    def _first(self, count: int) -> list[str]:
+        """The first ``count`` matching ids in order; while a count goes on, of the part counted
+        so far: an id whose key is at most the last counted id's key (as it was when the count
+        began) was counted, or changed since and was filed by these filters then."""
+        if self._uncounted is None:
+            return self.order.first(count, self.matched.__contains__)
+        if not self._counted:
+            return []
+        return self.order.first(count, self.matched.__contains__, until=self._uncounted_keys[self._counted - 1])
+
     def _touched(self, delivery_id: str, key: tuple) -> bool:
         """A row moved or (un)matched: the window needs taking again only if it was or may now be in it."""
         following = self._next_page
@@ -336,6 +492,8 @@ class DeliveryTable:
         self.matched.discard(delivery_id)
         self.late.discard(delivery_id)
         self.order.remove(delivery_id)
+        if self._resort is not None:
+            self._resorted.add(delivery_id)
         self.waiting.pop(delivery_id, None)
         self._queued.discard(delivery_id)
         self._dirty = True

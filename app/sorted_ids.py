@@ -40,10 +40,25 @@ class SortedIds:
     def ids(self) -> list[str]:
         return [item_id for bucket in self._ids for item_id in bucket]
 
-    def first(self, count: int, accept: Callable[[str], bool]) -> list[str]:
-        """The first ``count`` ids, in key order, that ``accept``: a list's window on show."""
+    def keys(self) -> list[tuple]:
+        """The keys in order (``ids()``'s, one for one)."""
+        return [key for bucket in self._keys for key in bucket]
+
+    def first(self, count: int, accept: Callable[[str], bool], until: Optional[tuple] = None) -> list[str]:
+        """The first ``count`` ids, in key order, that ``accept``: a list's window on show
+        (none past the key ``until``, if given)."""
         out: list[str] = []
         if count <= 0:
+            return out
+        if until is not None:
+            for keys, bucket in zip(self._keys, self._ids):
+                for key, item_id in zip(keys, bucket):
+                    if key > until:
+                        return out
+                    if accept(item_id):
+                        out.append(item_id)
+                        if len(out) >= count:
+                            return out
             return out
         for bucket in self._ids:
             for item_id in bucket:
@@ -87,6 +102,36 @@ class SortedIds:
         self._maxes = [bucket[-1] for bucket in self._keys]
         self._key_of = dict(pairs)
         return self.ids()
+
+    def append_last(self, item_id: str, key: tuple) -> None:
+        """Add an id whose key is above every key held (building an order already sorted, a step at a time)."""
+        self._key_of[item_id] = key
+        if self._keys and len(self._keys[-1]) < self.LOAD:
+            self._keys[-1].append(key)
+            self._ids[-1].append(item_id)
+            self._maxes[-1] = key
+        else:
+            self._keys.append([key])
+            self._ids.append([item_id])
+            self._maxes.append(key)
+
+    def shrink(self, n: int) -> int:
+        """Drop up to ``n`` ids from the end; how many (0: empty). Letting go of 50,000 ids at once
+        (an order a new sort replaced) is a pause of its own, so the table lets go of them in steps."""
+        dropped = 0
+        key_of = self._key_of
+        while dropped < n and self._ids:
+            ids, keys = self._ids[-1], self._keys[-1]
+            take = min(n - dropped, len(ids))
+            for item_id in ids[-take:]:
+                del key_of[item_id]
+            del ids[-take:], keys[-take:]
+            dropped += take
+            if ids:
+                self._maxes[-1] = keys[-1]
+            else:
+                del self._ids[-1], self._keys[-1], self._maxes[-1]
+        return dropped
 
     def _insert(self, item_id: str, key: tuple) -> None:
         self._key_of[item_id] = key

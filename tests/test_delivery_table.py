@@ -3,7 +3,7 @@
 import doctest
 from datetime import datetime, timedelta, timezone
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import app.delivery_table as table_module
@@ -38,6 +38,22 @@ def table_of(*deliveries, page=2, filters=Filters(), clock=None):
 def build_all(table) -> None:
     """Every row built, as after a small board's background turns (tests of the other marks start here)."""
     table.unbuilt(list(table.facts))
+
+
+def count_all(table, step=2) -> int:
+    """Run a new filter's count and a new sort's build to their end, ``step`` ids at a time (bounded);
+    the ids matched."""
+    done = 0
+    for _ in range(len(table.facts) + 1):
+        did = table.count_some(step)
+        done += did
+        if not did:
+            break
+    for _ in range(4 * len(table.facts) + 4):
+        if not table.sort_some(step):
+            break
+    assert not table.counting and not table.sorting
+    return done
 
 
 def test_doctests_hold():
@@ -130,16 +146,20 @@ def test_a_new_filter_rematches_shows_the_first_page_and_builds_its_matches_ahea
     table.show_more()
     changed = table.set_filters(Filters(zone="Z-2"))
     assert changed.matched and not changed.sorted
-    assert table.limit == 1 and table.window() == ["D-1"] and table.counts()["shown"] == 2
+    assert table.limit == 1 and table.window() == [] and table.counts()["shown"] is None
+    assert table.count_some(1) == 1 and table.window() == ["D-1"] and table.counts()["shown"] is None
+    assert count_all(table) == 2 and table.counts()["shown"] == 2
     assert table.take_ahead(5) == ["D-1", "D-3"] and table.is_queued("D-2")
 
 
 def test_a_new_sort_reorders_and_keeps_the_page():
-    table = table_of(delivery("D-1", status="in_transit", eta_minutes=1), delivery("D-2", eta_minutes=2), page=1)
+    table = table_of(delivery("D-1", eta_minutes=1), delivery("D-2", status="in_transit", eta_minutes=2), page=1)
     table.show_more()
     changed = table.set_filters(Filters(sort="status", descending=True))
     assert changed.sorted and not changed.matched and table.limit == 2
-    assert table.window() == ["D-1", "D-2"]
+    assert table.sorting and table.window() == ["D-1", "D-2"], "the old order until the new one is built"
+    count_all(table, step=1)
+    assert table.window() == ["D-2", "D-1"]
 
 
 def test_the_tick_flips_late_ids_and_rematches_under_the_late_filter():
@@ -158,6 +178,7 @@ def test_the_filters_use_the_injected_clock_not_the_machine_clock():
     table = table_of(delivery("D-1", eta_minutes=5), clock=clock)
     clock.ts += 3600
     table.set_filters(Filters(status="late"))
+    count_all(table)
     assert table.window() == ["D-1"]
 
 
@@ -247,3 +268,99 @@ def test_revised_etas_keep_the_heap_bounded_and_each_change_touches_few_entries(
         most_entries = max(most_entries, len(table._ahead) + len(table._sweep))
     assert most_looked <= table.SWEEP_STEP
     assert most_entries <= 2 * (2 * n + table.AHEAD_SLACK)
+
+
+def test_a_new_filter_counts_in_sort_order_and_its_window_fills_from_what_is_counted():
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i, zone="Z-2" if i % 3 else "Z-1") for i in range(1, 301)))
+    table.set_filters(Filters(zone="Z-1"))
+    assert table.count_some(4) == 4 and table.window() == ["D-3"] and table.next_page() == []
+    assert table.count_some(8) == 8 and table.matched == {"D-3", "D-6", "D-9", "D-12"}, "12 looked at, no more"
+    assert table.window() == ["D-3", "D-6"] and table.next_page() == ["D-9", "D-12"]
+    table.upsert("D-200", delivery("D-200", eta_minutes=0, zone="Z-1"))  # moved into the counted part: shown
+    table.upsert("D-6", delivery("D-6", eta_minutes=500, zone="Z-1"))  # moved out of it: not shown yet
+    assert table.window() == ["D-200", "D-3"] and table.next_page() == ["D-9", "D-12"]
+    assert table.counting and table.counts()["shown"] is None
+    count_all(table, step=1000)
+    assert table.counts()["shown"] == 101 and table.matched == {f"D-{i}" for i in range(3, 301, 3)} | {"D-200"}
+    assert table.window() == ["D-200", "D-3"] and table.next_page()[-1] == "D-12"
+
+
+def test_a_snapshot_during_a_count_ends_it_with_the_full_match():
+    table = table_of(*(delivery(f"D-{i}", zone="Z-2" if i % 2 else "Z-1") for i in range(10)))
+    table.set_filters(Filters(zone="Z-2"))
+    table.count_some(3)
+    table.reset([delivery(f"D-{i}", zone="Z-2") for i in range(4)])
+    assert not table.counting and table.counts()["shown"] == 4 and table.count_some(5) == 0
+
+
+CHANGE = st.one_of(
+    st.integers(1, 40).map(lambda minutes: ("advance", minutes)),
+    st.integers(1, 7).map(lambda n: ("count", n)),
+    st.integers(1, 7).map(lambda n: ("sort", n)),
+    st.just(("window",)),
+    st.tuples(st.integers(0, 14), st.sampled_from(STATUSES + (None,)), st.integers(-30, 90),
+              st.sampled_from(("Z-1", "Z-2"))),
+)
+VIEWS = [Filters(), Filters(status="open"), Filters(zone="Z-2", sort="status"), Filters(status="late"),
+         Filters(sort="status", descending=True), Filters(sort="eta", descending=True),
+         Filters(status="late", descending=True, sort="priority"), Filters(query="mill", zone="Z-1")]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(VIEWS), st.sampled_from(VIEWS), st.lists(CHANGE, max_size=50), st.integers(1, 4))
+@example(Filters(), Filters(status="open"), [("count", 1), (0, "pending", 0, "Z-1"), ("window",)], 2)  # moved past
+# what was counted, into what is not: the next step's matches go around it
+def test_a_stepped_count_and_sort_with_live_changes_between_their_steps_end_as_a_one_shot_view(
+        first, second, steps, page):
+    """After all their steps, a new filter's count and a new sort's order (window, next page, chips)
+    equal a computation from scratch, whatever upserts, removals, ticks and window walks came between."""
+    clock = Clock()
+    table = table_of(*(delivery(f"D-{i}", status=STATUSES[i % 5], eta_minutes=i * 7 - 20, zone=f"Z-{1 + i % 2}")
+                       for i in range(10)), page=page, clock=clock, filters=first)
+    table.take_ahead(3)
+    table.set_filters(second)
+    for step in steps:
+        if step[0] == "advance":
+            clock.ts += step[1] * 60
+            table.tick()
+        elif step[0] == "count":
+            table.count_some(step[1])
+        elif step[0] == "sort":
+            table.sort_some(step[1])
+        elif step[0] == "window":
+            window, following = table.window(), table.next_page()
+            assert all(table.is_match(i) for i in (*window, *following))
+        else:
+            i, status, eta, zone = step
+            item = None if status is None else delivery(f"D-{i}", status=status, eta_minutes=eta, zone=zone)
+            table.upsert(f"D-{i}", item, live=True)
+    count_all(table, step=3)
+    now_ts = clock()
+    every = dict(table.facts)
+    one_shot = {i for i, f in every.items() if matches(f, second, now_ts)}
+    assert table.matched == one_shot and table.counts()["shown"] == len(one_shot)
+    expected_counts = count(every.values(), now_ts)
+    assert {k: table.counts()[k] for k in expected_counts} == expected_counts
+    ordered = sorted(one_shot, key=lambda i: order_key(every[i], second))
+    assert table.window() == ordered[:table.limit] and table.next_page() == ordered[table.limit:table.limit + page]
+
+
+def test_a_new_sort_is_built_in_steps_and_live_changes_meanwhile_land_in_the_new_order():
+    table = table_of(*(delivery(f"D-{i}", status=STATUSES[i % 3], eta_minutes=i) for i in range(1, 61)), page=3)
+    table.set_filters(Filters(sort="status", descending=True))
+    steps = [table.sort_some(7)]
+    assert table.sorting and table.window() == ["D-1", "D-2", "D-3"]
+    table.upsert("D-59", delivery("D-59", status="pending", eta_minutes=0))  # in the old order: first
+    table.upsert("D-6", None)
+    table.upsert("D-61", delivery("D-61", status="in_transit", eta_minutes=200))
+    assert table.window()[0] == "D-59"
+    for _ in range(100):
+        did = table.sort_some(7)
+        if not did:
+            break
+        steps.append(did)
+    assert not table.sorting and max(steps) <= 7 and len(steps) > 60 // 7
+    every = table.facts
+    expected = sorted(every, key=lambda i: order_key(every[i], table.filters))
+    assert table.order.ids() == expected and expected[:2] == ["D-2", "D-5"] and "D-6" not in expected
+    assert table.window() == expected[:3] and "D-61" in expected

@@ -61,3 +61,14 @@ def test_first_takes_the_window_in_key_order_skipping_what_is_not_accepted():
     assert ids.first(0, lambda i: True) == [] and SortedIds().first(3, lambda i: True) == []
     ids.place("e", (0,))  # moved to the front
     assert ids.first(2, lambda i: True) == ["e", "a"]
+
+
+def test_shrink_lets_go_of_the_last_ids_a_few_at_a_time_and_what_is_left_still_works():
+    order = SortedIds()
+    order.LOAD = 4
+    for i in range(30):
+        order.place(f"i{i:02d}", (i,))
+    assert order.shrink(7) == 7 and order.ids() == [f"i{i:02d}" for i in range(23)] and len(order) == 23
+    order.place("x", (22.5,))
+    assert order.ids()[-2:] == ["i22", "x"] and order.first(2, lambda _: True) == ["i00", "i01"]
+    assert order.shrink(100) == 24 and order.shrink(5) == 0 and len(order) == 0 and order.ids() == []

@@ -34,6 +34,8 @@ PREFS_KEY = "deliveries"
 #: so frames go on between turns however slow a row is (fixed counts of 500 rows were long tasks) ...
 TURN_SECONDS = 0.008
 TURN_STEP = 20  # ... looking at the clock every this many rows (each turn does at least one step)
+COUNT_STEP = 500  # a new filter's count matches this many deliveries between looks at the clock
+SORT_STEP = 250  # a new sort's build does this many keys, sorted pairs or merged pairs between looks
 TICK_SECONDS = 20
 FLASH_CAP = 60  # rows highlighted at once; a burst beyond that is not highlighted (static/js/rows.mjs)
 SEARCH_DELAY = 0.15
@@ -77,6 +79,8 @@ class DeliveriesPanel(Panel):
         self._drawn_window = None
         self._caught_up_drawn = None
         self._more_drawn = ""
+        self._counting_filter = False  # a new filter's count is under way: announced when it ends
+        self._turn_deadline = 0.0  # when the last ``_in_turns`` turn's time is spent
         self.toolbar = Toolbar(self.root, self._assignee_choice_label)
         self.search = self.toolbar.search
         self._build_table()
@@ -101,6 +105,7 @@ class DeliveriesPanel(Panel):
         self.listen(self.toolbar.form, "submit", lambda event: event.preventDefault())
         self._sync_controls()
         self.chunks = Chunked(self._build_chunk, self.table.has_ahead)
+        self.counting = Chunked(self._count_chunk, lambda: self.table.counting or self.table.sorting)
         self._ticker = Every(TICK_SECONDS, self._tick)
 
     @property
@@ -149,6 +154,7 @@ class DeliveriesPanel(Panel):
             handle.cancel()
         self._handles.clear()
         self.chunks.cancel()
+        self.counting.cancel()
         self._ticker.cancel()
         self.detail.teardown()
         self.ops.close()
@@ -206,13 +212,13 @@ class DeliveriesPanel(Panel):
                 self._draw(row, client.delivery(delivery_id), now)
         # The window's rows are built by ``_flush`` (next), the next page's in the background.
 
-    def _in_turns(self, step, limit: int | None = None) -> int:
+    def _in_turns(self, step, limit: int | None = None, size: int = TURN_STEP, seconds: float = TURN_SECONDS) -> int:
         """Call ``step(n)`` (it does up to ``n`` rows, returns how many it did) until it has run
-        ``TURN_SECONDS``, done ``limit`` rows, or has nothing left to do; the rows done."""
-        deadline = self._timer() + TURN_SECONDS
+        ``seconds``, done ``limit`` rows, or has nothing left to do; the rows done."""
+        deadline = self._turn_deadline = self._timer() + seconds
         done = 0
         while limit is None or done < limit:
-            did = step(TURN_STEP if limit is None else min(TURN_STEP, limit - done))
+            did = step(size if limit is None else min(size, limit - done))
             done += did
             if not did or self._timer() >= deadline:
                 break
@@ -352,8 +358,12 @@ class DeliveriesPanel(Panel):
             self._drawn_window = window
             self.ops.window(window)
         matched = table.counts()["shown"]
-        more = len(window) < matched
-        text = f"Showing the first {len(window)} of {matched}." if more else ""
+        if matched is None:  # a new filter's count goes on: more if the next page has any
+            more = bool(table.next_page())
+            text = f"Showing the first {len(window)} (counting the rest)." if more else ""
+        else:
+            more = len(window) < matched
+            text = f"Showing the first {len(window)} of {matched}." if more else ""
         if text != self._more_drawn:
             self._more_drawn = text
             self.more_text.textContent = text
@@ -398,16 +408,47 @@ class DeliveriesPanel(Panel):
         self.toolbar.show_counts(self.table.counts(), self.empty)
 
     def set_filters(self, new: Filters) -> None:
-        """Apply a new view: filters and sort pick the window (``_flush``); kept in ``ctx.prefs``."""
+        """Apply a new view: filters and sort pick the window (``_flush``); kept in ``ctx.prefs``.
+
+        A new filter's window is shown at once (the table walks its order only
+        until the window is full); the count of every match goes on in turns
+        (``_count_chunk``), and what waits for it (the announcement, the map's
+        pins) is done when it ends."""
+        started = self._timer()
         changed = self.table.set_filters(new)
         self.ctx.prefs[PREFS_KEY] = new.as_prefs()
         self._sync_controls()
-        if changed.matched:
-            counts = self.table.counts()
-            self._announce(f"{counts['shown']} of {counts['all']} deliveries shown")
-            refilter = self.ctx.notes.get("pins_refilter")
-            if callable(refilter):
-                refilter()
+        if changed.matched or changed.sorted:
+            self._counting_filter = self._counting_filter or changed.matched
+            self.counting.cancel()
+            # A small board's count and sort end in this turn; a big one's go on in the turn's time left.
+            self._count_chunk(max(0.0, TURN_SECONDS - (self._timer() - started)))
+        else:
+            self._show_counts()
+            self._flush()
+
+    def _count_chunk(self, seconds: float = TURN_SECONDS) -> None:
+        """One turn (``TURN_SECONDS``) of a new filter's count, then of a new sort's build. When the
+        count ends, it is shown, announced, and the map's pins follow the filter; when the sort is
+        built, the window takes the new order. Else the next turn comes after a frame.
+        (``seconds``: the turn's time left; each part does at least one step.)"""
+        table = self.table
+        spent = self._in_turns(table.count_some, size=COUNT_STEP, seconds=seconds)
+        if not table.counting and table.sorting and (not spent or self._timer() < self._turn_deadline):
+            self._in_turns(table.sort_some, size=SORT_STEP, seconds=max(0.0, self._turn_deadline - self._timer()))
+        self.tbody.setAttribute("aria-busy", "true" if table.sorting else "false")
+        if table.counting or table.sorting:
+            self.counting.kick()
+        if table.counting or not self._counting_filter:
+            self._show_counts()
+            self._flush()  # the window grows with what is counted (taken again only if it may have changed)
+            return
+        self._counting_filter = False
+        counts = table.counts()
+        self._announce(f"{counts['shown']} of {counts['all']} deliveries shown")
+        refilter = self.ctx.notes.get("pins_refilter")
+        if callable(refilter):
+            refilter()
         self._show_counts()
         self._flush()
 
@@ -432,7 +473,7 @@ class DeliveriesPanel(Panel):
         self.detail.open(delivery_id, opener)
 
     def _matches(self, delivery_id: str) -> bool:
-        return delivery_id in self.table.matched
+        return self.table.is_match(delivery_id)
 
     def _selection_changed(self, old, new) -> None:
         """The selected row carries ``data-selected="true"`` (the map highlights its pin and driver)."""

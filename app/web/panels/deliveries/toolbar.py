@@ -96,14 +96,25 @@ class Toolbar:
         self.clear_button.hidden = not f.active
 
     def show_counts(self, counts: dict, empty_note) -> None:
-        """The count ("40 of 300 shown"), each chip's number, and the empty note when nothing matches."""
+        """The count ("40 of 300 shown"), each chip's number, and the empty note when nothing matches.
+
+        ``shown`` is ``None`` while a new filter's matches are counted: the count says so
+        (and has no ``data-shown``: a test waits on the number, not on the counting)."""
         total, shown = counts["all"], counts["shown"]
-        text = f"{total} deliveries" if shown == total else f"{shown} of {total} shown"
+        if shown is None:
+            text = f"Counting the matches of {total}…"
+        else:
+            text = f"{total} deliveries" if shown == total else f"{shown} of {total} shown"
         drawn = self._drawn
         if drawn.get("_count") != text:  # remembered here: reading the page costs a call a frame
             drawn["_count"] = text
             self.count_text.textContent = text
-            self.count_text.setAttribute("data-shown", str(shown))
+            if shown is None:
+                self.count_text.removeAttribute("data-shown")
+                self.count_text.setAttribute("aria-busy", "true")
+            else:
+                self.count_text.setAttribute("data-shown", str(shown))
+                self.count_text.removeAttribute("aria-busy")
             self.count_text.setAttribute("data-total", str(total))
         for key, chip in self.chips.items():
             value = str(counts.get(key, 0))
@@ -111,7 +122,7 @@ class Toolbar:
                 drawn[key] = value
                 chip.querySelector(".chip-count").textContent = value
                 chip.setAttribute("data-count", value)
-        empty = bool(total and not shown)
+        empty = bool(total and shown == 0)
         if drawn.get("_empty") != empty:
             drawn["_empty"] = empty
             empty_note.hidden = not empty

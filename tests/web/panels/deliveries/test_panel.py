@@ -8,7 +8,7 @@ from app.rollback import Rollback
 from app.web import localtime
 from app.web.fake_dom import Event
 from app.web.panels.deliveries import DeliveriesPanel
-from app.web.panels.deliveries.panel import CATCH_UP_BUSY, TURN_SECONDS, TURN_STEP
+from app.web.panels.deliveries.panel import CATCH_UP_BUSY, COUNT_STEP, SORT_STEP, TURN_SECONDS, TURN_STEP
 from app.web.runtime import ProxyOwner, js
 from tests.web.fakes import FakeClient, context, delivery, publish, section, staff, turns
 
@@ -111,6 +111,82 @@ def test_each_background_building_turn_stops_once_its_time_is_spent_not_after_a_
     panel._timer = Timer(step=0.0)  # rows that cost no time: one turn builds the whole next page
     panel._build_chunk()
     assert len(panel.rows) == 1000 and not panel.table.has_ahead()
+
+
+def test_a_filter_on_a_big_board_shows_its_window_at_once_and_counts_the_rest_in_timed_turns():
+    """The window is there in the click's turn; the "N shown" count comes after some turns,
+    each within its time; the announcement and the map's pins wait for the full count."""
+    client = FakeClient([delivery(i, status="assigned" if i % 4 == 0 else "pending") for i in range(1, 4001)])
+    ctx = context(client, page_rows=50)
+    refiltered = []
+    ctx.notes["pins_refilter"] = lambda: refiltered.append(len(panel.table.matched))
+    panel = DeliveriesPanel(section(), ctx)
+    panel._timer = Timer(step=TURN_SECONDS / 2)  # two count steps use up a turn
+    panel.mount()
+    turns()
+    click(panel.toolbar.chips["assigned"])
+    assert shown(panel) == [f"D-{i}" for i in range(4, 201, 4)]
+    count = panel.toolbar.count_text
+    assert count.textContent == "Counting the matches of 4000…" and count.getAttribute("data-shown") is None
+    assert panel.more_text.textContent == "Showing the first 50 (counting the rest)."
+    assert panel.counting.scheduled and refiltered == [] and panel._matches("D-3996")
+    client.put(delivery(4001, status="assigned", eta_minutes=-5))  # a live change while counting: first in order
+    client.put(delivery(8, status="pending"))  # ... and one that no longer matches
+    publish(ctx, deliveries={"D-4001", "D-8"}, event_types={"delivery_update"})
+    assert shown(panel)[:3] == ["D-4001", "D-4", "D-12"]
+    steps = []
+    count_some = panel.table.count_some
+    panel.table.count_some = lambda n: steps.append(n) or count_some(n)
+    turns(4000 // (2 * COUNT_STEP) + 5)
+    assert not panel.counting.scheduled and steps and max(steps) == COUNT_STEP
+    assert count.textContent == "1000 of 4001 shown" and count.getAttribute("data-shown") == "1000"
+    assert refiltered == [1000] and panel.announcer.textContent == "1000 of 4001 deliveries shown"
+    assert panel.more_text.textContent == "Showing the first 50 of 1000."
+    assert shown(panel)[:3] == ["D-4001", "D-4", "D-12"]
+    panel.unmount()  # its background turns would run on in the next test's
+    js.dcBridge.run()  # ... and the page frees its proxies on its next frame
+
+
+def test_a_count_in_progress_is_dropped_by_the_next_filter_and_by_unmounting():
+    client = FakeClient([delivery(i, status="assigned" if i % 2 else "pending") for i in range(1, 3001)])
+    panel = DeliveriesPanel(section(), context(client, page_rows=20))
+    panel._timer = Timer(step=TURN_SECONDS)  # one count step a turn
+    panel.mount()
+    click(panel.toolbar.chips["assigned"])
+    assert panel.counting.scheduled and panel.table.counting
+    click(panel.toolbar.chips["pending"])
+    assert shown(panel)[:2] == ["D-2", "D-4"] and panel.table.counting
+    turns(3000 // COUNT_STEP + 5)
+    assert panel.toolbar.count_text.textContent == "1500 of 3000 shown"
+    click(panel.toolbar.chips["pending"])  # off again
+    assert panel.counting.scheduled
+    panel.unmount()
+    js.dcBridge.run()
+    assert not panel.counting.scheduled
+
+
+def test_a_new_sort_on_a_big_board_is_built_in_timed_turns_then_the_window_takes_its_order():
+    client = FakeClient([delivery(i, status="in_transit" if i % 10 == 0 else "pending") for i in range(1, 3001)])
+    ctx = context(client, page_rows=20)
+    panel = DeliveriesPanel(section(), ctx)
+    panel._timer = Timer(step=TURN_SECONDS / 2)  # two build steps use up a turn
+    panel.mount()
+    turns()
+    steps = []
+    sort_some = panel.table.sort_some
+    panel.table.sort_some = lambda n: steps.append(n) or sort_some(n)
+    change(panel.toolbar.selects["sort"], "-status")
+    assert panel.sort_heads["status"].getAttribute("aria-sort") == "descending"
+    assert shown(panel)[:2] == ["D-1", "D-2"] and panel.tbody.getAttribute("aria-busy") == "true"
+    assert len(steps) <= 2
+    client.put(delivery(5, status="in_transit", eta_minutes=-1))  # a live change while the order is built
+    publish(ctx, deliveries={"D-5"}, event_types={"delivery_update"})
+    turns(3 * 3000 // SORT_STEP + 10)
+    assert not panel.table.sorting and panel.tbody.getAttribute("aria-busy") == "false"
+    assert shown(panel)[:3] == ["D-5", "D-10", "D-20"] and max(steps) == SORT_STEP
+    assert panel.toolbar.count_text.textContent == "3000 deliveries"
+    panel.unmount()
+    js.dcBridge.run()
 
 
 def parked_and_changed(n=1000, changed=500):

@@ -77,3 +77,15 @@ def test_fill_options_replaces_the_options_and_picks_the_current():
     fill_options(select, [("a", "A"), ("b", "B")], "b")
     assert [o.getAttribute("value") for o in select.querySelectorAll("option")] == ["a", "b"]
     assert str(select.value) == "b"
+
+
+def test_while_matches_are_counted_the_count_says_so_and_the_empty_note_waits():
+    _, bar = toolbar()
+    note = el("p", {"hidden": True})
+    bar.show_counts({"all": 300, "shown": None}, note)
+    assert bar.count_text.textContent == "Counting the matches of 300…"
+    assert bar.count_text.getAttribute("data-shown") is None and bar.count_text.getAttribute("aria-busy") == "true"
+    assert note.hidden
+    bar.show_counts({"all": 300, "shown": 0}, note)
+    assert bar.count_text.getAttribute("data-shown") == "0" and bar.count_text.getAttribute("aria-busy") is None
+    assert not note.hidden

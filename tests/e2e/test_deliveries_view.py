@@ -50,6 +50,13 @@ def choose(page, testid: str, value: str) -> None:
     select = page.locator(f"[data-testid={testid}]")
     select.focus()  # fills a lazily filled select
     select.select_option(value)
+    if testid == "sort-by":
+        sorted_now(page)
+
+
+def sorted_now(page) -> None:
+    """A new order is built in turns; the rows keep the old one (the list aria-busy) until it takes over."""
+    page.wait_for_selector("[data-testid=delivery-list]:not([aria-busy=true])", state="attached")
 
 
 def wait_visible(page, predicate, message: str, timeout: float = 10):
@@ -173,11 +180,13 @@ def test_search_matches_customer_id_and_address_ignoring_case(page, deliveries, 
 
 def test_the_priority_header_sorts_urgent_first_then_reversed(page):
     page.click("[data-action=sort][data-sort=priority]")
+    sorted_now(page)
     rows = wait_visible(page, lambda rs: rs[0]["priority"] == "urgent", "urgent first")
     ranks = [PRIORITY_RANK[r["priority"]] for r in rows]
     assert ranks == sorted(ranks)
     assert page.get_attribute("th:has([data-sort=priority])", "aria-sort") == "ascending"
     page.click("[data-action=sort][data-sort=priority]")
+    sorted_now(page)
     rows = wait_visible(page, lambda rs: rs[0]["priority"] == "normal", "normal first")
     ranks = [PRIORITY_RANK[r["priority"]] for r in rows]
     assert ranks == sorted(ranks, reverse=True)

@@ -1,9 +1,10 @@
-"""The markers' shapes in world coordinates: a pin or a staff dot drawn at a fixed size on screen.
+"""The markers' shapes: in world coordinates for the SVG hooks (what is hit and focused), and in pixels for
+the painter (``looks``), a pin or a staff dot the same size on screen at every zoom.
 
     >>> pin_path(100.0, 200.0, k=1.0)[:34]
     'M100,200c-2,-5 -7,-8 -7,-13a7,7 0 '
-    >>> dot_radius(k=0.5), heading_path(0.0, 0.0, 90.0, k=1.0)
-    ('3.25', 'M7,-4l7,4l-7,4z')
+    >>> dot_radius(k=0.5)
+    '3.25'
 
 Why not one shape scaled per marker: a ``transform`` on each of ~2,000
 markers made Chromium split its paint into thousands of chunks that it
@@ -14,6 +15,9 @@ offsets in pixels times ``k`` (world units per pixel). A pan changes no
 marker; a zoom changes ``k``, and the panel writes the markers again, a few
 hundred per frame.
 
+The SVG shapes are not painted (map.css): ``static/js/map-paint.mjs`` paints
+what they look like from ``looks``, the same sizes in one definition.
+
 Offsets are written relative (lower-case path commands) with just enough
 decimals for a twentieth of a pixel at that ``k``, so the strings stay short
 at every zoom.
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Optional
 
 #: Sizes on screen, in pixels.
 PIN_HALF_WIDTH = 7.0
@@ -31,7 +34,8 @@ DOT_RADIUS = 6.5
 #: A late pin and a selected marker are drawn larger (the old CSS scale factors).
 LATE_SCALE = 1.25
 SELECTED_SCALE = 1.4
-#: The heading: a triangle from the dot's centre, pointing up before it is turned (pixels).
+#: The heading: a triangle from the dot's centre, pointing up before it is turned (pixels); painted only
+#: (static/js/map-paint.mjs turns it), the SVG hook has no heading to hit.
 HEADING = ((-4.0, -7.0), (0.0, -14.0), (4.0, -7.0))
 
 
@@ -91,22 +95,13 @@ def _radius(s: float) -> str:
     return _fmt(DOT_RADIUS * s, decimals(s))
 
 
-def heading_path(x: float, y: float, heading: Optional[float], k: float, scale: float = 1.0) -> Optional[str]:
-    """The heading triangle of a dot at ``(x, y)``, turned ``heading`` degrees clockwise from north (to the
-    nearest degree); None without a heading (nothing is drawn)."""
-    if heading is None or not math.isfinite(heading):
-        return None
-    x0, y0, places, rest = _heading_shape(round(heading) % 360, k * scale)
-    return f"M{_fmt(x + x0, places)},{_fmt(y + y0, places)}{rest}"
+def looks() -> dict:
+    """The markers' sizes for ``static/js/map-paint.mjs``, which paints them (in CSS pixels, at scale 1): the
+    same shapes as the SVG's, from one definition.
 
-
-@lru_cache(maxsize=4096)
-def _heading_shape(degrees: int, s: float) -> tuple[float, float, int, str]:
-    """The triangle's first corner from the centre, the decimals of a world coordinate, and the rest
-    (relative): 360 shapes per scale, so a stream of moves formats two numbers each."""
-    p = decimals(s)
-    a = math.radians(degrees)
-    cos, sin = math.cos(a), math.sin(a)
-    turned = [((px * cos - py * sin) * s, (px * sin + py * cos) * s) for px, py in HEADING]
-    (x0, y0), (x1, y1), (x2, y2) = turned
-    return x0, y0, max(p, 2), f"l{_fmt(x1 - x0, p)},{_fmt(y1 - y0, p)}l{_fmt(x2 - x1, p)},{_fmt(y2 - y1, p)}z"
+    >>> looks()["pinBox"], looks()["dot"]
+    ([-7.0, -20.0, 7.0, 0.0], 6.5)
+    """
+    return {"pin": "M0,0" + _pin_shape(1.0), "pinBox": [-PIN_HALF_WIDTH, -20.0, PIN_HALF_WIDTH, 0.0],
+            "dot": DOT_RADIUS, "heading": [list(corner) for corner in HEADING],
+            "late": LATE_SCALE, "selected": SELECTED_SCALE}

@@ -236,8 +236,11 @@ class MapLayer:
         self.culled = culled
         self._view_changed = False
         if culled:
-            shown = self.pins_drawn - sum(1 for i in pins if (PIN, i) in self.drawn)  # O(pins looked at)
-            for delivery_id, mark in pins.items():
+            drawn = self.drawn
+            shown = self.pins_drawn - sum(1 for i in pins if (PIN, i) in drawn)  # O(pins looked at)
+            # Pins already drawn keep their place first: otherwise an update to a pin not drawn could take
+            # the slot of a drawn one, and a stream of updates would swap pins in and out of the map.
+            for delivery_id, mark in sorted(pins.items(), key=lambda item: (PIN, item[0]) not in drawn):
                 if mark is not None and shown < self.pin_budget and (
                         view is None or view.contains(mark.x, mark.y, VIEW_MARGIN)):
                     shown += 1

@@ -1,14 +1,12 @@
 """app/map_glyphs.py: markers as plain geometry in world units, the same size on screen at every zoom."""
 
-import math
 import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.map_glyphs import (DOT_RADIUS, LATE_SCALE, SELECTED_SCALE, decimals, dot_radius, heading_path, pin_path,
-                            scale_of)
+from app.map_glyphs import DOT_RADIUS, LATE_SCALE, SELECTED_SCALE, decimals, dot_radius, looks, pin_path, scale_of
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 #: The pin's numbers after its starting point, in pixels: the old glyph's shape (map_canvas.TEMPLATES before).
@@ -37,17 +35,12 @@ def test_at_any_k_a_pin_is_the_same_size_on_screen_to_a_twentieth_of_a_pixel(k, 
         assert abs(value / (k * scale) - px) <= 0.05 + 1e-9, (i, value, px)
 
 
-@given(st.floats(min_value=-720, max_value=720), st.floats(min_value=1e-3, max_value=5e3))
-def test_the_heading_points_where_the_member_is_heading(heading, k):
-    path = heading_path(500.0, 500.0, heading, k)
-    x0, y0, dx, dy, _, _ = numbers(path)
-    tip_x, tip_y = (x0 + dx - 500.0) / k, (y0 + dy - 500.0) / k  # the triangle's second point: its tip
-    a = math.radians(heading)
-    assert tip_x == pytest.approx(14 * math.sin(a), abs=0.2) and tip_y == pytest.approx(-14 * math.cos(a), abs=0.2)
-
-
-def test_no_heading_no_triangle_and_the_dot_radius_follows_k():
-    assert heading_path(1.0, 2.0, None, 1.0) is None
+def test_the_painter_gets_the_same_pin_in_pixels_and_the_dot_radius_follows_k():
+    painted = looks()
+    assert numbers(painted["pin"])[2:] == pytest.approx(PIN_PX) and painted["pin"].startswith("M0,0c")
+    x0, y0, x1, y1 = painted["pinBox"]
+    assert (x0, x1) == (-7.0, 7.0) and y1 == 0.0 and y0 == pytest.approx(min(PIN_PX[5], -13 - 7))  # tip at 0
+    assert (painted["dot"], painted["late"], painted["selected"]) == (DOT_RADIUS, LATE_SCALE, SELECTED_SCALE)
     assert float(dot_radius(0.01)) == pytest.approx(DOT_RADIUS * 0.01)
     assert float(dot_radius(2.0, SELECTED_SCALE)) == pytest.approx(DOT_RADIUS * 2.0 * SELECTED_SCALE)
 

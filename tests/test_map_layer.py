@@ -166,6 +166,22 @@ def test_the_count_of_drawn_pins_follows_puts_and_drops_and_the_budget_holds_und
         assert layer.pins_drawn == counted() <= 5
 
 
+def test_over_the_budget_updates_to_pins_not_drawn_never_swap_out_pins_that_are():
+    pins = [delivery(i, dropoff=(52.52, 13.30 + i * 0.0001)) for i in range(8)]
+    board = Board(pins, [])
+    view = Viewport(400, 300).fit(Bounds(52.51, 13.29, 52.53, 13.31))
+    layer, _, _ = first_frame(board, pin_budget=5, view=view)
+    drawn = {i for kind, i in layer.drawn if kind == PIN}
+    waiting = sorted({f"D-{i}" for i in range(8)} - drawn)
+    for step in range(4):  # an ETA revision to a pin not drawn, then one to a drawn pin, in one frame
+        for some_id in (waiting[step % len(waiting)], sorted(drawn)[step % len(drawn)]):
+            number = int(some_id[2:])
+            board.d[some_id] = delivery(number, dropoff=(52.52, 13.30 + number * 0.0001), eta=10 + step)
+        layer.note(Changes(deliveries=frozenset({waiting[step % len(waiting)], sorted(drawn)[step % len(drawn)]})))
+        puts, drops = layer.frame(board, view=view)
+        assert {i for kind, i in layer.drawn if kind == PIN} == drawn and not drops
+
+
 def test_a_reset_over_many_pins_goes_out_over_several_frames_and_ends_as_one_frame_would():
     from app.map_layer import PIN_STEP
 

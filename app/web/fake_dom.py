@@ -485,8 +485,10 @@ def _target(tr, code: int):
 class MapCanvas:
     """``static/js/map.mjs``'s ``MapCanvas`` for tests: the same operations (``map_canvas.OPS``, ``TEMPLATES``)."""
 
-    def __init__(self, svg, layers, link, templates, codes):
+    def __init__(self, svg, layers, link, templates, codes, paint=None, looks="{}"):
         self.op = json.loads(codes)
+        self.paint, self.looks = paint, json.loads(looks)
+        self.painted: dict[tuple[str, str], list] = {}  # what map-paint.mjs would draw, and where
         self.svg, self.layers, self.link = svg, dict(layers), link
         self.templates = {kind: _build(spec, svg.ownerDocument) for kind, spec in json.loads(templates).items()}
         self.marks: dict[tuple[str, str], Element] = {}
@@ -508,11 +510,14 @@ class MapCanvas:
                     self.marks[(op[1], op[2])] = node
                     self.layers[op[1]].appendChild(node)
                 _set_all(node, op[3])
+                if len(op) > 5 and op[5] is not None:
+                    self.painted[(op[1], op[2])] = op[5]
                 parts = list(node._descendants())
                 for index, attrs in (op[4] or {}).items():
                     _set_all(parts[int(index)], attrs)
             elif code == self.op["drop"]:
                 node = self.marks.pop((op[1], op[2]), None)
+                self.painted.pop((op[1], op[2]), None)
                 if node is not None:
                     node.remove()
             elif code == self.op["view"]:
@@ -532,6 +537,7 @@ class MapCanvas:
         for node in self.marks.values():
             node.remove()
         self.marks.clear()
+        self.painted.clear()
 
 
 def _build(spec, document):

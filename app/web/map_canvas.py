@@ -1,15 +1,20 @@
-"""The map's SVG marks written in one call per frame (``static/js/map.mjs``), from ``app.map_layer``'s marks.
+"""The map's marks written in one call per frame (``static/js/map.mjs``), from ``app.map_layer``'s marks.
 
-    canvas = MapCanvas(svg, {"zone": g1, "pin": g2, "staff": g3}, link_line)
+    canvas = MapCanvas(svg, {"zone": g1, "pin": g2, "staff": g3}, link_line, paint)
     canvas.view(viewport)                   # the viewBox, and the k that markers are drawn for
     canvas.put_mark(mark, selected=False)   # queued: a zone, a staff dot or a pin, new or changed
     canvas.drop("staff", "S-7")
     canvas.flush()                          # one JSON batch, one call into the page
 
-What a mark looks like is ``TEMPLATES`` (the one definition: map.mjs builds
-them) and ``mark_attrs`` (its attributes and its parts'). A marker's shape is
-drawn for the view's ``k`` (``app.map_glyphs``): a pan writes the viewBox
-only; after a zoom the panel puts its markers again. Received text
+Each mark is an SVG element, ``TEMPLATES`` (the one definition: map.mjs builds
+them) with ``mark_attrs`` (its attributes and its parts'): the hooks, the
+accessible name, focus and the shape that is hit. The zones are painted in
+the SVG; pins, staff dots, zone names and the selection's line are painted
+on the ``paint`` canvas by ``static/js/map-paint.mjs`` from the same
+operations (each put says where: ``where_of``), because ~2,000 painted SVG
+shapes cost Chromium a raster thread's whole time at 500 moves a second. A
+marker's shape is drawn for the view's ``k`` (``app.map_glyphs``): a pan
+writes the viewBox only; after a zoom the panel puts its markers again. Received text
 (names) only ever goes into ``aria-label``, ``data-label`` and SVG text
 through ``setAttribute``/``textContent``, never parsed. Python keeps no
 proxy per mark.
@@ -20,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-from app.map_glyphs import dot_radius, heading_path, pin_path, scale_of
+from app.map_glyphs import dot_radius, looks, pin_path, scale_of
 from app.map_layer import PIN, STAFF, ZONE, Mark, PinMark, StaffMark, ZoneMark, kind_of
 from app.map_projection import Viewport
 from app.web.runtime import ProxyOwner, js, js_object
@@ -38,11 +43,16 @@ TEMPLATES = {
     PIN: ["path", {"data-testid": "map-delivery", "class": "map-pin", "tabindex": "0", "role": "button"}, []],
     TILE: ["image", {"class": "map-tile", "preserveAspectRatio": "none", "aria-hidden": "true"}, []],
     STAFF: ["g", {"data-testid": "map-staff", "class": "map-staff", "tabindex": "0", "role": "button"},
-            [["path", {"class": "heading"}], ["circle", {"class": "dot"}]]],
+            [["circle", {"class": "dot"}]]],  # the heading is painted only (where_of): nothing to hit
 }
 #: Parts by index (descendants in document order), as ``mark_attrs`` addresses them.
 ZONE_AREA = 0
-STAFF_HEADING, STAFF_DOT = 0, 1
+STAFF_DOT = 0
+
+
+def _changed(old: dict, new: dict) -> dict:
+    """The attributes of ``new`` whose values differ from ``old``'s."""
+    return {name: value for name, value in new.items() if name not in old or old[name] != value}
 
 
 def _num(value: float) -> str:
@@ -67,23 +77,37 @@ def mark_attrs(mark: Mark, selected: bool = False, k: float = 1.0) -> tuple[dict
     common = {"data-status": mark.status, "data-lat": repr(mark.lat), "data-lon": repr(mark.lon),
               "aria-label": mark.label, "data-label": mark.label, "data-selected": chosen}
     if isinstance(mark, StaffMark):
-        scale = scale_of(selected=selected)
-        parts = {STAFF_HEADING: {"d": heading_path(mark.x, mark.y, mark.heading, k, scale)},
-                 STAFF_DOT: {"cx": _num(mark.x), "cy": _num(mark.y), "r": dot_radius(k, scale)}}
+        parts = {STAFF_DOT: {"cx": _num(mark.x), "cy": _num(mark.y), "r": dot_radius(k, scale_of(selected=selected))}}
         return common, parts
     return {**common, "data-late": "true" if mark.late else None,
             "d": pin_path(mark.x, mark.y, k, scale_of(mark.late, selected))}, {}
 
 
+def where_of(mark: Mark) -> Optional[list]:
+    """Where the painter draws a mark, in world units (``[x, y]``, a dot also its heading); None for a zone,
+    which the SVG paints."""
+    if isinstance(mark, StaffMark):
+        return [mark.x, mark.y, mark.heading]
+    if isinstance(mark, PinMark):
+        return [mark.x, mark.y]
+    return None
+
+
+#: What map-paint.mjs needs to paint the markers as the SVG would draw them.
+LOOKS = {**looks(), "kinds": {"pin": PIN, "staff": STAFF, "label": LABEL}}
+
+
 class MapCanvas:
-    def __init__(self, svg, layers: dict, link):
-        self.canvas = js.dcMap.mapCanvas(svg, js_object(layers), link, json.dumps(TEMPLATES), json.dumps(OPS))
+    def __init__(self, svg, layers: dict, link, paint=None):
+        self.canvas = js.dcMap.mapCanvas(svg, js_object(layers), link, json.dumps(TEMPLATES), json.dumps(OPS),
+                                         paint, json.dumps(LOOKS))
         self.ops: list = []
         self._owner = ProxyOwner("map-canvas")
         self._later = self._owner.proxy(self._frame)
         self._scheduled = False
         self._closed = False
         self.calls = 0  # batches sent (tests read it: one per flush with something in it)
+        self._sent: dict[tuple[str, str], tuple[dict, dict]] = {}  # each mark's attributes as last written
         self.k = 1.0  # world units per pixel of the last view written: what markers are drawn for
 
     def _add(self, op: list) -> None:
@@ -93,17 +117,24 @@ class MapCanvas:
             js.dcBridge.nextFrame(self._later)
 
     def put_mark(self, mark: Mark, selected: bool = False) -> None:
+        """Queue what differs from the mark's last write (a move is its place and coordinates, not its name)."""
         kind = kind_of(mark)
         attrs, parts = mark_attrs(mark, selected, self.k)
-        self._add([_P, kind, mark.id, attrs, {str(k): v for k, v in parts.items()}])
+        last = self._sent.get((kind, mark.id))
+        self._sent[(kind, mark.id)] = (attrs, parts)
+        if last is not None:
+            attrs = _changed(last[0], attrs)
+            parts = {i: delta for i, part in parts.items() if (delta := _changed(last[1].get(i, {}), part))}
+        self._add([_P, kind, mark.id, attrs, {str(k): v for k, v in parts.items()}, where_of(mark)])
         if kind == ZONE:
-            self._add([_P, LABEL, mark.id, label_attrs(mark), {}])
+            self._add([_P, LABEL, mark.id, label_attrs(mark), {}, [mark.label_x, mark.label_y]])
 
     def put_tile(self, tile_id: str, attrs: dict) -> None:
         """A map tile (``app.map_tiles``): an ``<image>`` under the zones."""
         self._add([_P, TILE, tile_id, attrs, {}])
 
     def drop(self, kind: str, some_id: str) -> None:
+        self._sent.pop((kind, some_id), None)
         self._add([_X, kind, some_id])
         if kind == ZONE:
             self._add([_X, LABEL, some_id])
@@ -136,6 +167,7 @@ class MapCanvas:
     def close(self) -> None:
         self._closed = True
         self.ops = []
+        self._sent.clear()
         self.canvas.clear()
         if not self._scheduled:
             self._owner.destroy()

@@ -8,14 +8,20 @@
 // parses HTML. The operations and the marks' shapes are defined once, in
 // app/web/map_canvas.py (OPS and TEMPLATES), which hands both to this module:
 //
-//   [put, kind, id, {attr: value|null}, {part: {attr: value|null}}]
+//   [put, kind, id, {attr: value|null}, {part: {attr: value|null}}, [x, y, heading]|null]
 //                       make the mark if new (a clone of its kind's template, appended
 //                       to its kind's layer), then set attributes on it and on its
-//                       parts (its descendants in document order; "#text" sets text)
+//                       parts (its descendants in document order; "#text" sets text);
+//                       the last item is where the painter draws it (world units)
 //   [drop, kind, id]    remove the mark
 //   [view, viewBox, k]  the svg's viewBox, and --k (world units per pixel: the zones'
 //                       names keep their size; markers are drawn for k in Python)
 //   [link, x1, y1, x2, y2]  the selection's line (x1 null hides it)
+//
+// The SVG's markers are hooks and hit targets that map.css leaves unpainted: what they look
+// like is painted on one <canvas> by map-paint.mjs, after each batch (see there why).
+
+import {Painter} from "./map-paint.mjs";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -37,8 +43,20 @@ function setAll(node, attrs) {
 }
 
 export class MapCanvas {
-  constructor(svg, layers, link, templates, codes) {
+  constructor(svg, layers, link, templates, codes, paint, looks) {
     this.op = JSON.parse(codes);
+    this.painter = paint ? new Painter(paint, JSON.parse(looks)) : null;
+    // Focus shows on the canvas: the marker under visible focus is painted raised.
+    this.onFocus = (event) => {
+      const node = event.target;
+      if (!this.painter) return;
+      if (event.type === "focusin" && node.dcKind && node.matches(":focus-visible")) this.painter.focus(node.dcKind, node.dcId);
+      else this.painter.focus(null, null);
+    };
+    // On the svg's HTML parent (the map's frame): Chromium makes an <svg> with focus listeners a tab stop.
+    this.focusRoot = svg.parentNode || svg;
+    this.focusRoot.addEventListener("focusin", this.onFocus);
+    this.focusRoot.addEventListener("focusout", this.onFocus);
     this.svg = svg;
     this.layers = layers;  // kind -> <g>
     this.link = link;
@@ -52,18 +70,24 @@ export class MapCanvas {
   apply(json) {
     const ops = JSON.parse(json);
     const op_ = this.op;
+    const painter = this.painter;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
       const code = op[0];
-      if (code === op_.put) this.put(op[1], op[2], op[3], op[4]);
-      else if (code === op_.drop) {
+      if (code === op_.put) {
+        this.put(op[1], op[2], op[3], op[4]);
+        if (painter && op[5]) painter.put(op[1], op[2], op[3], op[5]);
+      } else if (code === op_.drop) {
         const key = op[1] + "\u0000" + op[2];
         const node = this.marks.get(key);
         if (node) { node.remove(); this.marks.delete(key); }
+        if (painter) painter.drop(op[1], op[2]);
       } else if (code === op_.view) {
         this.svg.setAttribute("viewBox", op[1]);
         this.svg.style.setProperty("--k", op[2]);
+        if (painter) painter.setView(op[1]);
       } else if (code === op_.link) {
+        if (painter) painter.setLine(op[1] === null ? null : op.slice(1, 5));
         if (op[1] === null) this.link.setAttribute("hidden", "");
         else {
           this.link.setAttribute("x1", op[1]); this.link.setAttribute("y1", op[2]);
@@ -72,6 +96,7 @@ export class MapCanvas {
         }
       } else throw new Error(`unknown map operation ${code}`);
     }
+    if (painter && painter.dirty) painter.paint();  // a batch is a frame's worth: painted once
   }
 
   put(kind, id, attrs, parts) {
@@ -80,6 +105,7 @@ export class MapCanvas {
     if (!node) {
       node = this.templates[kind].cloneNode(true);
       node.setAttribute("data-id", id);
+      node.dcKind = kind; node.dcId = id;
       node.dcParts = Array.from(node.querySelectorAll("*"));
       this.marks.set(key, node);
       this.layers[kind].appendChild(node);
@@ -91,11 +117,14 @@ export class MapCanvas {
   clear() {
     for (const node of this.marks.values()) node.remove();
     this.marks.clear();
+    this.focusRoot.removeEventListener("focusin", this.onFocus);
+    this.focusRoot.removeEventListener("focusout", this.onFocus);
+    if (this.painter) this.painter.close();
   }
 }
 
-export function mapCanvas(svg, layers, link, templates, codes) {
+export function mapCanvas(svg, layers, link, templates, codes, paint, looks) {
   const byKind = {};
   for (const [kind, layer] of Object.entries(layers)) byKind[kind] = layer;
-  return new MapCanvas(svg, byKind, link, templates, codes);
+  return new MapCanvas(svg, byKind, link, templates, codes, paint, looks);
 }

@@ -72,6 +72,59 @@ def test_markers_match_the_stubs_world(city, stub):
     assert set(items(city, ZONES)) == {z["id"] for z in snapshot["zones"] if z.get("area")}
 
 
+#: The two painted layers (static/js/map-paint.mjs): pins, names and line under; staff over.
+LAYERS_JS = "() => [...document.querySelectorAll('[data-testid=map] canvas.map-paint')]"
+#: Every dot whose hook is well inside the map and clear of any other dot: where the hook is, and the pixel
+#: the painter drew there, with the colour its status should have.
+DOT_PIXELS_JS = """() => {
+    const over = document.querySelectorAll('[data-testid=map] canvas.map-paint')[1];
+    const box = over.getBoundingClientRect(), dpr = devicePixelRatio, style = getComputedStyle(over);
+    const fills = {available: '--dot-ok', on_delivery: '--dot-info', on_break: '--dot-warn', offline: '--dot-idle'};
+    const dots = [...document.querySelectorAll('[data-testid=map-staff]')].map((g) => {
+        const r = g.querySelector('.dot').getBoundingClientRect();
+        return {id: g.dataset.id, status: g.dataset.status,
+                x: r.left + r.width / 2 - box.left, y: r.top + r.height / 2 - box.top};
+    });
+    const ctx = over.getContext('2d');
+    return dots.filter((d) => d.x > 10 && d.y > 10 && d.x < box.width - 10 && d.y < box.height - 10
+                       && dots.every((o) => o === d || Math.hypot(o.x - d.x, o.y - d.y) > 18))
+        .map((d) => ({...d, want: style.getPropertyValue(fills[d.status]).trim(),
+                      got: [...ctx.getImageData(Math.round(d.x * dpr), Math.round(d.y * dpr), 1, 1).data]}));
+}"""
+UNDER_JS = """() => { const under = document.querySelector('[data-testid=map] canvas.map-paint');
+    const p = under.dcPainter;
+    return {quiet: !p.dirty && p.timer === null, painted: {...p.painted}, image: under.toDataURL()}; }"""
+
+
+def test_the_canvas_paints_each_dot_where_its_hook_is_in_its_status_colour(city, stub):
+    settled(city, stub)
+    assert len(city.evaluate(LAYERS_JS)) == 2
+    dots = city.evaluate(DOT_PIXELS_JS)
+    assert len(dots) >= 3, dots
+    for dot in dots:
+        want = bytes.fromhex(dot["want"].lstrip("#"))
+        r, g, b, alpha = dot["got"]
+        assert alpha >= 200 and all(abs(got - w) <= 40 for got, w in zip((r, g, b), want)), dot
+
+
+def test_after_pins_change_the_pins_layer_is_what_one_whole_paint_draws(city, stub):
+    """A pin that went away or changed is erased within 250 ms by a whole paint of its layer (new pins are
+    drawn on top at once): once the painter is quiet, painting everything again changes no pixel."""
+    snapshot = settled(city, stub)
+    before = city.evaluate(UNDER_JS)["painted"]
+    pins = [d for d in snapshot["deliveries"] if is_open(d["status"]) and d.get("dropoff")]
+    for delivery in pins[:2]:
+        emit(stub, {"type": "delivery_update", "deliveryId": delivery["id"], "changes": {"status": "delivered"}})
+    emit(stub, {"type": "delivery_update", "deliveryId": pins[2]["id"], "changes": {"eta": "2020-01-01T00:00:00Z"}})
+    settled(city, stub)
+    expect(city.locator(f'{PINS}[data-id="{pins[2]["id"]}"]')).to_have_attribute("data-late", "true")
+    quiet = wait_until(lambda: (got := city.evaluate(UNDER_JS))["quiet"] and got, timeout=10,
+                       message="the painter caught up")
+    assert quiet["painted"]["under"] > before["under"]
+    city.evaluate("() => document.querySelector('[data-testid=map] canvas.map-paint').dcPainter.paintAll()")
+    assert city.evaluate(UNDER_JS)["image"] == quiet["image"]
+
+
 def test_a_location_event_moves_its_marker(city, stub):
     snapshot = settled(city, stub)
     member = next(m for m in snapshot["staff"] if m.get("location"))

@@ -2,11 +2,11 @@
 
 import pytest
 
-from app.map_glyphs import LATE_SCALE, SELECTED_SCALE, dot_radius, heading_path, pin_path
+from app.map_glyphs import LATE_SCALE, SELECTED_SCALE, dot_radius, pin_path
 from app.map_layer import PinMark, StaffMark, ZoneMark
 from app.web.dom import el
 from app.map_projection import Viewport
-from app.web.map_canvas import LABEL, OPS, STAFF_DOT, STAFF_HEADING, MapCanvas, mark_attrs
+from app.web.map_canvas import LABEL, OPS, STAFF_DOT, MapCanvas, mark_attrs, where_of
 from app.web.runtime import document
 
 ZONE = ZoneMark(id="Z-1", points="0,0 10,0 10,10 0,0", label_x=5.0, label_y=3.0, status="busy", name="<b>Mitte</b>")
@@ -52,15 +52,13 @@ def test_staff_attributes_carry_raw_coordinates_and_plain_geometry():
     attrs, parts = mark_attrs(DOT, selected=True, k=2.0)
     assert attrs["data-lat"] == "52.51" and attrs["data-lon"] == "13.39" and attrs["data-selected"] == "true"
     assert "transform" not in attrs and all("transform" not in part for part in parts.values())
-    heading, dot = parts[STAFF_HEADING], parts[STAFF_DOT]
-    assert (dot["cx"], dot["cy"]) == ("1.5", "2.25")
-    assert dot["r"] == dot_radius(2.0, SELECTED_SCALE) and heading["d"] == heading_path(1.5, 2.25, 90.0, 2.0,
-                                                                                           SELECTED_SCALE)
+    (dot,) = parts.values()
+    assert (dot["cx"], dot["cy"]) == ("1.5", "2.25") and parts == {STAFF_DOT: dot}
+    assert dot["r"] == dot_radius(2.0, SELECTED_SCALE)
 
 
-def test_no_heading_draws_no_heading_and_a_late_pin_says_so_larger():
-    attrs, parts = mark_attrs(StaffMark(**{**DOT.__dict__, "heading": None}))
-    assert parts[STAFF_HEADING] == {"d": None}
+def test_the_heading_is_painted_not_drawn_and_a_late_pin_says_so_larger():
+    assert where_of(DOT) == [1.5, 2.25, 90.0] and where_of(StaffMark(**{**DOT.__dict__, "heading": None}))[2] is None
     late = mark_attrs(PIN, k=0.5)[0]
     assert late["data-late"] == "true" and late["data-selected"] is None
     assert late["d"] == pin_path(3.0, 4.0, 0.5, LATE_SCALE)
@@ -105,3 +103,21 @@ def test_after_close_nothing_more_is_sent():
     painter.put_mark(PIN)
     painter.flush()
     assert painter.calls == 1 and layers["pin"].children == []
+
+
+def test_a_put_sends_only_what_changed_and_the_page_keeps_the_rest():
+    painter, layers = canvas()
+    painter.put_mark(DOT)
+    painter.flush()
+    moved = StaffMark(**{**DOT.__dict__, "x": 9.5, "lat": 52.6, "heading": 180.0})
+    painter.put_mark(moved)
+    painter.flush()
+    op = painter.canvas.batches[-1][0]
+    assert op[3] == {"data-lat": "52.6"} and op[4] == {str(STAFF_DOT): {"cx": "9.5"}} and op[5] == [9.5, 2.25, 180.0]
+    (dot,) = layers["staff"].children
+    assert dot.getAttribute("aria-label") == "Ada Okafor, available" and dot.getAttribute("data-lat") == "52.6"
+    assert painter.canvas.painted[("staff", "S-1")] == [9.5, 2.25, 180.0]
+    painter.drop("staff", "S-1")
+    painter.put_mark(moved)  # made again: written whole
+    painter.flush()
+    assert painter.canvas.batches[-1][-1][3]["aria-label"] == "Ada Okafor, available"

@@ -126,6 +126,9 @@ class MapPanel(Panel):
                                "preserveAspectRatio": "xMidYMid meet"},
                        self.layers[TILE], self.layers[ZONE], self.link_line, self.layers[PIN], self.layers[LABEL],
                        self.layers[STAFF])
+        # Pins, dots, names and the line are painted here (static/js/map-paint.mjs); the SVG under it keeps
+        # their elements (hooks, names, focus, hit testing) unpainted.
+        self.paint = el("canvas", {"class": "map-paint", "aria-hidden": "true"})
         self.tip = el("div", {"class": "map-tip", "role": "tooltip", "id": "map-tip", "data-testid": "map-tip",
                               "hidden": True})
         self.notice = el("p", {"class": "map-notice", "data-testid": "map-notice", "hidden": True},
@@ -136,13 +139,13 @@ class MapPanel(Panel):
         self.frame = el("div", {"class": "map-frame", "data-testid": "map", "tabindex": "0", "role": "application",
                                 "aria-roledescription": "map",
                                 "aria-label": "Map. Arrow keys pan, plus and minus zoom; Tab reaches each marker."},
-                        self.svg, self.tip)
+                        self.svg, self.paint, self.tip)
         attribution = el("p", {"class": "map-attribution", "data-testid": "map-attribution"},
                          text=self.tiles.attribution) if self.tiles is not None else None
         self.body = el("div", {"class": "map-body", "id": "map-body"}, self.frame, self.notice, legend, attribution)
         self.root.appendChild(head)
         self.root.appendChild(self.body)
-        self.canvas = MapCanvas(self.svg, self.layers, self.link_line)
+        self.canvas = MapCanvas(self.svg, self.layers, self.link_line, self.paint)
         self.backlog = Backlog(time.perf_counter, WRITE_BUDGET_S)  # (kind, id) of marks to write (again)
         self._writes = Chunked(self._write_some, self._more_to_write)
         self.canvas.view(self.view)

@@ -34,6 +34,8 @@ from app.web.runtime import ProxyOwner, js, js_object
 OPS = {"put": "p", "drop": "x", "view": "v", "link": "l"}
 _P, _X, _V, _L = OPS.values()
 
+#: A dot's hook (its SVG circle, what a pointer hits) follows the dot once it is this many pixels away.
+HOOK_SLACK_PX = 2.0
 TILE, LABEL = "tile", "label"  # a zone's name is a mark of its own, over the pins: always readable
 #: Each kind's element: (tag, attributes, children). Markers carry no transform: their geometry is
 #: written in world units (``app.map_glyphs``), so Chromium paints them as a few plain shapes.
@@ -108,6 +110,7 @@ class MapCanvas:
         self._closed = False
         self.calls = 0  # batches sent (tests read it: one per flush with something in it)
         self._sent: dict[tuple[str, str], tuple[dict, dict]] = {}  # each mark's attributes as last written
+        self._placed: dict[str, tuple[float, float, float]] = {}  # a dot's hook: x, y and k as last written
         self.k = 1.0  # world units per pixel of the last view written: what markers are drawn for
 
     def _add(self, op: list) -> None:
@@ -121,6 +124,10 @@ class MapCanvas:
         kind = kind_of(mark)
         attrs, parts = mark_attrs(mark, selected, self.k)
         last = self._sent.get((kind, mark.id))
+        if last is not None and kind == STAFF and self._near(mark):
+            parts = {STAFF_DOT: {**parts[STAFF_DOT], "cx": last[1][STAFF_DOT]["cx"], "cy": last[1][STAFF_DOT]["cy"]}}
+        elif kind == STAFF:
+            self._placed[mark.id] = (mark.x, mark.y, self.k)
         self._sent[(kind, mark.id)] = (attrs, parts)
         if last is not None:
             attrs = _changed(last[0], attrs)
@@ -129,12 +136,25 @@ class MapCanvas:
         if kind == ZONE:
             self._add([_P, LABEL, mark.id, label_attrs(mark), {}, [mark.label_x, mark.label_y]])
 
+    def _near(self, mark: StaffMark) -> bool:
+        """Whether a dot's hook is still within ``HOOK_SLACK_PX`` of the dot at this scale: then its
+        shape is not moved. The painter draws the dot where it is; the hook is only what a pointer
+        hits, and a person moving at 10 m/s moves less than a pixel a second at a city's scale, so
+        most moves would otherwise lay the SVG out again for nothing."""
+        placed = self._placed.get(mark.id)
+        if placed is None or placed[2] != self.k:
+            return False
+        slack = HOOK_SLACK_PX * self.k
+        return abs(mark.x - placed[0]) < slack and abs(mark.y - placed[1]) < slack
+
     def put_tile(self, tile_id: str, attrs: dict) -> None:
         """A map tile (``app.map_tiles``): an ``<image>`` under the zones."""
         self._add([_P, TILE, tile_id, attrs, {}])
 
     def drop(self, kind: str, some_id: str) -> None:
         self._sent.pop((kind, some_id), None)
+        if kind == STAFF:
+            self._placed.pop(some_id, None)
         self._add([_X, kind, some_id])
         if kind == ZONE:
             self._add([_X, LABEL, some_id])
@@ -168,6 +188,7 @@ class MapCanvas:
         self._closed = True
         self.ops = []
         self._sent.clear()
+        self._placed.clear()
         self.canvas.clear()
         if not self._scheduled:
             self._owner.destroy()

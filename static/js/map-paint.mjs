@@ -17,6 +17,7 @@ const VARIABLES = ["--surface", "--text", "--accent", "--bad", "--dot-bad", "--d
                    "--dot-idle", "--font"];
 const MARGIN = 40;  // CSS pixels outside the canvas where a marker may still show a part
 const UNDER_EVERY_MS = 250;  // a pin that went away is erased within this
+const HEADING_STEP = 5;  // degrees: a heading is drawn to the nearest of these (72 looks a status)
 
 export class Painter {
   constructor(canvas, looks) {
@@ -227,34 +228,21 @@ export class Painter {
   }
 
   paintOver(ctx, at) {
-    const colors = this.colors || (this.colors = this.readColors());
     const {scale, ox, oy, x0, y0, x1, y1, dpr} = at;
     const focused = this.focusedId(this.looks.kinds.staff);
     let raised = null;
-    ctx.beginPath();  // every heading as one path, one fill; then the dots over them
     for (const [id, member] of this.staff) {
       if (member.sel || id === focused) { (raised || (raised = [])).push(member); continue; }
       const px = member.x * scale + ox, py = member.y * scale + oy;
-      if (px > x0 && py > y0 && px < x1 && py < y1) this.heading(ctx, member.h, px, py, 1);
-    }
-    ctx.fillStyle = colors["--text"]; ctx.globalAlpha = 0.75; ctx.fill(); ctx.globalAlpha = 1;
-    for (const [id, member] of this.staff) {
-      if (member.sel || id === focused) continue;
-      const px = member.x * scale + ox, py = member.y * scale + oy;
-      if (px > x0 && py > y0 && px < x1 && py < y1) this.blit(ctx, this.dotSprite(member.status, false), px, py, dpr);
+      if (px > x0 && py > y0 && px < x1 && py < y1) this.blit(ctx, this.dotSprite(member.status, false, member.h), px, py, dpr);
     }
     for (const member of raised || []) {
-      const px = member.x * scale + ox, py = member.y * scale + oy;
-      ctx.beginPath();
-      this.heading(ctx, member.h, px, py, this.looks.selected);
-      ctx.fillStyle = colors["--text"]; ctx.globalAlpha = 0.75; ctx.fill(); ctx.globalAlpha = 1;
-      this.blit(ctx, this.dotSprite(member.status, true), px, py, dpr);
+      this.blit(ctx, this.dotSprite(member.status, true, member.h), member.x * scale + ox, member.y * scale + oy, dpr);
     }
   }
 
   heading(ctx, degrees, px, py, scale) {
-    if (degrees === null || degrees === undefined || !Number.isFinite(degrees)) return;
-    const a = (Math.round(degrees) % 360) * Math.PI / 180, cos = Math.cos(a), sin = Math.sin(a);
+    const a = degrees * Math.PI / 180, cos = Math.cos(a), sin = Math.sin(a);
     const corners = this.looks.heading;
     for (let i = 0; i < corners.length; i++) {
       const [cx, cy] = corners[i];
@@ -299,10 +287,20 @@ export class Painter {
     });
   }
 
-  dotSprite(status, special) {
+  // A dot with its heading (to HEADING_STEP degrees; none without one): one blit per person.
+  dotSprite(status, special, degrees) {
     const L = this.looks;
-    const radius = L.dot * (special ? L.selected : 1), line = special ? 3.5 : 2, half = radius + line;
-    return this.sprite(`dot/${status}/${special}`, 2 * half, 2 * half, half, half, (ctx, colors) => {
+    const grow = special ? L.selected : 1, radius = L.dot * grow, line = special ? 3.5 : 2;
+    const turn = degrees === null || degrees === undefined || !Number.isFinite(degrees) ? null
+      : (Math.round(degrees / HEADING_STEP) * HEADING_STEP) % 360;
+    const reach = Math.max(...L.heading.map(([x, y]) => Math.hypot(x, y))) * grow;
+    const half = Math.ceil(Math.max(radius + line, turn === null ? 0 : reach + 1));
+    return this.sprite(`dot/${status}/${special}/${turn}`, 2 * half, 2 * half, half, half, (ctx, colors) => {
+      if (turn !== null) {
+        ctx.beginPath();
+        this.heading(ctx, turn, 0, 0, grow);
+        ctx.fillStyle = colors["--text"]; ctx.globalAlpha = 0.75; ctx.fill(); ctx.globalAlpha = 1;
+      }
       ctx.beginPath(); ctx.arc(0, 0, radius, 0, 2 * Math.PI);
       ctx.fillStyle = colors[STATUS_FILL[status] || "--dot-idle"];
       ctx.globalAlpha = status === "offline" ? 0.8 : 1; ctx.fill(); ctx.globalAlpha = 1;

@@ -121,3 +121,29 @@ def test_a_put_sends_only_what_changed_and_the_page_keeps_the_rest():
     painter.put_mark(moved)  # made again: written whole
     painter.flush()
     assert painter.canvas.batches[-1][-1][3]["aria-label"] == "Ada Okafor, available"
+
+
+def test_a_dots_hook_follows_it_only_once_it_is_two_pixels_away_or_the_scale_changed():
+    painter, layers = canvas()
+    painter.view(Viewport(400, 300).zoom(4.0))
+    k = painter.k
+    painter.put_mark(DOT)
+    painter.flush()
+    (dot,) = layers["staff"].children
+    circle = dot.children[0]
+    place = (circle.getAttribute("cx"), circle.getAttribute("cy"))
+    nudged = StaffMark(**{**DOT.__dict__, "x": DOT.x + 1.5 * k, "lat": 52.5101})
+    painter.put_mark(nudged)
+    painter.flush()
+    assert (circle.getAttribute("cx"), circle.getAttribute("cy")) == place  # the hook stays
+    assert dot.getAttribute("data-lat") == "52.5101"  # the coordinates are always the last applied
+    assert painter.canvas.painted[("staff", "S-1")][0] == nudged.x  # the painter draws it where it is
+    away = StaffMark(**{**nudged.__dict__, "x": DOT.x + 2.5 * k})
+    painter.put_mark(away)
+    painter.flush()
+    assert float(circle.getAttribute("cx")) == pytest.approx(away.x, abs=0.01)
+    painter.put_mark(StaffMark(**{**away.__dict__, "x": away.x + 0.5 * k}))
+    painter.view(Viewport(400, 300).zoom(8.0))
+    painter.put_mark(StaffMark(**{**away.__dict__, "x": away.x + 0.5 * k}))
+    painter.flush()
+    assert float(circle.getAttribute("cx")) == pytest.approx(away.x + 0.5 * k, abs=0.01)  # a zoom places it

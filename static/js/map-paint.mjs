@@ -1,16 +1,17 @@
-// The map's markers painted on one <canvas>: every pin, staff dot, zone name and the selection's line.
+// The map's markers painted on two canvases: the pins, the zones' names and the selection's line under,
+// the staff dots (with their headings) over, so that people moving repaint only theirs.
 //
-// Why a canvas: with the markers as ~2,000 painted SVG shapes, Chromium rasterised the whole map again
+// Why canvases: with the markers as ~2,000 painted SVG shapes, Chromium rasterised the whole map again
 // on every frame in which one of them moved, and that took a raster thread's whole time at 500 moves a
-// second; the compositor then held back the page's frames (issue 16's traces, bench/README.md, "The
-// map"). Here a marker is one blit of a small pre-drawn image (a sprite per look), and the layer's
+// second; the compositor then held back the page's frames (bench/README.md, "What moved the map").
+// Here a marker is one blit of a small pre-drawn image (an ImageBitmap per look), and each layer's
 // raster is one image.
 //
 // The SVG keeps every marker as an element with the hooks (data-testid, data-id, data-lat, ...), its
 // accessible name, tabindex and its shape for hit testing, but map.css paints none of them; this paints
 // what they look like, from the same operations (map.mjs calls put, drop, view, line). It reads the
 // theme's colours from the CSS variables, again when the colour scheme changes. Sizes are the ones the
-// SVG shapes are drawn at (app/map_glyphs.py hands them over: LOOKS), in CSS pixels.
+// SVG shapes are drawn at (app/web/map_canvas.py hands them over: LOOKS), in CSS pixels.
 
 const STATUS_FILL = {available: "--dot-ok", on_delivery: "--dot-info", on_break: "--dot-warn", offline: "--dot-idle"};
 const VARIABLES = ["--surface", "--text", "--accent", "--bad", "--dot-bad", "--dot-ok", "--dot-info", "--dot-warn",

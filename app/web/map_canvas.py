@@ -38,7 +38,7 @@ _P, _X, _V, _L = OPS.values()
 HOOK_SLACK_PX = 2.0
 TILE, LABEL = "tile", "label"  # a zone's name is a mark of its own, over the pins: always readable
 #: Each kind's element: (tag, attributes, children). Markers carry no transform: their geometry is
-#: written in world units (``app.map_glyphs``), so Chromium paints them as a few plain shapes.
+#: written in world units (``app.map_glyphs``); map.css paints none of them (the painter does).
 TEMPLATES = {
     ZONE: ["g", {"data-testid": "map-zone", "class": "map-zone"}, [["polygon", {"class": "zone-area"}]]],
     LABEL: ["text", {"class": "zone-name", "text-anchor": "middle", "aria-hidden": "true"}, []],

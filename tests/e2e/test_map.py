@@ -240,6 +240,8 @@ def test_tab_reaches_a_marker_its_tooltip_shows_and_space_activates(city, stub):
     assert testid in ("map-staff", "map-delivery") and label
     expect(city.locator("[data-testid=map-tip]")).to_have_text(label)
     expect(city.locator("[data-testid=map-tip]")).to_be_visible()
+    focused = city.evaluate("() => document.querySelector('[data-testid=map] canvas.map-paint').dcPainter.focused")
+    assert focused == ["pin" if testid == "map-delivery" else "staff", marker_id]  # painted raised
     city.keyboard.press(" ")
     if testid == "map-delivery":
         expect(city.locator(DETAIL)).to_have_attribute("data-id", marker_id)
@@ -248,6 +250,22 @@ def test_tab_reaches_a_marker_its_tooltip_shows_and_space_activates(city, stub):
         expect(city.locator(DETAIL)).to_be_hidden()
     else:
         expect(city.locator(f'{STAFF}[data-id="{marker_id}"]')).to_have_attribute("data-selected", "true")
+
+
+def test_a_pointer_hits_an_unpainted_marker_and_its_tooltip_shows(city, stub):
+    """The markers' SVG shapes are not painted (the canvases over them are, and let the pointer through),
+    yet the pointer hits them: hover shows the tooltip, a click selects."""
+    settled(city, stub)
+    city.locator("[data-testid=map-fit-all]").click()
+    clear = city.evaluate(DOT_PIXELS_JS)  # dots with no other dot over them
+    assert clear
+    member = {"id": clear[0]["id"]}
+    dot = city.locator(f'{STAFF}[data-id="{member["id"]}"]')
+    dot.hover()
+    expect(city.locator("[data-testid=map-tip]")).to_have_text(dot.get_attribute("aria-label"))
+    dot.click()
+    expect(city.locator(f'[data-testid=staff-row][data-id="{member["id"]}"]')).to_have_attribute(
+        "data-selected", "true")
 
 
 def test_the_map_hides_and_stays_hidden_after_a_reload(city, stub):

@@ -522,7 +522,6 @@ class MapCanvas:
                     node.remove()
             elif code == self.op["view"]:
                 self.svg.setAttribute("viewBox", op[1])
-                self.svg.setAttribute("data-k", op[2])
             elif code == self.op["link"]:
                 if op[1] is None:
                     self.link.setAttribute("hidden", "")

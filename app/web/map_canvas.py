@@ -1,7 +1,7 @@
 """The map's marks written in one call per frame (``static/js/map.mjs``), from ``app.map_layer``'s marks.
 
     canvas = MapCanvas(svg, {"zone": g1, "pin": g2, "staff": g3}, link_line, paint)
-    canvas.view(viewport)                   # the viewBox, and the k that markers are drawn for
+    canvas.view(viewport)                   # the viewBox (and the k that markers are drawn for, kept here)
     canvas.put_mark(mark, selected=False)   # queued: a zone, a staff dot or a pin, new or changed
     canvas.drop("staff", "S-7")
     canvas.flush()                          # one JSON batch, one call into the page
@@ -161,7 +161,7 @@ class MapCanvas:
 
     def view(self, viewport: Viewport) -> None:
         self.k = float(f"{viewport.units_per_px:.5g}")
-        self._add([_V, viewport.view_box, f"{self.k:.5g}"])
+        self._add([_V, viewport.view_box])
 
     def link(self, line: Optional[tuple[float, float, float, float]]) -> None:
         self._add([_L, *(line if line is not None else (None, None, None, None))])

@@ -14,8 +14,7 @@
 //                       parts (its descendants in document order; "#text" sets text);
 //                       the last item is where the painter draws it (world units)
 //   [drop, kind, id]    remove the mark
-//   [view, viewBox, k]  the svg's viewBox, and --k (world units per pixel: the zones'
-//                       names keep their size; markers are drawn for k in Python)
+//   [view, viewBox]     the svg's viewBox (markers are drawn for the view's scale in Python)
 //   [link, x1, y1, x2, y2]  the selection's line (x1 null hides it)
 //
 // The SVG's markers are hooks and hit targets that map.css leaves unpainted: what they look
@@ -84,7 +83,6 @@ export class MapCanvas {
         if (painter) painter.drop(op[1], op[2]);
       } else if (code === op_.view) {
         this.svg.setAttribute("viewBox", op[1]);
-        this.svg.style.setProperty("--k", op[2]);
         if (painter) painter.setView(op[1]);
       } else if (code === op_.link) {
         if (painter) painter.setLine(op[1] === null ? null : op.slice(1, 5));

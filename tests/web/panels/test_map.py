@@ -135,13 +135,19 @@ def test_keys_pan_and_zoom_and_markers_keep_their_place():
     assert place(ada) == where and ada.querySelector(".dot").getAttribute("r") == size  # zoomed in and out again
 
 
-def test_a_zoom_writes_the_markers_again_for_their_size_on_screen_a_budget_per_turn():
+def three_hundred_on_the_map(reading_s: float):
+    """300 located staff drawn; the write backlog's clock moves ``reading_s`` each time it is read."""
     members = [member(i, lat=52.50 + i / 10000, lon=13.39) for i in range(1, 301)]
     client = FakeClient([], members, zones=(zone(),))
-    panel, _ = mount(client)
+    panel, ctx = mount(client)
     turns(3)
     ticks = iter(range(10 ** 6))
-    panel.backlog._clock = lambda: next(ticks) / 1000  # a millisecond a reading: 8 readings a turn
+    panel.backlog._clock = lambda: next(ticks) * reading_s
+    return members, client, panel, ctx
+
+
+def test_a_zoom_writes_the_markers_again_for_their_size_on_screen_a_budget_per_turn():
+    members, client, panel, _ = three_hundred_on_the_map(reading_s=0.001)  # 8 readings a turn
     r = {i: n.querySelector(".dot").getAttribute("r") for i, n in marks(panel, "map-staff").items()}
     assert len(set(r.values())) == 1
     panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="+"))
@@ -353,12 +359,7 @@ def test_showing_a_hidden_map_draws_it_over_several_turns(monkeypatch):
 
 
 def test_the_streams_moves_are_written_in_their_own_batch_however_many():
-    members = [member(i, lat=52.50 + i / 10000, lon=13.39) for i in range(1, 301)]
-    client = FakeClient([], members, zones=(zone(),))
-    panel, ctx = mount(client)
-    turns(3)
-    ticks = iter(range(10 ** 6))
-    panel.backlog._clock = lambda: next(ticks)  # every reading is far past any budget
+    members, client, panel, ctx = three_hundred_on_the_map(reading_s=1.0)  # every reading past any budget
     for m in members:
         client.put_staff(member(int(m.id[2:]), lat=52.60, lon=13.39))
     before = len(panel.canvas.canvas.batches)

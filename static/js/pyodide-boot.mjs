@@ -198,10 +198,31 @@ export async function loadPyodide({ packages = [], ...options } = {}) {
 // used to start only when the snapshot was in: bench/README.md, "Figures behind the code").
 class Absent extends Error {}
 
+// Pyodide sizes the new runtime's memory by the snapshot before it reads the snapshot's
+// header, so a file that is no snapshot at all (a cache's error page, a cut download) would
+// start a runtime with a nonsense heap before failing. Its header (Pyodide's makeSnapshot:
+// magic, header size, JSON size, 0, build id) is checked first; a snapshot of another
+// Pyodide build passes this and fails Pyodide's own build-id check, with a sane heap.
+const SNAPSHOT_MAGIC = 1886286592;  // Pyodide's "\0dop"
+const HEADER_BYTES = 48;
+const WASM_PAGE = 65536;
+
+function snapshotFault(bytes) {
+  if (bytes.byteLength < HEADER_BYTES + WASM_PAGE) return `${bytes.byteLength} bytes`;
+  const header = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
+  const [magic, size, json] = [0, 4, 8].map((at) => header.getUint32(at, true));
+  if (magic !== SNAPSHOT_MAGIC) return "wrong magic number";
+  if (size < HEADER_BYTES || size % 16 || json > size - HEADER_BYTES) return "bad header";
+  if ((bytes.byteLength - size) % WASM_PAGE) return "heap not whole wasm pages";
+  return null;
+}
+
 async function start(settings) {
   if (wanted) {
     const snapshot = snapshotBytes.then((bytes) => {
       if (!bytes) throw new Absent("no snapshot");
+      const wrong = snapshotFault(bytes);
+      if (wrong) throw new Error(`not a Pyodide memory snapshot (${wrong})`);
       return bytes;
     });
     snapshot.catch(() => {});  // handled below; Pyodide may not await it before failing otherwise

@@ -198,31 +198,41 @@ export async function loadPyodide({ packages = [], ...options } = {}) {
 // used to start only when the snapshot was in: bench/README.md, "Figures behind the code").
 class Absent extends Error {}
 
-// Pyodide sizes the new runtime's memory by the snapshot before it reads the snapshot's
-// header, so a file that is no snapshot at all (a cache's error page, a cut download) would
-// start a runtime with a nonsense heap before failing. Its header (Pyodide's makeSnapshot:
-// magic, header size, JSON size, 0, build id) is checked first; a snapshot of another
-// Pyodide build passes this and fails Pyodide's own build-id check, with a sane heap.
+// Pyodide instantiates a whole runtime, its memory sized by the snapshot, before it reads the
+// snapshot's header; a file that is not this runtime's snapshot (a cache's error page, a cut
+// download, another Pyodide build's) would leave a second runtime in the page when Pyodide
+// then starts the ordinary way (CI once saw the renderer crash on that path). The header
+// (Pyodide's makeSnapshot: magic, header size, JSON size, 0, build id as 8 little-endian
+// words) is checked here first.
 const SNAPSHOT_MAGIC = 1886286592;  // Pyodide's "\0dop"
 const HEADER_BYTES = 48;
 const WASM_PAGE = 65536;
 
-function snapshotFault(bytes) {
+// The runtime's build id: a default in pyodide.mjs's config (the module is already in the
+// cache: it is imported above). null when it cannot be read (another Pyodide): Pyodide's
+// own check still applies.
+const runtimeBuild = fetch(RUNTIME + "pyodide.mjs").then((answer) => answer.text())
+  .then((source) => source.match(/BUILD_ID:"([0-9a-f]{64})"/)?.[1] ?? null, () => null);
+
+function snapshotFault(bytes, build) {
   if (bytes.byteLength < HEADER_BYTES + WASM_PAGE) return `${bytes.byteLength} bytes`;
   const header = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
-  const [magic, size, json] = [0, 4, 8].map((at) => header.getUint32(at, true));
+  const word = (index) => header.getUint32(4 * index, true);
+  const [magic, size, json] = [word(0), word(1), word(2)];
   if (magic !== SNAPSHOT_MAGIC) return "wrong magic number";
   if (size < HEADER_BYTES || size % 16 || json > size - HEADER_BYTES) return "bad header";
   if ((bytes.byteLength - size) % WASM_PAGE) return "heap not whole wasm pages";
+  const made = Array.from({ length: 8 }, (_, index) => word(4 + index).toString(16).padStart(8, "0")).join("");
+  if (build && made !== build) return `made by Pyodide build ${made.slice(0, 12)}…, this is ${build.slice(0, 12)}…`;
   return null;
 }
 
 async function start(settings) {
   if (wanted) {
-    const snapshot = snapshotBytes.then((bytes) => {
+    const snapshot = Promise.all([snapshotBytes, runtimeBuild]).then(([bytes, build]) => {
       if (!bytes) throw new Absent("no snapshot");
-      const wrong = snapshotFault(bytes);
-      if (wrong) throw new Error(`not a Pyodide memory snapshot (${wrong})`);
+      const wrong = snapshotFault(bytes, build);
+      if (wrong) throw new Error(`not a snapshot of this runtime (${wrong})`);
       return bytes;
     });
     snapshot.catch(() => {});  // handled below; Pyodide may not await it before failing otherwise

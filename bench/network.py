@@ -36,6 +36,10 @@ from pathlib import Path
 from bench.browser import HERE, chromium, first_page, open_ready
 from bench.stats import median
 
+#: The pages a run may load: the app from its sources (``./dev serve``), the app as a host serves
+#: it (scripts/build.py's folder on a ``--site`` stub: hashed folders cached for good), the app
+#: without its snapshot, bare Pyodide, and the seed's React baseline.
+PAGES = ("app", "app-built", "app-nosnap", "pyodide", "react")
 LINES = {
     "cable": {"down_mbit": 25, "up_mbit": 5, "rtt_ms": 40},
     "fast office": {"down_mbit": 100, "up_mbit": 100, "rtt_ms": 10},
@@ -184,6 +188,22 @@ def summarize(visits: list[dict]) -> dict:
             "runs": visits}
 
 
+def site_stub(folder: Path, *world: str):
+    """A stub serving a fresh build (scripts/build.py) of this checkout with ``--site``: the same
+    world (``world``: its flags) behind what a host would serve."""
+    import sys  # noqa: PLC0415
+
+    from tests.e2e.harness import Stub  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parent.parent
+    say(f"building the app (scripts/build.py --out {folder}) for the app-built page")
+    done = subprocess.run([sys.executable, "scripts/build.py", "--out", str(folder)], cwd=root,
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        raise RuntimeError(f"scripts/build.py failed: {done.stderr or done.stdout}")
+    return Stub("--site", str(folder), *world, startup_timeout=120)
+
+
 def render(result: dict) -> str:
     """The network table: per line, ready and bytes of each page, and the ratios to React."""
     lines = ["| line | page | cold ready | cold bytes (wire / decoded) | warm ready | warm bytes (wire) |",
@@ -198,15 +218,18 @@ def render(result: dict) -> str:
                          f"{cold['decodedBytes'] / 1e6:.2f} MB | {warm['readyMs'] / 1000:.2f} s | "
                          f"{warm['transferBytes'] / 1e6:.2f} MB |")
     out = ["\n".join(lines), ""]
-    ratios = ["| line | app / React cold | app / React warm | login form painted / queued | load avg |",
-              "|---|---|---|---|---|"]
+    ratios = ["| line | app / React cold | app / React warm | built app / React cold, warm "
+              "| login form painted / queued | load avg |", "|---|---|---|---|---|---|"]
     for name in LINES:
         got = result.get(name)
         if not got or "react" not in got or "app" not in got:
             continue
         app, react, login = got["app"], got["react"], got["loginForm"]
+        built = got.get("app-built")
+        built_cell = (f"{built['cold']['readyMs'] / react['cold']['readyMs']:.2f}x, "
+                      f"{built['warm']['readyMs'] / react['warm']['readyMs']:.2f}x" if built else "")
         ratios.append(f"| {name} | {app['cold']['readyMs'] / react['cold']['readyMs']:.2f}x | "
-                      f"{app['warm']['readyMs'] / react['warm']['readyMs']:.2f}x | "
+                      f"{app['warm']['readyMs'] / react['warm']['readyMs']:.2f}x | {built_cell} | "
                       f"{login['firstPaintMs']:.0f} / {login['loginReadyMs']:.0f} ms | {got['loadAverage']:.2f} |")
     out += ["\n".join(ratios), ""]
     for name, resources in result.get("resources", {}).items():

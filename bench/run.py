@@ -55,7 +55,7 @@ def parse_args(argv):
     p.add_argument("--profile", action="store_true", help="add the profiling pass")
     p.add_argument("--network-lines", default=",".join(network.LINES),
                    help="the network phase's lines, comma-separated (default all)")
-    p.add_argument("--network-pages", default="app,pyodide,react",
+    p.add_argument("--network-pages", default="app,app-built,pyodide,react",
                    help="the network phase's pages, of app,app-nosnap,pyodide,react (default app,pyodide,react)")
     p.add_argument("--profile-rates", default="1000,5000", help="stream rates of the profiling pass")
     p.add_argument("--location-rate", type=float, default=mapbench.LOCATION_RATE,
@@ -93,8 +93,8 @@ def parse_args(argv):
     a.network_pages = [x.strip() for x in a.network_pages.split(",") if x.strip()]
     if set(a.network_lines) - set(network.LINES) or not a.network_lines:
         p.error(f"--network-lines: choose from {', '.join(network.LINES)}")
-    if set(a.network_pages) - {"app", "app-nosnap", "pyodide", "react"} or not a.network_pages:
-        p.error("--network-pages: choose from app, app-nosnap, pyodide, react")
+    if set(a.network_pages) - set(network.PAGES) or not a.network_pages:
+        p.error(f"--network-pages: choose from {', '.join(network.PAGES)}")
     alone = "map.json" if a.phases == ["map"] else "latest.json"  # a map-only run keeps the full run's file
     a.out = a.out or RESULTS / ("quick.json" if a.quick else alone)
     return a
@@ -178,9 +178,18 @@ def main(argv=None) -> int:
                 network.ensure_react()
                 urls = {"app": app_url, "app-nosnap": f"{stub.url}?snapshot=0#token={token}", "pyodide": bare_url,
                         "react": f"{stub.url}bench/react/#token={token}"}
-                report["network"] = network.network_phase(
-                    playwright, work, {kind: urls[kind] for kind in args.network_pages}, stub.url, args.repeats,
-                    lines=args.network_lines)
+                site = None
+                if "app-built" in args.network_pages:  # the build, served as a host would, same world
+                    site = network.site_stub(work / "site", "--deliveries", str(n), "--staff", str(args.staff),
+                                             "--rate", "0", "--seed", str(args.seed))
+                    urls["app-built"] = f"{site.url}#token={site.login_token()}"
+                try:
+                    report["network"] = network.network_phase(
+                        playwright, work, {kind: urls[kind] for kind in args.network_pages}, stub.url, args.repeats,
+                        lines=args.network_lines)
+                finally:
+                    if site is not None:
+                        site.stop()
                 report["loadAverage"]["afterNetwork"] = os.getloadavg()
             if "map" in args.phases:
                 report["map"] = mapbench.map_phase(

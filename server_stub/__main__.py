@@ -90,6 +90,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
                    help="PROTOCOL.md version to speak (default 2); 1: no epoch, no cause, no session refresh "
                         "(404), an auth on an open socket is a 4400, sockets are not closed at token expiry")
     p.add_argument("--static-root", type=Path, default=REPO_ROOT, help="where index.html, app/ and static/ are")
+    p.add_argument("--site", type=Path, default=None, metavar="DIR",
+                   help="serve DIR, a build of scripts/build.py, instead of the sources (as a host would)")
     p.add_argument("--bench-pages", type=Path, default=None, metavar="DIR",
                    help="also serve DIR at /bench/ (the benchmark's reference pages; off by default)")
     p.add_argument("--allow-origin", action="append", default=[], metavar="URL",
@@ -102,9 +104,12 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     for path in (a.certfile, a.keyfile):
         if path is not None and not path.is_file():
             p.error(f"no such file: {path}")
+    if a.site is not None and not (a.site / "BUILD-INFO.json").is_file():
+        p.error(f"--site: {a.site} is not a build of scripts/build.py (no BUILD-INFO.json)")
     return Settings(host=a.host, port=a.port, deliveries=a.deliveries, staff=a.staff, zones=a.zones,
                     rate=0.0 if a.no_sim else a.rate, location_interval=a.location_interval, seed=a.seed, replay_buffer=a.replay_buffer,
-                    faults=a.faults, token_ttl=a.token_ttl, protocol=a.protocol, static_root=a.static_root,
+                    faults=a.faults, token_ttl=a.token_ttl, protocol=a.protocol,
+                    static_root=a.site or a.static_root, site=a.site is not None,
                     bench_pages=a.bench_pages, allow_origins=tuple(a.allow_origin), certfile=a.certfile,
                     keyfile=a.keyfile, allow_hosts=tuple(a.allow_host),
                     faults_on_public_interface=a.faults_on_public_interface)
@@ -149,7 +154,7 @@ async def serve(settings: Settings) -> None:
 
 def announce(settings: Settings, seed: int, url: str) -> None:
     """The start-up lines: warnings on stderr, then what tests and people read on stdout."""
-    if runtime_missing(settings.static_root):
+    if not settings.site and runtime_missing(settings.static_root):
         print(f"warning: the browser runtime is missing ({settings.static_root / RUNTIME_MARKER}); "
               "run `python scripts/vendor.py`", file=sys.stderr, flush=True)
     if settings.faults and not is_loopback(settings.host):

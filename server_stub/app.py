@@ -168,5 +168,5 @@ def create_app(settings: Settings | None = None, time: Time | None = None) -> Fa
         app.include_router(faults.router)
     if settings.bench_pages is not None:
         static.mount_pages(app, "bench", settings.bench_pages)
-    static.mount(app, settings.static_root)
+    static.mount(app, settings.static_root, site=settings.site)
     return app

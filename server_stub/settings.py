@@ -47,6 +47,8 @@ class Settings:
     faults: bool = False
     token_ttl: float = 28_800.0
     static_root: Path = field(default=REPO_ROOT)
+    #: ``static_root`` is a build of scripts/build.py (``--site``), served with the build's cache rules.
+    site: bool = False
     #: Serve this directory at /bench/ (the benchmark's own pages); None, the default, serves nothing there.
     bench_pages: Path | None = None
     #: Frames a socket may have waiting before it is closed with 1008 as too slow.

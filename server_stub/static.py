@@ -18,6 +18,12 @@ so a cache never answers a gzip-only client with brotli.
 Anything else is a 404: server_stub/, tests/, .git, .venv, dotfiles and
 non-.py files under app/ are never served. A path must resolve (symlinks
 followed) inside the directory it names.
+
+``--site DIR`` serves a build of scripts/build.py instead (what a host serves,
+docs/HOSTING.md 1), with the build's cache rules: ``assets/`` and ``runtime/``
+immutable, everything else (index.html, static/config.json) no-cache; the
+build's own records (BUILD-INFO.json, _headers) and its precompressed copies
+are not served as files.
 """
 
 from __future__ import annotations
@@ -72,6 +78,29 @@ def resolve(root: Path, path: str) -> tuple[Path, str] | None:
     return file, IMMUTABLE if parts[:2] == ["static", "vendor"] and path not in GENERATED else NO_CACHE
 
 
+#: The folders of a build named by their content's hash (docs/HOSTING.md 1): cached for good.
+SITE_IMMUTABLE = ("assets", "runtime")
+#: A build's records, not part of the site.
+SITE_PRIVATE = {"BUILD-INFO.json", "_headers"}
+
+
+def resolve_site(root: Path, path: str) -> tuple[Path, str] | None:
+    """``resolve`` for a build folder (``--site``)."""
+    path = path or "index.html"
+    parts = path.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") or "\\" in part for part in parts):
+        return None
+    if path in SITE_PRIVATE or parts[-1].endswith((".br", ".gz")):
+        return None
+    try:
+        file = (root / path).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not file.is_file() or not file.is_relative_to(root.resolve()):
+        return None
+    return file, IMMUTABLE if parts[0] in SITE_IMMUTABLE and len(parts) > 2 else NO_CACHE
+
+
 def etag(file: Path) -> str:
     stat = file.stat()
     return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
@@ -108,14 +137,16 @@ def runtime_missing(root: Path) -> bool:
     return not (root / RUNTIME_MARKER).is_file()
 
 
-def mount(app: FastAPI, root: Path) -> None:
-    """Add the catch-all file route; call it last so /api, /ws and /_control win."""
+def mount(app: FastAPI, root: Path, site: bool = False) -> None:
+    """Add the catch-all file route; call it last so /api, /ws and /_control win.
+    ``site``: ``root`` is a build (``resolve_site``), not the sources."""
     root = root.resolve()
     encoder = Encoder()
+    find = resolve_site if site else resolve
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def static_file(path: str, request: Request) -> Response:
-        found = resolve(root, path)
+        found = find(root, path)
         if found is None:
             raise HTTPException(404, "Not Found")
         file, cache = found

@@ -14,6 +14,7 @@ def visits(ready_ms, transfer):
 def result():
     line = {kind: {"cold": network.summarize(visits(cold, [size] * 3)), "warm": network.summarize(visits(warm, [1, 1, 1]))}
             for kind, cold, warm, size in (("app", [9000, 10000, 11000], [4000, 4200, 4100], 11.5e6),
+                                           ("app-built", [7000, 8000, 9000], [3000, 3075, 3100], 11.4e6),
                                            ("react", [3000, 4000, 5000], [2000, 2100, 2050], 0.3e6))}
     line["loginForm"] = {"firstPaintMs": 230.0, "loginReadyMs": 290.0, "runs": []}
     line["loadAverage"] = 6.5
@@ -27,7 +28,7 @@ def test_medians_and_the_ratios_to_react():
     assert got["app"]["cold"]["readyMs"] == 10000 and got["react"]["warm"]["readyMs"] == 2050
     table = network.render(result())
     assert "| cable | app | 10.00 s | 11.50 / 46.00 MB | 4.10 s |" in table
-    assert "| cable | 2.50x | 2.00x | 230 / 290 ms | 6.50 |" in table  # 10.0/4.0 cold, 4.1/2.05 warm
+    assert "| cable | 2.50x | 2.00x | 2.00x, 1.50x | 230 / 290 ms | 6.50 |" in table  # 10.0/4.0, 4.1/2.05; 8/4, 3.075/2.05
 
 
 def test_the_resource_table_lists_the_biggest_first():
@@ -40,8 +41,11 @@ def test_the_network_phase_is_opt_in_and_its_choices_are_checked():
     assert "network" not in run.parse_args([]).phases
     args = run.parse_args(["--only", "network", "--network-lines", "cable", "--network-pages", "app,app-nosnap"])
     assert args.phases == ["network"] and args.network_lines == ["cable"]
+    assert run.parse_args(["--only", "network"]).network_pages == ["app", "app-built", "pyodide", "react"]
     with pytest.raises(SystemExit):
         run.parse_args(["--only", "network", "--network-lines", "dial-up"])
+    with pytest.raises(SystemExit):
+        run.parse_args(["--only", "network", "--network-pages", "app,dist"])
 
 
 def test_the_readme_block_is_replaced_between_its_markers(tmp_path):

@@ -193,3 +193,53 @@ def test_the_apis_json_is_gzipped_when_accepted_and_plain_when_not():
         plain = client.get("/api/snapshot", headers=auth | {"Accept-Encoding": "identity"})
         assert "content-encoding" not in plain.headers
         assert gzip.decompress(raw) == plain.content and len(raw) < len(plain.content) / 3
+
+
+# --- --site: a build of scripts/build.py, served as a host would (docs/HOSTING.md 1) ---------------
+
+BUILD = {
+    "index.html": "<!doctype html>", "static/config.json": "{}", "BUILD-INFO.json": "{}", "_headers": "/*",
+    "assets/abc123/pyscript.toml": "name = 'x'", "assets/abc123/app/client.py": "x = 1",
+    "assets/abc123/static/app.css": "p{}", "runtime/def456/pyodide/pyodide.mjs": "export {}",
+    "runtime/def456/pyodide/pyodide.mjs.br": "br", "assets/.hidden": "no", "assets/loose.txt": "top of assets",
+}
+
+
+@pytest.fixture
+def built(tmp_path):
+    for name, text in BUILD.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "assets" / "abc123" / "escape.txt").symlink_to(tmp_path.parent)
+    with make_client(static_root=tmp_path, site=True) as client:
+        yield client
+
+
+@pytest.mark.parametrize("path, kind, cache", [
+    ("/", "text/html", "no-cache"),
+    ("/static/config.json", "application/json", "no-cache"),
+    ("/assets/abc123/pyscript.toml", "text/plain", "public, max-age=31536000, immutable"),
+    ("/assets/abc123/app/client.py", "text/plain", "public, max-age=31536000, immutable"),
+    ("/assets/abc123/static/app.css", "text/css", "public, max-age=31536000, immutable"),
+    ("/runtime/def456/pyodide/pyodide.mjs", "text/javascript", "public, max-age=31536000, immutable"),
+    ("/assets/loose.txt", "text/plain", "no-cache"),  # not inside a hashed folder
+])
+def test_a_build_is_served_with_its_cache_rules(built, path, kind, cache):
+    answer = built.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].split(";")[0] == kind
+    assert answer.headers["cache-control"] == cache
+
+
+@pytest.mark.parametrize("path", [
+    "/BUILD-INFO.json", "/_headers", "/runtime/def456/pyodide/pyodide.mjs.br", "/assets/.hidden",
+    "/assets/abc123/escape.txt", "/assets/abc123/../../x", "/app/client.py", "/static/vendor/pyodide/pyodide.mjs",
+])
+def test_a_build_serves_nothing_else(built, path):
+    assert built.get(path).status_code == 404
+
+
+def test_site_needs_a_build():
+    from server_stub.__main__ import parse_args  # noqa: PLC0415
+    with pytest.raises(SystemExit):
+        parse_args(["--site", "/nonexistent-build"])

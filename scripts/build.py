@@ -11,7 +11,8 @@ code, no source maps), laid out for caching (docs/HOSTING.md):
     _headers                      what only a server can send (frame-ancestors, HSTS, ...), for hosts
                                   that read such a file (Netlify, Cloudflare Pages)
     static/config.json            the host's endpoints (edit after the build; no-cache)
-    assets/<hash>/                pyscript.toml, app/**/*.py, static/ CSS, JS, favicon
+    assets/<hash>/                pyscript.toml, app.zip (app/**/*.py), app/web/main.py (the page's
+                                  script), static/ CSS, JS, favicon
     runtime/<hash>/               the vendored PyScript and Pyodide (9.6 MB of wasm), the Pyodide
                                   loader (pyodide-boot.mjs, pyscript.toml's interpreter), and
                                   Pyodide's snapshot.bin and pycache.zip when they are up to date
@@ -49,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import posixpath
@@ -56,6 +58,7 @@ import re
 import shutil
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +163,34 @@ def snapshot_files() -> dict[str, bytes]:
 def app_sources() -> dict[str, bytes]:
     """Every module under app/ (the same list pyscript.toml's [files] must hold)."""
     return {path: (ROOT / path).read_bytes() for path in pyscript_files.app_files()}
+
+
+#: The app's modules ship as one archive, which PyScript unpacks into ./app/ (a [files] target
+#: ending in ``/*``): one request on a first visit instead of one per module (70, fetched only
+#: once the runtime is up; bench/README.md, the network phase). Stored, so that the host's
+#: compression applies; its entries are relative to app/.
+APP_ARCHIVE = "app.zip"
+#: PyScript's [files] target for it: unpack into ./app/.
+APP_TARGET = "./app/*"
+#: Fixed entry times, so that the same sources make the same archive (and the same assets hash).
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def app_archive(sources: dict[str, bytes]) -> bytes:
+    """``sources`` (app/**/*.py by repository path) as one stored zip, reproducibly."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for path in sorted(sources):
+            entry = zipfile.ZipInfo(path.removeprefix("app/"), date_time=ZIP_EPOCH)
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, sources[path])
+    return out.getvalue()
+
+
+def page_scripts() -> set[str]:
+    """The Python files index.html loads itself (``<script type="py" src>``): they ship as files too."""
+    html = (ROOT / "index.html").read_text()
+    return {_resolve("index.html", url) for url in re.findall(r'<script type="py" src="([^"]+)"', html)}
 
 
 def static_sources() -> tuple[dict[str, bytes], list[str]]:
@@ -267,7 +298,7 @@ def loader_of(interpreter: str) -> str | None:
 
 
 def build_pyscript_toml(layout: Layout, sources: set[str]) -> bytes:
-    """pyscript.toml for ``assets/<hash>/pyscript.toml``: the interpreter's new path, [files] regenerated.
+    """pyscript.toml for ``assets/<hash>/pyscript.toml``: the interpreter's new path, [files] the app archive.
 
     The interpreter is either the runtime's own module (static/vendor/) or
     our loader (static/js/pyodide-boot.mjs); either way it is placed in the
@@ -296,7 +327,9 @@ def build_pyscript_toml(layout: Layout, sources: set[str]) -> bytes:
     new = _relative("index.html", placed)  # relative to the page, not to this file
     note = "# Built: PyScript resolves the interpreter against the page (index.html), [files] against this file.\n"
     head = head[:match.start()] + note + head[match.start():match.start("url")] + new + head[match.end("url"):]
-    return (head + pyscript_files.files_table()).encode()
+    files = f'{pyscript_files.MARKER}\n# Built: every module under app/, in one archive (APP_ARCHIVE).\n' \
+            f'"./{APP_ARCHIVE}" = "{APP_TARGET}"\n'
+    return (head + files).encode()
 
 
 def build_index(layout: Layout, available: set[str]) -> bytes:
@@ -349,15 +382,19 @@ def collect(connect_src=()) -> dict[str, bytes]:
     # The assets' own name does not change any of their references (they are relative, and
     # the folder's depth is fixed), so a stand-in will do until their hash is known.
     draft = Layout("assets/x", runtime, loader)
-    assets_src: dict[str, bytes] = {}
-    for source, data in {**app_sources(), **statics}.items():
+    app = app_sources()
+    scripts = page_scripts()
+    if not scripts <= set(app):
+        raise BuildError(f"index.html loads Python that is not under app/: {', '.join(sorted(scripts - set(app)))}")
+    assets_src: dict[str, bytes] = {APP_ARCHIVE: app_archive(app)}
+    for source, data in {**{path: app[path] for path in scripts}, **statics}.items():
         if source.endswith((".js", ".mjs")):
             data = rewrite_runtime_refs(source, data.decode(), JS_IMPORT, draft).encode()
         elif source.endswith(".css"):
             data = rewrite_runtime_refs(source, data.decode(), CSS_URL, draft).encode()
         assets_src[source] = data
     # The toml names the runtime, so the assets' hash changes with it.
-    sources |= set(assets_src) | ({loader} if loader else set())
+    sources |= set(assets_src) | set(app) | ({loader} if loader else set())
     assets_src["pyscript.toml"] = build_pyscript_toml(draft, sources)
     assets = f"assets/{tree_hash(assets_src)}"
     layout = Layout(assets, runtime, loader)

@@ -8,6 +8,7 @@ import posixpath
 import random
 import re
 import tomllib
+import zipfile
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -116,9 +117,13 @@ def test_pyscript_toml_points_at_the_runtime_from_the_page_and_every_module_rela
     assert config["interpreter"] == f"./runtime/{runtime.name}/pyodide-boot.mjs"
     assert resolves(dist, "index.html", config["interpreter"])
     assert not resolves(dist, here, config["interpreter"])  # read against the toml it would be a 404
-    # [files] are resolved against the toml.
-    assert set(config["files"]) == {f"./{p}" for p in pyscript_files.app_files()}
+    # [files] are resolved against the toml: one archive of every module, unpacked into ./app/.
+    assert config["files"] == {f"./{build.APP_ARCHIVE}": "./app/*"}
     assert [url for url in config["files"] if not resolves(dist, here, url)] == []
+    with zipfile.ZipFile(toml_path.parent / build.APP_ARCHIVE) as archive:
+        assert {f"app/{name}" for name in archive.namelist()} == set(pyscript_files.app_files())
+        assert all(archive.read(name) == (build.ROOT / "app" / name).read_bytes() for name in archive.namelist())
+        assert {entry.compress_type for entry in archive.infolist()} == {zipfile.ZIP_STORED}  # brotli on the wire
     assert config["packages"] == ["pydantic"] and config["packages_cache"] == "passthrough"
 
 
@@ -208,7 +213,7 @@ def test_nothing_forbidden_ships(dist):
     assert not [p for p in shipped if any(word in p for word in words)]
     python = {p for p in shipped if p.endswith(".py")}
     (assets,) = list((dist / "assets").iterdir())
-    assert python == {f"assets/{assets.name}/{p}" for p in pyscript_files.app_files()}
+    assert python == {f"assets/{assets.name}/app/web/main.py"}  # the page's script; the modules are in app.zip
     allowed = {".html", ".json", ".toml", ".py", ".css", ".js", ".mjs", ".svg", ".png", ".ico", ".webp",
                ".woff2", ".wasm", ".zip", ".whl", ".bin"}
     assert {Path(p).suffix for p in shipped - {"_headers"}} <= allowed

@@ -56,7 +56,8 @@ def parse_args(argv):
     p.add_argument("--network-lines", default=",".join(network.LINES),
                    help="the network phase's lines, comma-separated (default all)")
     p.add_argument("--network-pages", default="app,app-built,pyodide,react",
-                   help="the network phase's pages, of app,app-nosnap,pyodide,react (default app,pyodide,react)")
+                   help="the network phase's pages, of app,app-built,app-nosnap,pyodide,react "
+                        "(default app,app-built,pyodide,react)")
     p.add_argument("--profile-rates", default="1000,5000", help="stream rates of the profiling pass")
     p.add_argument("--location-rate", type=float, default=mapbench.LOCATION_RATE,
                    help="the map phase's location events per second, round-robin over the staff (default 500)")

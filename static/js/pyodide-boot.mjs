@@ -211,7 +211,7 @@ const WASM_PAGE = 65536;
 // The runtime's build id: a default in pyodide.mjs's config (the module is already in the
 // cache: it is imported above). null when it cannot be read (another Pyodide): Pyodide's
 // own check still applies.
-const runtimeBuild = fetch(RUNTIME + "pyodide.mjs").then((answer) => answer.text())
+const runtimeBuild = !wanted ? Promise.resolve(null) : fetch(RUNTIME + "pyodide.mjs").then((answer) => answer.text())
   .then((source) => source.match(/BUILD_ID:"([0-9a-f]{64})"/)?.[1] ?? null, () => null);
 
 function snapshotFault(bytes, build) {

@@ -55,11 +55,28 @@ GENERATED = {"static/vendor/pyodide/snapshot.bin", "static/vendor/pyodide/pycach
              "static/vendor/pyodide/snapshot.json"}
 
 
+def _parts(path: str) -> list[str] | None:
+    """The URL path's segments, or None when one is empty, a dot, a dotfile or holds a backslash."""
+    parts = path.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") or "\\" in part for part in parts):
+        return None
+    return parts
+
+
+def _file_inside(root: Path, path: str, base: Path) -> Path | None:
+    """The file at ``path`` under ``root``, symlinks followed, if it is a file inside ``base``."""
+    try:
+        file = (root / path).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in the path
+        return None
+    return file if file.is_file() and file.is_relative_to(base.resolve()) else None
+
+
 def resolve(root: Path, path: str) -> tuple[Path, str] | None:
     """The file for a URL path and its Cache-Control, or None if it is not to be served."""
     path = path or "index.html"
-    parts = path.split("/")
-    if any(part in ("", ".", "..") or part.startswith(".") or "\\" in part for part in parts):
+    parts = _parts(path)
+    if parts is None:
         return None
     if path in ("index.html", "pyscript.toml"):
         base = root
@@ -69,11 +86,8 @@ def resolve(root: Path, path: str) -> tuple[Path, str] | None:
         base = root / "static"
     else:
         return None
-    try:
-        file = (root / path).resolve(strict=True)
-    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in the path
-        return None
-    if not file.is_file() or not file.is_relative_to(base.resolve()):
+    file = _file_inside(root, path, base)
+    if file is None:
         return None
     return file, IMMUTABLE if parts[:2] == ["static", "vendor"] and path not in GENERATED else NO_CACHE
 
@@ -87,16 +101,11 @@ SITE_PRIVATE = {"BUILD-INFO.json", "_headers"}
 def resolve_site(root: Path, path: str) -> tuple[Path, str] | None:
     """``resolve`` for a build folder (``--site``)."""
     path = path or "index.html"
-    parts = path.split("/")
-    if any(part in ("", ".", "..") or part.startswith(".") or "\\" in part for part in parts):
+    parts = _parts(path)
+    if parts is None or path in SITE_PRIVATE or parts[-1].endswith((".br", ".gz")):
         return None
-    if path in SITE_PRIVATE or parts[-1].endswith((".br", ".gz")):
-        return None
-    try:
-        file = (root / path).resolve(strict=True)
-    except (OSError, RuntimeError, ValueError):
-        return None
-    if not file.is_file() or not file.is_relative_to(root.resolve()):
+    file = _file_inside(root, path, root)
+    if file is None:
         return None
     return file, IMMUTABLE if parts[0] in SITE_IMMUTABLE and len(parts) > 2 else NO_CACHE
 

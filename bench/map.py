@@ -25,6 +25,12 @@ user's path). Each window measures, through bench/instrument.js:
 Targets (issue 16): marker p95 ≤ 100 ms, rows p95 ≤ 50 ms, long tasks < 5%,
 CPU with the map ≤ 1.5× without. The stub runs at ``--rate 0``: no other
 events and no simulated movement, only the bursts.
+
+The plain-JavaScript reference page (bench/pages/reference.js) then runs the
+same two windows in a browser of its own: its 500 dots are plain SVG circles
+moved as each event arrives, with no pins, zones or batching. It is the floor
+of this machine for these streams, taken in the same run (``reference`` in the
+result): a target it misses is out of reach of any page here, not only of ours.
 """
 
 from __future__ import annotations
@@ -229,11 +235,12 @@ def compare_markers(staff: list, markers: Mapping[str, list]) -> dict:
 
 def map_phase(playwright, stub, token: str, profile: Path, url: str, rows: int, staff: int, seconds: float, *,
               location_rate: float = LOCATION_RATE, stream_rate: float = STREAM_RATE,
-              first: str = "shown", marker_timeout_s: float = 120.0) -> dict:
-    """The map shown and hidden (``first`` first), under the same two bursts; see the module docstring."""
+              first: str = "shown", marker_timeout_s: float = 120.0, hook: bool = True) -> dict:
+    """The map shown and hidden (``first`` first), under the same two bursts; see the module docstring.
+    ``hook``: time the app's Python batches (False for a page without Python)."""
     out: dict = {"locationRate": location_rate, "streamRate": stream_rate, "seconds": seconds, "staff": staff,
                  "first": first}
-    with chromium(playwright, profile, expectRows=rows, hookPython=True) as context:
+    with chromium(playwright, profile, expectRows=rows, hookPython=hook) as context:
         page = first_page(context)
         open_ready(page, url, rows=rows)
         try:  # the panels mount with the board; give a loaded machine a while before calling the map absent
@@ -315,9 +322,20 @@ def _met(ok) -> str:
 
 
 def render(result: dict) -> str:
-    """The phase's markdown table: map shown, map hidden, target, met."""
+    """The phase's markdown table: map shown, map hidden, target, met; then the JS reference's two
+    windows when the run has them (``result["reference"]``)."""
     if result.get("error"):
         return f"Map phase: not measured: {result['error']}."
+    table = _table(result)
+    ref = result.get("reference")
+    if ref:
+        title = ("Plain-JS reference page, same streams, same run (500 SVG dots moved as each event arrives, "
+                 "no pins or zones): the floor of this machine.")
+        table += "\n\n" + (f"{title} Not measured: {ref['error']}." if ref.get("error") else f"{title}\n\n{_table(ref)}")
+    return table
+
+
+def _table(result: dict) -> str:
     shown, hidden = result.get("shown") or {}, result.get("hidden") or {}
     v = result.get("verdict") or verdict(result)
     loc, rate = result["locationRate"], result["streamRate"]
@@ -337,6 +355,8 @@ def render(result: dict) -> str:
                  f"{cell(markers, 'superseded')} superseded in a frame, {cell(markers, 'unshown')} never drawn)",
                  _tri(markers.get("latencyMs")), hidden_markers, f"p95 ≤ {TARGETS['markerP95Ms']:.0f} ms",
                  _met(v["markerP95Ms"]["met"])))
+    rows.append(("location event→the page's message event p50 / p95 / p99 (before any of the page's code runs)",
+                 _tri(markers.get("toMessageEventMs")), "—", "", "—"))
     rows.append(("delivery rows event→DOM p50 / p95 / p99, rows in the page",
                  _tri((shown.get("rows") or {}).get("latencyMs")), _tri((hidden.get("rows") or {}).get("latencyMs")),
                  f"p95 ≤ {TARGETS['rowsP95Ms']:.0f} ms", _met(v["rowsP95Ms"]["met"])))

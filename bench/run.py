@@ -63,6 +63,8 @@ def parse_args(argv):
                    help="the map phase's location events per second, round-robin over the staff (default 500)")
     p.add_argument("--map-stream-rate", type=float, default=mapbench.STREAM_RATE,
                    help="the map phase's delivery updates per second beside them (default 1000)")
+    p.add_argument("--no-map-reference", dest="map_reference", action="store_false",
+                   help="the map phase without the plain-JS reference page's windows (this machine's floor)")
     p.add_argument("--map-first", choices=("shown", "hidden"), default="shown",
                    help="which of the map phase's two windows runs first (default shown)")
     p.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
@@ -196,6 +198,11 @@ def main(argv=None) -> int:
                 report["map"] = mapbench.map_phase(
                     playwright, stub, token, work / "map-app", app_url, built, args.staff, args.window,
                     location_rate=args.location_rate, stream_rate=args.map_stream_rate, first=args.map_first)
+                if args.map_reference:  # the floor: the same windows for a plain-JS page
+                    report["map"]["reference"] = mapbench.map_phase(
+                        playwright, stub, token, work / "map-reference", ref_url, n, args.staff, args.window,
+                        location_rate=args.location_rate, stream_rate=args.map_stream_rate, first=args.map_first,
+                        hook=False)
                 report["loadAverage"]["afterMap"] = os.getloadavg()
             if "profile" in args.phases:
                 report["profile"] = measure.profile_phase(playwright, stub, token, work / "warm-app", app_url,

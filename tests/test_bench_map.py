@@ -83,7 +83,7 @@ def result(marker_p95=80.0, rows_p95=40.0, long_pct=1.0, cpu_shown=15.0, cpu_hid
     def window(marker, cpu):
         drawn = {"n": 9000, "p50": 20.0, "p95": marker, "p99": marker} if marker is not None else {
             "n": 0, "p50": None, "p95": None, "p99": None}
-        return {"markers": {"latencyMs": drawn,
+        return {"markers": {"latencyMs": drawn, "toMessageEventMs": {"n": 9000, "p50": 9.0, "p95": 31.0, "p99": 33.0},
                             "superseded": 10, "unshown": 0},
                 "rows": {"latencyMs": {"n": 900, "p50": 10.0, "p95": rows_p95, "p99": rows_p95}},
                 "longTasks": {"percentOfWindow": long_pct}, "cpu": {"seconds": cpu, "percentOfACore": 50.0},
@@ -115,6 +115,7 @@ def test_the_table_has_the_map_shown_beside_hidden_and_the_verdicts():
     assert "15.0 s" in cpu and "10.0 s" in cpu and "ratio 1.50×" in cpu and cpu.rstrip(" |").endswith("yes")
     assert all(line.count("|") == 6 for line in lines)
     assert next(line for line in lines if line.startswith("| renderer main thread busy")).count("82%") == 2
+    assert "| location event→the page's message event" in table and "9.0 / 31 / 33 ms" in table
     assert render({"error": "no map"}) == "Map phase: not measured: no map."
     alone = result()
     del alone["shown"]
@@ -157,3 +158,17 @@ def test_a_map_run_refreshes_only_the_map_block_of_the_readme(tmp_path):
         return head, rest.split("<!-- /map:latest -->", 1)[1]
 
     assert outside(text) == outside(README.read_text())  # whatever the block held before
+
+
+def test_the_reference_page_gets_a_table_of_its_own_under_the_app():
+    both = result(marker_p95=130.0)
+    both["reference"] = result(marker_p95=62.0, rows_p95=61.0)
+    app_table, ref_table = render(both).split("\n\nPlain-JS reference page", 1)
+    assert app_table == render(result(marker_p95=130.0))
+    assert "the floor of this machine" in ref_table.splitlines()[0]
+    marker = next(line for line in ref_table.splitlines() if line.startswith("| marker event→DOM"))
+    assert "62 ms" in marker and marker.rstrip(" |").endswith("yes")
+    rows = next(line for line in ref_table.splitlines() if line.startswith("| delivery rows"))
+    assert rows.rstrip(" |").endswith("**no**")
+    both["reference"] = {"error": "the page did not load"}
+    assert render(both).endswith("Not measured: the page did not load.")

@@ -31,10 +31,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from bench.browser import HERE, chromium, first_page, open_ready
 from bench.stats import median
+from tests.e2e.harness import ROOT, Stub
 
 #: The pages a run may load: the app from its sources (``./dev serve``), the app as a host serves
 #: it (scripts/build.py's folder on a ``--site`` stub: hashed folders cached for good), the app
@@ -191,13 +193,8 @@ def summarize(visits: list[dict]) -> dict:
 def site_stub(folder: Path, *world: str):
     """A stub serving a fresh build (scripts/build.py) of this checkout with ``--site``: the same
     world (``world``: its flags) behind what a host would serve."""
-    import sys  # noqa: PLC0415
-
-    from tests.e2e.harness import Stub  # noqa: PLC0415
-
-    root = Path(__file__).resolve().parent.parent
     say(f"building the app (scripts/build.py --out {folder}) for the app-built page")
-    done = subprocess.run([sys.executable, "scripts/build.py", "--out", str(folder)], cwd=root,
+    done = subprocess.run([sys.executable, "scripts/build.py", "--out", str(folder)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     if done.returncode:
         raise RuntimeError(f"scripts/build.py failed: {done.stderr or done.stdout}")

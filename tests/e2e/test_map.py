@@ -281,6 +281,31 @@ def test_the_map_hides_and_stays_hidden_after_a_reload(city, stub):
     expect(city.locator(STAFF).first).to_be_visible()
 
 
+def test_the_map_staff_and_messages_keep_a_usable_size(city, stub):
+    """At 1280 x 720 the map shared a 400 px column with the staff and messages: a frame about
+    110 px high under its legend, one staff row. Now each keeps a usable height and a short
+    screen scrolls the page; the legend sits under the map, not over its pins."""
+    expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "true")
+    assert city.viewport_size == {"width": 1280, "height": 720}
+    frame = city.locator(MAP).bounding_box()
+    legend = city.locator(".map-legend").bounding_box()
+    assert frame["height"] >= 200 and frame["width"] >= 360, frame
+    assert legend["y"] >= frame["y"] + frame["height"] - 1, (legend, frame)
+    for section, least in (("staff", 170), ("comms", 200)):
+        box = city.locator(f"#{section}-panel").bounding_box()
+        assert box["height"] >= least, (section, box)
+    assert city.evaluate("() => document.documentElement.scrollHeight") > 720
+
+
+def test_every_zone_cards_name_shows_in_full(city, stub):
+    """The map's rule hiding its SVG zone labels (class zone-name) once hid the cards' names too."""
+    names = city.locator("[data-testid=zone-card] [data-field=name]")
+    expect(names.first).to_be_visible()
+    shown = names.evaluate_all("""nodes => nodes.map(n => ({text: n.textContent,
+        visible: n.getClientRects().length > 0, cut: n.scrollWidth > n.clientWidth + 1}))""")
+    assert shown and all(n["visible"] and not n["cut"] and n["text"] for n in shown), shown
+
+
 # --- other backends and other input --------------------------------------------------------------------------
 
 

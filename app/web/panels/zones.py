@@ -46,15 +46,16 @@ class ZoneCard:
 
         self.node = el(
             "li", {"data-testid": "zone-card", "data-id": zone_id, "class": "zone-card"},
-            el("div", {"class": "zone-top"}, c["name"], c["status"],
-               el("button", {"type": "button", "class": "zone-fit", "data-action": "fit-zone",
-                             "hidden": True, "aria-label": "Show this zone on the map", "title": "Fit zone"},
-                  text="Fit")),
+            el("div", {"class": "zone-top"}, c["name"], c["status"]),
             el("div", {"class": "zone-stats"},
                stat(c["activeDeliveries"], "active", "Active deliveries"),
                stat(c["pending"], "waiting", "Pending deliveries waiting for someone"),
                stat(c["availableStaff"], "free", "Staff available")),
-            self.alert,
+            # "Fit" sits at the foot: in the top line it left a narrow card's name two letters and "...".
+            el("div", {"class": "zone-foot"}, self.alert,
+               el("button", {"type": "button", "class": "zone-fit", "data-action": "fit-zone",
+                             "hidden": True, "aria-label": "Show this zone on the map", "title": "Fit zone"},
+                  text="Fit")),
         )
         self.fit = self.node.querySelector("button[data-action=fit-zone]")
         self.last: dict = {}

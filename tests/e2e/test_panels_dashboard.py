@@ -236,7 +236,7 @@ def test_the_panels_controls_are_labelled(board, stub):
         assert board.locator(f"#{heading}").count() == 1
 
 
-def test_the_board_fits_768_px(board, stub):
+def test_the_board_fits_768_and_1024_px(board, stub):
     board.set_viewport_size({"width": 768, "height": 1000})
     try:
         # Reading the layout after the new width is known lays the page out at that width.
@@ -246,6 +246,11 @@ def test_the_board_fits_768_px(board, stub):
         for section in ("zones", "staff", "comms"):
             box = board.locator(f"#{section}-panel").bounding_box()
             assert box["width"] > 600 and box["x"] >= 0 and box["x"] + box["width"] <= 768
+        # Two columns from 1001 px; the zone strip scrolls inside its panel, never the page.
+        board.set_viewport_size({"width": 1024, "height": 768})
+        wait_until(lambda: board.evaluate("() => window.innerWidth") == 1024, message="the 1024 px viewport")
+        width = board.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 1024, f"the page scrolls sideways at 1024 px ({width} px wide)"
     finally:
         board.set_viewport_size({"width": 1280, "height": 720})
 

@@ -54,7 +54,7 @@ class ZoneCard:
             # "Fit" sits at the foot: in the top line it left a narrow card's name two letters and "...".
             el("div", {"class": "zone-foot"}, self.alert,
                el("button", {"type": "button", "class": "zone-fit", "data-action": "fit-zone",
-                             "hidden": True, "aria-label": "Show this zone on the map", "title": "Fit zone"},
+                             "hidden": True, "title": "Fit zone"},
                   text="Fit")),
         )
         self.fit = self.node.querySelector("button[data-action=fit-zone]")
@@ -143,6 +143,9 @@ class ZonesPanel(Panel):
         if last.get("_status") != values["status"][0]:
             card.node.setAttribute("data-status", values["status"][0])
             last["_status"] = values["status"][0]
+        if last.get("_fit") != zone.name:  # eight buttons named alike would say nothing apart
+            card.fit.setAttribute("aria-label", f"Show {zone.name} on the map")
+            last["_fit"] = zone.name
         placed = bool(zone.area)
         if last.get("_area") != placed:  # a zone with no area (a version-1 backend) has nothing to fit
             card.fit.hidden = not placed

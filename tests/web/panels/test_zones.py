@@ -14,6 +14,8 @@ def test_zone_cards_count_waiting_deliveries_and_raise_the_alert():
     assert cards["Z-1"].querySelector("[data-field=pending]").getAttribute("data-value") == "8"
     assert cards["Z-1"].querySelector("[data-testid=zone-alert]").getAttribute("data-value") == "true"
     assert cards["Z-2"].querySelector("[data-testid=zone-alert]").getAttribute("data-value") == "false"
+    fit = cards["Z-2"].querySelector("button[data-action=fit-zone]")
+    assert fit.getAttribute("aria-label") == "Show Docks on the map"
     for i in range(1, 9):
         client.put(delivery(i, status="delivered"))
     publish(ctx, deliveries={f"D-{i}" for i in range(1, 9)})

@@ -31,8 +31,12 @@ WORLD = 2.0 ** 20
 MAX_LAT = 85.05112878
 #: The narrowest view (world units across): about 40 m of street at the equator.
 MIN_WIDTH = 1.0
-#: Margin around what ``fit`` shows, as a share of each side.
-FIT_PAD = 0.06
+#: Margin around what ``fit`` shows, as a share of each side ...
+FIT_PAD = 0.02
+#: ... and room at the view's edges in screen pixels (top, right, bottom, left): a pin stands 20 px
+#: above its point (``map_glyphs``' pinBox) and a dot's heading reaches about 10 px out, so a share
+#: alone cut the top row of pins in half on a 200 px high map.
+FIT_MARGIN_PX = (24.0, 12.0, 12.0, 12.0)
 #: How far one arrow key pans, as a share of the view; one +/- key zooms by this factor.
 PAN_STEP = 0.15
 ZOOM_STEP = 1.5
@@ -95,21 +99,25 @@ class Viewport:
 
     # --- moves -----------------------------------------------------------------------------------
 
-    def fit(self, box: Optional[Bounds], pad: float = FIT_PAD) -> "Viewport":
-        """Show all of ``box`` (lat/lon), centred, with a margin; None keeps the view."""
+    def fit(self, box: Optional[Bounds], pad: float = FIT_PAD,
+            margin_px: tuple[float, float, float, float] = FIT_MARGIN_PX) -> "Viewport":
+        """Show all of ``box`` (lat/lon), centred inside ``margin_px`` and a ``pad`` share; None keeps the view.
+
+        The margins never take more than half the map's width or height (a tiny map shrinks them).
+        """
         if box is None:
             return self
         x1, y1 = project(box.north, box.west)
         x2, y2 = project(box.south, box.east)
-        w, h = max(x2 - x1, MIN_WIDTH), max(y2 - y1, MIN_WIDTH)
-        w, h = w * (1 + 2 * pad), h * (1 + 2 * pad)
-        aspect = self.px_width / self.px_height
-        if w / h < aspect:
-            w = h * aspect
-        else:
-            h = w / aspect
+        w, h = max(x2 - x1, MIN_WIDTH) * (1 + 2 * pad), max(y2 - y1, MIN_WIDTH) * (1 + 2 * pad)
+        top, right, bottom, left = margin_px
+        across = min(1.0, self.px_width / 2 / max(left + right, 1e-9))
+        down = min(1.0, self.px_height / 2 / max(top + bottom, 1e-9))
+        top, bottom, left, right = top * down, bottom * down, left * across, right * across
+        k = max(w / (self.px_width - left - right), h / (self.px_height - top - bottom))  # units per pixel
+        mid_x, mid_y = (left + self.px_width - right) / 2, (top + self.px_height - bottom) / 2  # pixels
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        return replace(self, x=cx - w / 2, y=cy - h / 2, width=w, height=h)
+        return replace(self, x=cx - mid_x * k, y=cy - mid_y * k, width=self.px_width * k, height=self.px_height * k)
 
     def pan(self, dx_px: float, dy_px: float) -> "Viewport":
         """Move what is on show by a drag of ``(dx, dy)`` screen pixels (the world follows the pointer)."""

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from app.geo import Bounds
-from app.map_projection import MIN_WIDTH, WORLD, Viewport, project, unproject
+from app.map_projection import FIT_MARGIN_PX, MIN_WIDTH, WORLD, Viewport, project, unproject
 
 BERLIN = Bounds(52.45, 13.30, 52.60, 13.50)
 
@@ -34,6 +34,28 @@ def test_fit_shows_the_whole_box_with_the_screens_aspect():
     assert view.width / view.height == pytest.approx(2.0)
     shown = view.bounds()
     assert shown.south <= BERLIN.south and shown.north >= BERLIN.north
+
+
+def test_fit_keeps_room_for_a_pin_above_the_top_edge_and_a_dot_at_the_sides():
+    view = Viewport(384, 215).fit(BERLIN)
+    k = view.units_per_px
+    west, north = project(BERLIN.north, BERLIN.west)
+    east, south = project(BERLIN.south, BERLIN.east)
+    assert (north - view.y) / k >= FIT_MARGIN_PX[0] - 1e-6
+    assert (view.x + view.width - east) / k >= FIT_MARGIN_PX[1] - 1e-6
+    assert (view.y + view.height - south) / k >= FIT_MARGIN_PX[2] - 1e-6
+    assert (west - view.x) / k >= FIT_MARGIN_PX[3] - 1e-6
+    assert view.width / view.height == pytest.approx(384 / 215)
+
+
+@pytest.mark.parametrize("size", [(20, 10), (40, 30), (1, 1)])
+def test_fit_on_a_tiny_map_still_shows_the_whole_box(size):
+    """Margins never take more than half the map: the box still fits, with a positive scale."""
+    view = Viewport(*size).fit(BERLIN)
+    assert view.units_per_px > 0
+    for lat in (BERLIN.south, BERLIN.north):
+        for lon in (BERLIN.west, BERLIN.east):
+            assert view.contains(*project(lat, lon))
 
 
 def test_markers_keep_their_coordinates_across_pans_and_zooms():

@@ -282,8 +282,8 @@ def test_the_map_hides_and_stays_hidden_after_a_reload(city, stub):
 
 
 def test_the_map_staff_and_messages_keep_a_usable_size(city, stub):
-    """At 1280 x 720 the map shared a 400 px column with the staff and messages: a frame about
-    110 px high under its legend, one staff row. Now each keeps a usable height and a short
+    """At 1280 x 720 the map shared a 400 px column with the staff and messages: a frame 145 px
+    high with its legend laid over it, one staff row. Now each keeps a usable height and a short
     screen scrolls the page; the legend sits under the map, not over its pins."""
     expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "true")
     assert city.viewport_size == {"width": 1280, "height": 720}

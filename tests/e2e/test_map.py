@@ -268,6 +268,27 @@ def test_a_pointer_hits_an_unpainted_marker_and_its_tooltip_shows(city, stub):
         "data-selected", "true")
 
 
+def test_the_tooltips_of_the_markers_nearest_the_top_and_the_sides_stay_inside_the_map(city, stub):
+    """The map clips what leaves it: a tooltip goes below a marker in the top row and slides in at the sides."""
+    settled(city, stub)
+    city.locator("[data-testid=map-fit-all]").click()
+    edges = city.evaluate(f"""() => {{
+        const marks = [...document.querySelectorAll('{STAFF}, {PINS}')].map(m => [m, m.getBoundingClientRect()])
+            .filter(([, r]) => r.width > 0);
+        const pick = key => marks.reduce((a, b) => key(b[1]) < key(a[1]) ? b : a)[0];
+        return [pick(r => r.top), pick(r => r.left), pick(r => -r.right)].map(m =>
+            `[data-testid=${{m.getAttribute('data-testid')}}][data-id="${{m.getAttribute('data-id')}}"]`);
+    }}""")
+    frame = city.locator(MAP).bounding_box()
+    tip = city.locator("[data-testid=map-tip]")
+    for marker in edges:
+        city.locator(f"{MAP} {marker}").focus()
+        expect(tip).to_have_text(city.get_attribute(f"{MAP} {marker}", "aria-label"))
+        box = tip.bounding_box()
+        assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 0.5, (marker, box)
+        assert frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"] + 0.5, (marker, box)
+
+
 def test_the_map_hides_and_stays_hidden_after_a_reload(city, stub):
     city.locator(TOGGLE).click()
     expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "false")

@@ -57,6 +57,8 @@ RECULL_SECONDS = 0.12  # after a pan or zoom, pins culled to the view are chosen
 DRAG_PX = 4  # a press that moves less than this is a click
 WRITE_BUDGET_S = 0.008  # markers written per turn while a big write goes out (as the deliveries panel's chunks)
 DEFAULT_SIZE = (400, 300)
+TIP_GAP = 8  # px between a marker and its tooltip
+TIP_EDGE = 4  # px kept between a tooltip and the map's sides
 #: Keys -> (right, down) pan steps, or a zoom factor.
 PAN_KEYS = {"ArrowLeft": (-1, 0), "ArrowRight": (1, 0), "ArrowUp": (0, -1), "ArrowDown": (0, 1)}
 ZOOM_KEYS = {"+": ZOOM_STEP, "=": ZOOM_STEP, "-": 1 / ZOOM_STEP, "_": 1 / ZOOM_STEP}
@@ -490,9 +492,30 @@ class MapPanel(Panel):
         self.tip.textContent = str(marker.getAttribute("data-label") or "")
         self.tip.hidden = False
         if hasattr(marker, "getBoundingClientRect"):
-            box, frame = marker.getBoundingClientRect(), self.frame.getBoundingClientRect()
-            self.tip.style.left = f"{float(box.left) - float(frame.left) + float(box.width) / 2:.0f}px"
-            self.tip.style.top = f"{float(box.top) - float(frame.top):.0f}px"
+            m, f = marker.getBoundingClientRect(), self.frame.getBoundingClientRect()
+            left, top, below = tip_position((float(m.left), float(m.top), float(m.right), float(m.bottom)),
+                                            (float(f.left), float(f.top), float(f.right), float(f.bottom)),
+                                            float(self.tip.offsetWidth), float(self.tip.offsetHeight))
+            self.tip.style.left = f"{left:.0f}px"
+            self.tip.style.top = f"{top:.0f}px"
+            self.tip.classList.toggle("below", below)
 
     def _hide_tip(self, event) -> None:
         self.tip.hidden = True
+
+
+def tip_position(marker: tuple, frame: tuple, tip_width: float, tip_height: float) -> tuple[float, float, bool]:
+    """Where a marker's tooltip goes, inside the map (which clips it): ``(left, top, below)`` from the frame's corner.
+
+    Centred above the marker; below it when there is no room above (a pin in the top row);
+    slid sideways to stay inside the frame. Boxes are ``(left, top, right, bottom)`` in page pixels.
+    """
+    m_left, m_top, m_right, m_bottom = marker
+    f_left, f_top, f_right, _ = frame
+    width = f_right - f_left
+    left = (m_left + m_right) / 2 - f_left - tip_width / 2
+    left = max(TIP_EDGE, min(width - tip_width - TIP_EDGE, left)) if width > tip_width + 2 * TIP_EDGE else 0.0
+    top = m_top - f_top - TIP_GAP - tip_height
+    if top >= 0:
+        return left, top, False
+    return left, m_bottom - f_top + TIP_GAP, True

@@ -493,12 +493,11 @@ class MapPanel(Panel):
         self.tip.hidden = False
         if hasattr(marker, "getBoundingClientRect"):
             m, f = marker.getBoundingClientRect(), self.frame.getBoundingClientRect()
-            left, top, below = tip_position((float(m.left), float(m.top), float(m.right), float(m.bottom)),
-                                            (float(f.left), float(f.top), float(f.right), float(f.bottom)),
-                                            float(self.tip.offsetWidth), float(self.tip.offsetHeight))
+            left, top, _below = tip_position((float(m.left), float(m.top), float(m.right), float(m.bottom)),
+                                             (float(f.left), float(f.top), float(f.right), float(f.bottom)),
+                                             float(self.tip.offsetWidth), float(self.tip.offsetHeight))
             self.tip.style.left = f"{left:.0f}px"
             self.tip.style.top = f"{top:.0f}px"
-            self.tip.classList.toggle("below", below)
 
     def _hide_tip(self, event) -> None:
         self.tip.hidden = True

@@ -289,17 +289,28 @@ def test_the_tooltips_of_the_markers_nearest_the_top_and_the_sides_stay_inside_t
         assert frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"] + 0.5, (marker, box)
 
 
+def board_without_the_map(page) -> None:
+    """With the map off the board is laid out as before it had one: a side column of at most
+    400 px, and 1280 x 720 fits without scrolling (map.css, ``.dashboard.map-off``)."""
+    expect(page.locator("#dashboard")).to_have_class(re.compile(r"\bmap-off\b"))
+    assert page.locator("#staff-panel").bounding_box()["width"] <= 400.5
+    assert page.evaluate("() => document.documentElement.scrollHeight") <= 720
+
+
 def test_the_map_hides_and_stays_hidden_after_a_reload(city, stub):
     city.locator(TOGGLE).click()
     expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "false")
     expect(city.locator(MAP)).to_be_hidden()
+    board_without_the_map(city)
     city.reload()
     city.wait_for_selector("html[data-app-state=ready]", timeout=BOOT_MS)
     expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "false")
     expect(city.locator(MAP)).to_be_hidden()
+    board_without_the_map(city)
     city.locator(TOGGLE).click()
     expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "true")
     expect(city.locator(STAFF).first).to_be_visible()
+    expect(city.locator("#dashboard")).not_to_have_class(re.compile(r"\bmap-off\b"))
 
 
 def test_the_map_staff_and_messages_keep_a_usable_size(city, stub):

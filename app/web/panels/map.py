@@ -182,6 +182,7 @@ class MapPanel(Panel):
             if self.ctx.notes.get(key) == fn:
                 del self.ctx.notes[key]
         self.canvas.close()
+        self._mark_board(False)
 
     # --- drawing ------------------------------------------------------------------------------------
 
@@ -389,6 +390,18 @@ class MapPanel(Panel):
         self.tools.hidden = self.hidden
         self.toggle.setAttribute("aria-pressed", "false" if self.hidden else "true")
         self.root.classList.toggle("map-off", self.hidden)
+        self._mark_board(self.hidden)
+
+    def _mark_board(self, off: bool) -> None:
+        """The dashboard's grid narrows its side column while the map is off (map.css).
+
+        A class on the dashboard itself, not ``.dashboard:has(.panel-map.map-off)``: Chrome checks
+        a ``:has()`` again on every row inserted anywhere in the board, about 600 style
+        invalidations a second under the live stream (bench/README.md, "What the visible table costs").
+        """
+        board = self.root.parentNode
+        if board is not None and getattr(board, "classList", None) is not None:
+            board.classList.toggle("map-off", off)
 
     # --- input ----------------------------------------------------------------------------------------
 

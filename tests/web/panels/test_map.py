@@ -6,7 +6,7 @@ from app.models import Delivery, Location, Point, Staff, Zone
 from app.selection import DELIVERY, Selection
 from app.web.fake_dom import Event
 from app.web.panels.map import HIDDEN_KEY, TIP_EDGE, TIP_GAP, MapPanel, tip_position
-from app.web.runtime import ProxyOwner, window
+from app.web.runtime import ProxyOwner, document, window
 from tests.web.fakes import T0, FakeClient, context, frames, iso, publish, section, turns
 
 AREA = [[13.38, 52.50], [13.42, 52.50], [13.42, 52.54], [13.38, 52.54], [13.38, 52.50]]
@@ -215,6 +215,25 @@ def test_hide_is_remembered_draws_nothing_and_show_catches_up():
     again.toggle.dispatchEvent(Event("click", target=again.toggle))
     assert not again.body.hidden and window.localStorage.getItem(HIDDEN_KEY) == "0"
     assert marks(again, "map-staff")["S-1"].getAttribute("data-lat") == "52.5"
+
+
+def test_the_dashboard_carries_map_off_while_the_map_is_hidden():
+    """map.css narrows the board's side column on a class of the dashboard's own: a
+    ``.dashboard:has(.panel-map.map-off)`` was checked again on every row the stream moved."""
+    window.localStorage.clear()
+    board = document.createElement("div")
+    root = section()
+    board.appendChild(root)
+    panel = MapPanel(root, context(city())).mount()
+    click = lambda: panel.toggle.dispatchEvent(Event("click", target=panel.toggle))  # noqa: E731
+    assert not board.classList.contains("map-off")
+    click()
+    assert board.classList.contains("map-off") and root.classList.contains("map-off")
+    click()
+    assert not board.classList.contains("map-off")
+    click()
+    panel.unmount()  # hidden when it went: the board is left as the page had it
+    assert not board.classList.contains("map-off")
 
 
 def test_a_backend_without_locations_shows_a_quiet_notice():

@@ -396,8 +396,8 @@ class MapPanel(Panel):
         """The dashboard's grid narrows its side column while the map is off (map.css).
 
         A class on the dashboard itself, not ``.dashboard:has(.panel-map.map-off)``: Chrome checks
-        a ``:has()`` again on every row inserted anywhere in the board, about 600 style
-        invalidations a second under the live stream (bench/README.md, "What the visible table costs").
+        a ``:has()`` again on every row inserted anywhere in the board, about 580 style
+        invalidations a second under the live stream (bench/README.md, "a ``:has()`` found").
         """
         board = self.root.parentNode
         if board is not None and getattr(board, "classList", None) is not None:

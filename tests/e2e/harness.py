@@ -24,9 +24,12 @@ from server_stub.security import CONTROL_HEADER
 from tests.waiting import wait_until  # noqa: F401 - the e2e tests' import of it
 
 ROOT = Path(__file__).resolve().parents[2]
+# --disable-dev-shm-usage: a container's /dev/shm may be 64 MB, and a renderer
+# that cannot get shared memory there crashes ("Target crashed"); /tmp is used instead.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 

@@ -366,14 +366,20 @@ class DeliveryTable:
     # --- what to show --------------------------------------------------------------------------
 
     def window(self) -> list[str]:
-        """The first ``limit`` matching ids in order (taken again only when a change may have moved it)."""
+        """The first ``limit`` matching ids in order (taken again only when a change may have moved it).
+
+        The next page comes from the same walk: every batch asks for both (``has_ahead``), and
+        two walks from the start, of the window and then of the window and a page, cost half as
+        much again as one."""
         if self._dirty:
             self._dirty = False
-            window = self._first(self.limit)
+            head = self._first(self.limit + self.page)
+            window = head[:self.limit]
             if window != self._window:
                 self._window = window
                 self._shown = set(window)
-            self._next_page = None
+            self._next_page = head[len(window):]
+            self._next_ids = set(self._next_page)
         return self._window
 
     def next_page(self) -> list[str]:

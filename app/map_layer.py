@@ -138,6 +138,7 @@ class MapLayer:
         self._whole = False  # a pass over every pin (a reset, the filters, the view over the budget) is on
         self.whole_pass = False  # the last frame's marks came from such a pass: many, written over turns
         self.culled = False  # over budget: only pins in view are drawn
+        self._made: dict[str, tuple[tuple, PinMark]] = {}  # each candidate's pin and what it was made of
 
     # --- what to look at again ---------------------------------------------------------------
 
@@ -200,6 +201,7 @@ class MapLayer:
                 self._dirty[kind].add(some_id)
             self.candidates = set()
             self._looked = {}
+            self._made = {}
         if self.culled and self._view_changed and not self._looked:  # the pins in view are chosen again:
             self._dirty[PIN].update(self.candidates)                 # every candidate is looked at, in steps
             self._whole = True
@@ -265,7 +267,7 @@ class MapLayer:
                 del self.drawn[key]
                 drops.append(key)
                 self.pins_drawn -= kind == PIN
-        elif mark != old:
+        elif mark is not old and mark != old:
             self.drawn[key] = mark
             puts.append(mark)
             self.pins_drawn += kind == PIN and old is None
@@ -288,21 +290,33 @@ class MapLayer:
                          current.id if current else None)
 
     def _pin_marks(self, board, ids: Iterable[str], wanted, now: float) -> dict[str, Optional[PinMark]]:
-        """Each delivery's pin, or None when it has none (updates ``candidates``)."""
+        """Each delivery's pin, or None when it has none (updates ``candidates``).
+
+        A pin is made again only when what it shows changed (``_made``): an ETA moves on most
+        updates, and only its lateness reaches the pin."""
         marks: dict[str, Optional[PinMark]] = {}
+        made = self._made
         for delivery_id in ids:
             delivery = board.delivery(delivery_id)
             if delivery is None or delivery.dropoff is None or not is_open(delivery.status) \
                     or not wanted(delivery_id):
                 self.candidates.discard(delivery_id)
+                made.pop(delivery_id, None)
                 marks[delivery_id] = None
                 continue
             self.candidates.add(delivery_id)
             late = is_late(timestamp(delivery.eta), True, now)
             point = delivery.dropoff
+            basis = (point.lat, point.lon, delivery.status, late, delivery.customer, delivery.assignedTo)
+            known = made.get(delivery_id)
+            if known is not None and known[0] == basis:  # most updates change only what a pin does not show
+                marks[delivery_id] = known[1]
+                continue
             x, y = project(point.lat, point.lon)
-            marks[delivery_id] = PinMark(delivery_id, x, y, point.lat, point.lon, str(delivery.status), late,
-                                         pin_label(delivery, late), delivery.assignedTo)
+            mark = PinMark(delivery_id, x, y, point.lat, point.lon, str(delivery.status), late,
+                           pin_label(delivery, late), delivery.assignedTo)
+            made[delivery_id] = (basis, mark)
+            marks[delivery_id] = mark
         return marks
 
     # --- reading -----------------------------------------------------------------------------------

@@ -70,6 +70,19 @@ def test_a_snapshot_queues_every_id_and_builds_ahead_only_the_window_and_the_nex
     assert table.is_queued("D-2") and table.is_queued("D-6") and table.unbuilt_count() == 4
 
 
+def test_a_batch_takes_the_window_and_the_next_page_in_one_walk_from_the_start():
+    table = table_of(*(delivery(f"D-{i}", eta_minutes=i * 10) for i in range(1, 9)))
+    walks = []
+    first = table.order.first
+    table.order.first = lambda count, *args, **kwargs: walks.append(count) or first(count, *args, **kwargs)
+    table.upsert("D-8", delivery("D-8", eta_minutes=5))  # into the window: it is taken again
+    assert table.has_ahead() and table.window() == ["D-8", "D-1"] and table.next_page() == ["D-2", "D-3"]
+    assert walks == [4]
+    table.upsert("D-7", delivery("D-7", eta_minutes=25))  # into the next page only
+    assert table.window() == ["D-8", "D-1"] and table.next_page() == ["D-2", "D-7"]
+    assert walks == [4, 4]
+
+
 def test_show_more_brings_the_following_page_within_reach_of_the_background():
     table = table_of(*(delivery(f"D-{i}", eta_minutes=i) for i in range(1, 9)))
     table.take_ahead(10)

@@ -84,6 +84,36 @@ def test_a_change_the_map_does_not_show_writes_nothing():
     assert layer.frame(board) == ([], [])
 
 
+def test_a_pin_is_made_again_only_when_something_it_shows_changed():
+    board = Board([delivery(1, eta=10)], [])
+    layer, _, _ = first_frame(board)
+    pin = layer.mark(PIN, "D-1")
+
+    def after(**change):
+        board.d["D-1"] = board.d["D-1"].model_copy(update=change)
+        layer.note(Changes(deliveries=frozenset({"D-1"})))
+        return layer.frame(board)
+
+    assert after(eta=iso(20), address="2 Mill Lane") == ([], []) and layer.mark(PIN, "D-1") is pin
+    assert layer._pin_marks(board, ["D-1"], lambda i: True, NOW.timestamp())["D-1"] is pin  # not made again
+    changes = [({"eta": iso(-1)}, lambda m: m.late and m.label.endswith(", late")),
+               ({"customer": "Mia <b>Chen</b>"}, lambda m: "drop-off for Mia <b>Chen</b>," in m.label),
+               ({"status": "picked_up"}, lambda m: m.status == "picked_up" and "picked up" in m.label),
+               ({"assignedTo": "S-9"}, lambda m: m.assignee == "S-9"),
+               ({"dropoff": Point(lat=52.53, lon=13.41)}, lambda m: (m.lat, m.lon, (m.x, m.y))
+                == (52.53, 13.41, project(52.53, 13.41)))]
+    for change, shows in changes:
+        puts, drops = after(**change)
+        assert len(puts) == 1 and drops == [] and shows(puts[0]) and layer.mark(PIN, "D-1") is puts[0], change
+    board.d["D-1"] = delivery(1, status="delivered")
+    layer.note(Changes(deliveries=frozenset({"D-1"})))
+    assert layer.frame(board) == ([], [(PIN, "D-1")])
+    board.d["D-1"] = delivery(1, eta=10)  # open again, as at first: a new pin equal to the first
+    layer.note(Changes(deliveries=frozenset({"D-1"})))
+    puts, _ = layer.frame(board)
+    assert puts == [pin] and puts[0] is not pin
+
+
 def test_a_delivery_that_closes_drops_its_pin_and_updates_its_drivers_name():
     board = Board([delivery(1)], [member(1)])
     layer, _, _ = first_frame(board)

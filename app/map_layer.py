@@ -36,7 +36,7 @@ from app.eta import is_late, timestamp
 from app.geo import Bounds, bounds
 from app.map_projection import Viewport, project
 from app.models import is_open
-from app.roster import OpenWork, current_delivery
+from app.roster import OpenWork
 from app.store import Changes
 from app.wording import words
 
@@ -226,6 +226,8 @@ class MapLayer:
             if waiting and keep_going is not None and not keep_going():
                 self.whole_pass = self._whole
                 return puts, drops
+        if self._dirty[PIN] is waiting:  # emptied: a new set, as popping from one that once held every
+            self._dirty[PIN] = set()     # delivery scans its big, sparse table (5 us a pop, measured)
         pins, self._looked = looked, {}
         if rebuilding:
             self._rebuilding = False
@@ -280,14 +282,12 @@ class MapLayer:
         member = board.staff_member(staff_id)
         if member is None or member.location is None:
             return None
-        carried = [d for d in (board.delivery(i) for i in self.work.carried_by(staff_id)) if d is not None]
-        current = current_delivery(carried)
+        current = self.work.current(staff_id)
         where = member.location
         x, y = project(where.lat, where.lon)
         status = str(member.status)
         return StaffMark(staff_id, x, y, where.lat, where.lon, where.heading, status,
-                         staff_label(member.name, status, current.id if current else None),
-                         current.id if current else None)
+                         staff_label(member.name, status, current), current)
 
     def _pin_marks(self, board, ids: Iterable[str], wanted, now: float) -> dict[str, Optional[PinMark]]:
         """Each delivery's pin, or None when it has none (updates ``candidates``).

@@ -75,29 +75,53 @@ class OpenWork:
         self._carried: dict[str, set[str]] = {}  # staff id -> open delivery ids
         self._waiting_zone: dict[str, str] = {}  # pending delivery id -> zone id
         self._waiting: dict[str, set[str]] = {}  # zone id -> pending delivery ids
+        self._key: dict[str, tuple] = {}  # open delivery id -> its ``current_key`` and status
+        self._current: dict[str, str] = {}  # staff id -> the open delivery they are on now (rule 3)
 
     def reset(self, deliveries: Iterable[Delivery]) -> None:
         self._carrier.clear()
         self._carried.clear()
+        self._key.clear()
+        self._current.clear()
         self._waiting_zone.clear()
         self._waiting.clear()
         for delivery in deliveries:
             self.update(delivery.id, delivery)
 
     def update(self, delivery_id: str, delivery: Optional[Delivery]) -> Affected:
-        """``delivery`` is its new (effective) state, None if it is gone; returns what that touches."""
+        """``delivery`` is its new (effective) state, None if it is gone; returns what that touches.
+
+        A carrier is touched when what their row shows of their work may change: how many they
+        carry, or which one is current and its status. Most live updates move an ETA of a delivery
+        that is not someone's current one, and touch no one."""
         touched = Affected()
         carrier = delivery.assignedTo if delivery is not None and is_open(delivery.status) else None
         old_carrier = self._carrier.get(delivery_id)
-        if old_carrier is not None:
-            touched.staff.add(old_carrier)  # its current delivery may have changed status
-            if carrier != old_carrier:
-                self._discard(self._carried, old_carrier, delivery_id)
-                del self._carrier[delivery_id]
+        if old_carrier is not None and carrier != old_carrier:
+            touched.staff.add(old_carrier)
+            self._discard(self._carried, old_carrier, delivery_id)
+            del self._carrier[delivery_id]
+            del self._key[delivery_id]
+            if self._current.get(old_carrier) == delivery_id:
+                self._choose_current(old_carrier)
         if carrier is not None:
-            touched.staff.add(carrier)
-            self._carrier[delivery_id] = carrier
-            self._carried.setdefault(carrier, set()).add(delivery_id)
+            key = (*current_key(delivery), str(delivery.status))  # a status of the same rank shows too
+            current = self._current.get(carrier)
+            if carrier != old_carrier:
+                touched.staff.add(carrier)
+                self._carrier[delivery_id] = carrier
+                self._carried.setdefault(carrier, set()).add(delivery_id)
+                self._key[delivery_id] = key
+                if current is None or key < self._key[current]:
+                    self._current[carrier] = delivery_id
+            elif key != self._key[delivery_id]:
+                self._key[delivery_id] = key
+                if current == delivery_id:
+                    touched.staff.add(carrier)  # its status may show, or another may be current now
+                    self._choose_current(carrier)
+                elif key < self._key[current]:
+                    touched.staff.add(carrier)
+                    self._current[carrier] = delivery_id
         zone = delivery.zoneId if delivery is not None and delivery.status is DeliveryStatus.PENDING else None
         old_zone = self._waiting_zone.get(delivery_id)
         if zone != old_zone:
@@ -111,8 +135,22 @@ class OpenWork:
                 touched.zones.add(zone)
         return touched
 
+    def current(self, staff_id: str) -> Optional[str]:
+        """Rule 3: the id of the delivery this person is on now, kept as deliveries change."""
+        return self._current.get(staff_id)
+
+    def _choose_current(self, staff_id: str) -> None:
+        carried, keys = self._carried.get(staff_id), self._key
+        if carried:
+            self._current[staff_id] = min(carried, key=keys.__getitem__)
+        else:
+            self._current.pop(staff_id, None)
+
     def carried_by(self, staff_id: str) -> frozenset[str]:
         return frozenset(self._carried.get(staff_id, ()))
+
+    def carried_count(self, staff_id: str) -> int:
+        return len(self._carried.get(staff_id, ()))
 
     def pending_in(self, zone_id: str) -> int:
         return len(self._waiting.get(zone_id, ()))
@@ -126,12 +164,14 @@ class OpenWork:
                 del index[key]
 
 
+def current_key(delivery: Delivery) -> tuple:
+    """Rule 3's order: the smallest is the one a person is on now."""
+    return (_RANK.get(delivery.status, 9), delivery.eta is None, delivery.eta or "", delivery.id)
+
+
 def current_delivery(deliveries: Iterable[Delivery]) -> Optional[Delivery]:
     """Rule 3: the one a person is on now, out of those they carry."""
-    def key(delivery: Delivery):
-        return (_RANK.get(delivery.status, 9), delivery.eta is None, delivery.eta or "", delivery.id)
-
-    return min(deliveries, key=key, default=None)
+    return min(deliveries, key=current_key, default=None)
 
 
 def staff_visible(member: Staff, status: str = ANY, zone: str = ANY) -> bool:

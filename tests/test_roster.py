@@ -83,34 +83,65 @@ def test_reset_forgets_the_old_world():
 OPEN = [s for s in DeliveryStatus if s.value not in ("delivered", "failed", "cancelled")]
 
 
-@settings(max_examples=60, deadline=None)
+ETAS = [None, "2026-11-26T10:05:00Z", "2026-11-26T10:20:00Z", "2026-11-26T11:00:00Z"]
+
+
+def shown_work(state: dict, staff_id: str):
+    """What a staff row and dot show of a person's work, from scratch: count, current id and status."""
+    carried = [d for d in state.values() if d.assignedTo == staff_id and d.status not in
+               (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED)]
+    current = current_delivery(carried)
+    return len(carried), current.id if current else None, str(current.status) if current else None
+
+
+@settings(max_examples=120, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(list(DeliveryStatus)),
-                          st.sampled_from([None, "S-1", "S-2", "S-3"]), st.sampled_from(["Z-1", "Z-2"])),
+                          st.sampled_from([None, "S-1", "S-2", "S-3"]), st.sampled_from(["Z-1", "Z-2"]),
+                          st.sampled_from(ETAS)),
                 max_size=40))
 def test_incremental_updates_equal_a_rebuild(steps):
-    """However deliveries change, the index matches one built from scratch, and every staff row or
-    zone card whose derived value changed was reported as touched."""
+    """However deliveries change, the index matches one built from scratch, every person's current
+    delivery is rule 3's, and every staff row or zone card whose derived value changed was reported
+    as touched."""
     work, state = OpenWork(), {}
-    for number, status, to, zone in steps:
+    people = ("S-1", "S-2", "S-3")
+    for number, status, to, zone, eta in steps:
         did = f"D-{number}"
-        before = ({s: work.carried_by(s) for s in ("S-1", "S-2", "S-3")},
+        before = ({s: (work.carried_by(s), shown_work(state, s)) for s in people},
                   {z: work.pending_in(z) for z in ("Z-1", "Z-2")})
-        new = None if status is DeliveryStatus.CANCELLED and number == 0 else delivery(did, status.value, zone, to)
+        new = None if status is DeliveryStatus.CANCELLED and number == 0 else delivery(did, status.value, zone, to, eta)
         if new is None:
             state.pop(did, None)
         else:
             state[did] = new
         touched = work.update(did, new)
-        after = ({s: work.carried_by(s) for s in ("S-1", "S-2", "S-3")},
+        after = ({s: (work.carried_by(s), shown_work(state, s)) for s in people},
                  {z: work.pending_in(z) for z in ("Z-1", "Z-2")})
         assert {s for s in after[0] if after[0][s] != before[0][s]} <= touched.staff
         assert {z for z in after[1] if after[1][z] != before[1][z]} <= touched.zones
+        assert {s: work.current(s) for s in people} == {s: shown_work(state, s)[1] for s in people}
     fresh = OpenWork()
     fresh.reset(state.values())
-    for s in ("S-1", "S-2", "S-3"):
-        assert work.carried_by(s) == fresh.carried_by(s)
+    for s in people:
+        assert work.carried_by(s) == fresh.carried_by(s) and work.current(s) == fresh.current(s)
+        assert work.carried_count(s) == len(fresh.carried_by(s))
     for z in ("Z-1", "Z-2"):
         assert work.pending_in(z) == fresh.pending_in(z)
+
+
+def test_a_change_that_leaves_what_a_row_shows_touches_no_one():
+    work = OpenWork()
+    work.update("D-1", delivery("D-1", status="in_transit", to="S-1", eta="2026-11-26T10:05:00Z"))
+    work.update("D-2", delivery("D-2", status="assigned", to="S-1", eta="2026-11-26T10:20:00Z"))
+    assert work.current("S-1") == "D-1"
+    assert work.update("D-2", delivery("D-2", status="assigned", to="S-1", eta="2026-11-26T11:00:00Z")).staff == set()
+    assert work.update("D-2", delivery("D-2", status="in_transit", to="S-1", eta="2026-11-26T10:01:00Z")).staff \
+        == {"S-1"}
+    assert work.current("S-1") == "D-2"
+    assert work.update("D-2", delivery("D-2", status="delivered", to="S-1")).staff == {"S-1"}
+    assert work.current("S-1") == "D-1"
+    work.update("D-1", None)
+    assert work.current("S-1") is None and work.carried_by("S-1") == frozenset()
 
 
 def test_current_delivery_is_the_most_advanced_then_the_soonest():

@@ -27,7 +27,7 @@ Filters: ``[data-testid=staff-status-filter] button[data-status]`` (with
 from __future__ import annotations
 
 from app.models import StaffStatus
-from app.roster import ANY, NO_ZONE, OpenWork, by_name, current_delivery, staff_visible, status_counts, to_append
+from app.roster import ANY, NO_ZONE, OpenWork, by_name, staff_visible, status_counts, to_append
 from app.selection import STAFF as SELECTED_STAFF
 from app.selection import Selection
 from app.store import Changes
@@ -208,8 +208,9 @@ class StaffPanel(Panel):
     def _draw(self, row: StaffRow, member) -> StaffRow:
         client, last = self.client, row.last
         zone = client.zone(member.zoneId) if member.zoneId else None
-        carried = [d for d in (client.delivery(i) for i in self.work.carried_by(member.id)) if d is not None]
-        current = current_delivery(carried)
+        carried = self.work.carried_count(member.id)
+        current_id = self.work.current(member.id)
+        current = client.delivery(current_id) if current_id else None
         values = {
             "name": (member.name, None),
             "status": (str(member.status), words(member.status)),
@@ -217,7 +218,7 @@ class StaffPanel(Panel):
             "zoneId": (member.zoneId, name_and_id(member.zoneId, zone.name if zone else None) if member.zoneId else "No zone"),
             "currentDelivery": (current.id if current else None,
                                 current_work(current.id if current else None,
-                                             str(current.status) if current else None, len(carried) - 1)),
+                                             str(current.status) if current else None, carried - 1)),
             "lastSeenAt": (member.lastSeenAt, relative(member.lastSeenAt, now())),
         }
         for name, shown in values.items():

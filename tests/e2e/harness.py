@@ -44,10 +44,11 @@ def chromium_path() -> str | None:
 class Stub:
     """A running ``python -m server_stub`` and its control interface."""
 
-    def __init__(self, *flags: str, startup_timeout: float = 30.0):
+    def __init__(self, *flags: str, startup_timeout: float = 30.0, root: Path = ROOT):
+        """``root``: the tree whose stub and app are served (bench/ab.py serves another commit's)."""
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server_stub", "--port", "0", "--faults", *flags],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self.lines: list[str] = []
         self.url = self._wait_for_url(startup_timeout)

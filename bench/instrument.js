@@ -107,19 +107,10 @@
 
   // --- frames in -------------------------------------------------------------
   const onMessage = (event) => {
-    if (B.recording && typeof event.data === "string") onText(event.data, wall());
-  };
-  // The app's socket lives in a worker (static/js/socket-worker.js): its batches reach the page as
-  // ["frames", id, texts, arrivals], with each frame's arrival time in the worker on the same clock.
-  const onWorkerMessage = (event) => {
-    const data = event.data;
-    if (!B.recording || !Array.isArray(data) || data[0] !== "frames") return;
-    const [, , texts, arrivals] = data;
-    for (let i = 0; i < texts.length; i++) if (typeof texts[i] === "string") onText(texts[i], arrivals[i]);
-  };
-  const onText = (text, rx) => {
+    if (!B.recording || typeof event.data !== "string") return;
+    const rx = wall();
     let message;
-    try { message = JSON.parse(text); } catch (e) { return; }
+    try { message = JSON.parse(event.data); } catch (e) { return; }
     B.received++;
     if (message.type === "staff_location_update") { onLocation(message, rx); return; }
     if (message.type !== "delivery_update" || !message.changes || !("eta" in message.changes)) return;
@@ -173,16 +164,6 @@
     }
   }
   window.WebSocket = BenchSocket;
-  const NativeWorker = window.Worker;
-  if (NativeWorker) {
-    class BenchWorker extends NativeWorker {
-      constructor(url, options) {
-        super(url, options);
-        this.addEventListener("message", onWorkerMessage);
-      }
-    }
-    window.Worker = BenchWorker;
-  }
 
   // --- DOM out ---------------------------------------------------------------
   const onMutations = (records) => {

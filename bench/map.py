@@ -355,7 +355,7 @@ def _table(result: dict) -> str:
                  f"{cell(markers, 'superseded')} superseded in a frame, {cell(markers, 'unshown')} never drawn)",
                  _tri(markers.get("latencyMs")), hidden_markers, f"p95 ≤ {TARGETS['markerP95Ms']:.0f} ms",
                  _met(v["markerP95Ms"]["met"])))
-    rows.append(("location event→its frame's arrival p50 / p95 / p99 (the page's socket, or the app's socket worker)",
+    rows.append(("location event→the page's message event p50 / p95 / p99 (before any of the page's code runs)",
                  _tri(markers.get("toMessageEventMs")), "—", "", "—"))
     rows.append(("delivery rows event→DOM p50 / p95 / p99, rows in the page",
                  _tri((shown.get("rows") or {}).get("latencyMs")), _tri((hidden.get("rows") or {}).get("latencyMs")),

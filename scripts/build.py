@@ -72,8 +72,6 @@ VENDOR = STATIC / "vendor"
 PYSCRIPT_TOML = ROOT / "pyscript.toml"
 CONFIG_JSON = "static/config.json"
 CONFIG_SOURCE = ROOT / CONFIG_JSON
-#: The socket worker (static/js/bridge.mjs starts it): sent with the page's policy as a header (scripts/policy.py).
-WORKER_SCRIPT = "static/js/socket-worker.js"
 MANIFEST = "BUILD-INFO.json"
 #: What static/ may contribute besides config.json and the runtime (anything else is left out).
 STATIC_SUFFIXES = {".css", ".js", ".mjs", ".svg", ".png", ".ico", ".webp", ".woff2"}
@@ -417,8 +415,7 @@ def collect(connect_src=()) -> dict[str, bytes]:
                                                     policy.image_sources(config)).encode()
     except policy.PolicyError as exc:
         raise BuildError(str(exc)) from None
-    workers = {layout.place(WORKER_SCRIPT): policy.worker_policy(sources)} if WORKER_SCRIPT in assets_src else {}
-    out[policy.HEADERS_FILE] = policy.headers_file(workers)
+    out[policy.HEADERS_FILE] = policy.headers_file()
     forbidden = [path for path in out if any(path.endswith(s) for s in FORBIDDEN_SUFFIXES)]
     if forbidden:
         raise BuildError(f"refusing to ship {', '.join(forbidden[:3])}")

@@ -143,20 +143,11 @@ def with_policy_meta(html: str, sources, images=()) -> str:
     return html[:anchor.end()] + "\n  " + policy_meta(sources, images) + html[anchor.end():]
 
 
-def worker_policy(sources) -> str:
-    """The policy for a worker script: a worker obeys the policy its own script is sent with, never
-    the page's <meta>, so the socket worker needs the page's connect-src as a header."""
-    return content_security_policy(list(sources), meta=True)
-
-
-def headers_file(workers: dict[str, str] | None = None) -> bytes:
-    """``_headers`` for hosts that read one (Netlify, Cloudflare Pages): what a <meta> cannot say.
-    ``workers``: a worker script's path in the build -> the policy it is sent with (``worker_policy``)."""
+def headers_file() -> bytes:
+    """``_headers`` for hosts that read one (Netlify, Cloudflare Pages): what a <meta> cannot say."""
     lines = ["# Made by scripts/build.py: headers only a server can send (docs/HOSTING.md 2).",
              "# The rest of the Content-Security-Policy is the <meta> in index.html.", "/*"]
     lines += [f"  {name}: {value}" for name, value in SERVER_HEADERS.items()]
     for path, cache in CACHE_RULES:
         lines += [path, f"  Cache-Control: {cache}"]
-    for path, policy in (workers or {}).items():
-        lines += [f"/{path}", f"  Content-Security-Policy: {policy}"]
     return ("\n".join(lines) + "\n").encode()

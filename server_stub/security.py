@@ -286,16 +286,6 @@ def stub_connect_sources(scope, static_root: Path) -> list[str]:
     return sources + _configured_origins(static_root)
 
 
-#: The app's worker scripts (static/js/): a worker is governed by the policy its own script is
-#: sent with, not by the page's, so these get the page's policy too (docs/HOSTING.md 2).
-WORKER_SCRIPTS = frozenset({"socket-worker.js"})
-
-
-def worker_headers(scope, static_root: Path) -> dict[str, str]:
-    """The headers a worker script is sent with: the page's policy, so its socket obeys connect-src."""
-    return {"Content-Security-Policy": content_security_policy(stub_connect_sources(scope, static_root))}
-
-
 def html_headers(scope, static_root: Path) -> dict[str, str]:
     """The headers every HTML page of the app is sent with."""
     return {

@@ -163,8 +163,6 @@ def mount(app: FastAPI, root: Path, site: bool = False) -> None:
         headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
         if media_type == "text/html":  # the page's CSP and framing rules (security.py)
             headers |= security.html_headers(request.scope, root)
-        elif file.name in security.WORKER_SCRIPTS:
-            headers |= security.worker_headers(request.scope, root)
         return await answer(request, file, media_type, headers, encoder)
 
     @app.api_route("/{path:path}", methods=["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False)

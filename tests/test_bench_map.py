@@ -115,7 +115,7 @@ def test_the_table_has_the_map_shown_beside_hidden_and_the_verdicts():
     assert "15.0 s" in cpu and "10.0 s" in cpu and "ratio 1.50×" in cpu and cpu.rstrip(" |").endswith("yes")
     assert all(line.count("|") == 6 for line in lines)
     assert next(line for line in lines if line.startswith("| renderer main thread busy")).count("82%") == 2
-    assert "| location event→its frame's arrival" in table and "9.0 / 31 / 33 ms" in table
+    assert "| location event→the page's message event" in table and "9.0 / 31 / 33 ms" in table
     assert render({"error": "no map"}) == "Map phase: not measured: no map."
     alone = result()
     del alone["shown"]

@@ -510,14 +510,6 @@ def test_the_headers_file_carries_what_only_a_server_can_send(fake_runtime):
     assert rules["/index.html"] == rules["/"] == rules["/static/config.json"] == {"Cache-Control": "no-cache"}
     assert rules["/assets/*"]["Cache-Control"] == rules["/runtime/*"]["Cache-Control"] == \
         "public, max-age=31536000, immutable"
-    # A worker obeys the policy its script is sent with, never the page's <meta>: the socket worker's
-    # path gets the page's policy (with its connect-src) as a header.
-    files = build.collect()
-    [worker] = [path for path in files if path.endswith("/static/js/socket-worker.js")]
-    policy = dict(part.strip().split(" ", 1) for part in rules[f"/{worker}"]["Content-Security-Policy"].split(";"))
-    page = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', files["index.html"].decode())[1]
-    assert policy == dict(part.strip().split(" ", 1) for part in page.split(";"))
-    assert policy["default-src"] == "'none'" and policy["connect-src"].startswith("'self'")
 
 
 # --- the .br and .gz copies (issue 13) ---------------------------------------------------------

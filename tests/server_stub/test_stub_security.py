@@ -190,18 +190,6 @@ def test_index_html_is_sent_with_the_policy_and_framing_rules(client):
     assert "content-security-policy" not in css.headers and css.headers["x-content-type-options"] == "nosniff"
 
 
-def test_the_socket_worker_is_sent_with_the_pages_policy_as_a_worker_obeys_its_own_scripts(client):
-    # A worker is governed by the policy its script comes with, not the page's: without this header
-    # the socket worker could connect anywhere.
-    page = directives(client.get("/").headers["content-security-policy"])
-    answer = client.get("/static/js/socket-worker.js")
-    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/javascript")
-    worker = directives(answer.headers["content-security-policy"])
-    assert worker["connect-src"] == page["connect-src"] == "'self' ws://testserver"
-    assert worker["default-src"] == "'none'" and worker["script-src"] == "'self' 'wasm-unsafe-eval'"
-    assert "content-security-policy" not in client.get("/static/js/bridge.mjs").headers
-
-
 def test_connect_src_follows_the_host_and_the_configured_endpoints(tmp_path):
     (tmp_path / "static").mkdir()
     (tmp_path / "index.html").write_text("<!doctype html>")

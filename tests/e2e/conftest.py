@@ -1,5 +1,7 @@
 """Fixtures for the Chromium tests: one browser per session, a fresh stub per module.
 
+A test whose page's renderer crashes runs once more (``harness.rerun_renderer_crashes``).
+
 One persistent profile serves the whole session so Pyodide's 9.6 MB wasm is
 compiled once (``new_context()`` would not keep it in its cache); each test
 gets its own tab, and sessionStorage is per tab, so tests do not share logins.
@@ -12,9 +14,13 @@ import tempfile
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.harness import CHROMIUM_ARGS, Stub, chromium_path, module_stub, recording_tab
+from tests.e2e.harness import CHROMIUM_ARGS, Stub, chromium_path, module_stub, recording_tab, rerun_renderer_crashes
 
 pytestmark = pytest.mark.e2e
+
+
+def pytest_collection_modifyitems(items):
+    rerun_renderer_crashes(items)  # a renderer that crashes gets one more run (harness.py)
 
 
 @pytest.fixture(scope="session")

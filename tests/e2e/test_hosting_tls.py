@@ -20,9 +20,7 @@ Playwright's sync API allows one instance per thread.
 from __future__ import annotations
 
 import json
-import sys
 import threading
-import warnings
 from urllib.parse import urlsplit
 
 import pytest
@@ -37,22 +35,13 @@ BROWSER_TIMEOUT_S = 300  # three Pyodide boots over TLS on a shared machine
 def in_own_browser(scenario):
     """Run ``scenario(context)`` in a fresh Chromium whose context ignores certificate errors.
 
-    A renderer that crashes ("Target crashed": the browser's own failure, seen
-    once on a CI machine, never an app error, which shows as a page error or a
-    wrong state) gets one more try in a new browser, with a warning in the
-    run's summary so the crash is not hidden. A second crash fails the test.
+    A renderer that crashes fails this run with "Target crashed", and the
+    test runs once more like any browser test (``harness.rerun_renderer_crashes``).
     """
-    for attempt in (1, 2):
-        outcome = _one_browser_run(scenario)
-        error = outcome.get("error")
-        if attempt == 1 and error is not None and "Target crashed" in str(error):
-            warnings.warn(f"the TLS browser's renderer crashed, tried once more: {str(error).splitlines()[0]}",
-                          stacklevel=2)
-            continue
-        if error is not None:
-            raise error
-        return outcome["value"]
-    raise AssertionError("unreachable")  # pragma: no cover
+    outcome = _one_browser_run(scenario)
+    if outcome.get("error") is not None:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _one_browser_run(scenario) -> dict:
@@ -158,20 +147,3 @@ def test_an_https_page_refuses_configured_http_and_ws_endpoints_visibly(tls_runs
     asked = [url for url in recorder.urls() if url.startswith((plain["api"], plain["ws"]))]
     assert asked == []
     assert [url for url in recorder.urls() if url.startswith(("http://", "ws://"))] == []
-
-
-def test_a_renderer_crash_gets_one_more_browser_and_a_warning_and_a_second_crash_fails(monkeypatch):
-    crash = RuntimeError("Page.wait_for_selector: Target crashed \nCall log: ...")
-    runs = iter([{"error": crash}, {"value": "ran"}])
-    monkeypatch.setattr(sys.modules[__name__], "_one_browser_run", lambda scenario: next(runs))
-    with pytest.warns(UserWarning, match="renderer crashed, tried once more: Page.wait_for_selector"):
-        assert in_own_browser(None) == "ran"
-
-    runs = iter([{"error": crash}, {"error": crash}])
-    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="Target crashed"):
-        in_own_browser(None)
-
-    wrong = AssertionError("html[data-app-state=error]")
-    runs = iter([{"error": wrong}])
-    with pytest.raises(AssertionError, match="data-app-state=error"):
-        in_own_browser(None)

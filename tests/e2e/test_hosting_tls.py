@@ -38,13 +38,6 @@ def in_own_browser(scenario):
     A renderer that crashes fails this run with "Target crashed", and the
     test runs once more like any browser test (``harness.rerun_renderer_crashes``).
     """
-    outcome = _one_browser_run(scenario)
-    if outcome.get("error") is not None:
-        raise outcome["error"]
-    return outcome["value"]
-
-
-def _one_browser_run(scenario) -> dict:
     outcome: dict = {}
 
     def run():
@@ -66,7 +59,9 @@ def _one_browser_run(scenario) -> dict:
     worker.join(BROWSER_TIMEOUT_S)
     if worker.is_alive():
         raise AssertionError(f"the TLS browser run took over {BROWSER_TIMEOUT_S}s")
-    return outcome
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,13 @@ Views read *effective* state (confirmed, with optimistic overlays):
 rollback), ``staff_member(id)``, ``staff()``, ``zone(id)``, ``zones()``,
 ``communications()``, ``communication(id)``, ``communication_pending(id)``,
 ``compose_status()``, ``outbox()``, ``outbox_counts()``, ``has_unsent_work()``;
-and ``ready``, ``state``, ``session``, ``user_id``, ``diagnostics()``. On a
-``Render``, redraw each id it names from these views (an id they no longer
-know was removed), everything on ``reset``; re-read ``compose_status()``
-whenever ``changes.communications`` is not empty. Text is data: put it in
+and ``ready``, ``state``, ``session``, ``user_id``, ``diagnostics()``; and
+``work`` (``app.roster.OpenWork`` over these views: who carries what, each
+person's current delivery, what waits per zone). On a ``Render``, redraw each
+id it names from these views (an id they no longer know was removed),
+everything on ``reset``; a staff row or dot that shows open work redraws
+``changes.carriers`` too, a zone card ``changes.waiting``; re-read
+``compose_status()`` whenever ``changes.communications`` is not empty. Text is data: put it in
 ``textContent``, never parsed as HTML.
 """
 

@@ -79,6 +79,7 @@ from app.connection import CancelTimer, CloseSocket, Connection, Phase, StartTim
 from app.frames import INVALID, PREVIEW_CHARS, Rejected, Unknown, decode, encode_auth, encode_ping
 from app.models import Delivery, Pong, Reauthed, Welcome
 from app.outbox import OutboxItem, SaveOutbox, ShowOutbox
+from app.roster import OpenWork
 from app.session import REFRESH_TIMER, Notice, Session, SessionEnded, SessionRenewed
 from app.store import MAX_COMMUNICATIONS, MAX_HELD, Changes, Outcome, Store
 from app.sync import RESYNC_DELAYS_MS, SNAPSHOT_TIMER, GiveUp, Loaded, Retrying, SnapshotLoader, Stale
@@ -146,6 +147,7 @@ class Client(Account, BoardViews):
         self.ready = False
         self._out: list[Action] = []
         self._changes: list[Changes] = []
+        self.work = OpenWork()  # the board's open work, one index for every panel (app.roster)
         self._requests: dict[str, tuple[str, Optional[str]]] = {}  # request id -> (kind, delivery id)
         self._request_count = 0
         self._sync = SnapshotLoader(delays_factory=self._delays_factory, resync_delays=resync_delays)
@@ -363,7 +365,7 @@ class Client(Account, BoardViews):
         self._publish_outbox()
         out, self._out = self._out, []
         if self._changes:
-            changes = Changes.merge(self._changes)
+            changes = self.work.follow(Changes.merge(self._changes), self)
             self._changes = []
             if changes:
                 out.append(Render(changes))

@@ -7,6 +7,10 @@
     layer.note(changes)                   # every Render: ids to look at again, nothing drawn yet
     puts, drops = layer.frame(client, ...)   # once per frame: each id at most once
 
+``frame`` reads the board through the client's views, and a dot's accessible
+name through ``client.work`` (``app.roster.OpenWork``: the delivery each
+person is on now), which the client keeps and names in ``changes.carriers``.
+
 Coalescing: ``note`` only collects ids; ``frame`` reads each one's latest
 state once and returns a mark only if it differs from what was last drawn. A
 driver who moved three times within a frame is one put, and a status event
@@ -36,7 +40,6 @@ from app.eta import is_late, timestamp
 from app.geo import Bounds, bounds
 from app.map_projection import Viewport, project
 from app.models import is_open
-from app.roster import OpenWork
 from app.store import Changes
 from app.wording import words
 
@@ -127,14 +130,12 @@ class MapLayer:
         self.pin_budget = pin_budget
         self.drawn: dict[tuple[str, str], Mark] = {}
         self.pins_drawn = 0  # how many of ``drawn`` are pins: counting them per frame would be O(drawn)
-        self.work = OpenWork()
         self._dirty: dict[str, set[str]] = {ZONE: set(), STAFF: set(), PIN: set()}
         self._all = True  # the next frame looks at everything (a reset, a new filter)
         self._view_changed = False
         self.candidates: set[str] = set()  # open deliveries with a drop-off that pass the filters
         self._looked: dict[str, Optional[PinMark]] = {}  # pins of this frame looked at so far
-        self._rebuilding = False  # a reset's frames: the open work is indexed as the pins are looked at
-        self._staff_left: set[str] = set()  # a reset's staff, looked at once its pins are
+        self._staff_left: set[str] = set()  # a reset's staff, looked at in steps as its pins are
         self._whole = False  # a pass over every pin (a reset, the filters, the view over the budget) is on
         self.whole_pass = False  # the last frame's marks came from such a pass: many, written over turns
         self.culled = False  # over budget: only pins in view are drawn
@@ -142,18 +143,16 @@ class MapLayer:
 
     # --- what to look at again ---------------------------------------------------------------
 
-    def note(self, changes: Changes, board=None) -> None:
-        """A Render's changes. ``board`` (the client) keeps the staff's current deliveries exact."""
+    def note(self, changes: Changes) -> None:
+        """A Render's changes (``carriers``: people whose current delivery, in their dot's name, moved)."""
         if changes.reset:
             self._all = True
             return
         self._dirty[ZONE].update(changes.zones)
         self._dirty[STAFF].update(changes.staff)
         self._dirty[STAFF].update(changes.moved)
+        self._dirty[STAFF].update(changes.carriers)
         self._dirty[PIN].update(changes.deliveries)
-        if board is not None:
-            for delivery_id in changes.deliveries:
-                self._dirty[STAFF].update(self.work.update(delivery_id, board.delivery(delivery_id)).staff)
 
     def note_filters(self) -> None:
         """The deliveries filters changed: every pin is looked at again."""
@@ -184,21 +183,18 @@ class MapLayer:
         ``keep_going``: asked between batches of ``PIN_STEP`` pins; once it says False, the pins not
         looked at yet wait for the next frame (``pending()`` stays True) and this one returns the zones'
         and staff's marks only. Pins are put all together once every one has been looked at, since the
-        pin budget needs them all counted. So a reset over 10,000 deliveries is several short frames;
-        during one, the staff's open work is indexed as the pins are looked at, and their dots come
-        with the pins, once the index is whole.
+        pin budget needs them all counted. So a reset over 10,000 deliveries is several short frames,
+        and its dots come ``STAFF_STEP`` at a time, one step a frame before the pins' steps.
         """
         now = self._clock()
         if self._all:
             self._all = False
-            self._rebuilding = True
             self._whole = True
-            self._staff_left = set()
-            self.work.reset(())
-            self._dirty = {ZONE: {z.id for z in board.zones()}, STAFF: {m.id for m in board.staff()},
+            self._staff_left = {m.id for m in board.staff()}
+            self._dirty = {ZONE: {z.id for z in board.zones()}, STAFF: set(),
                            PIN: {d.id for d in board.deliveries()}}
             for kind, some_id in self.drawn:
-                self._dirty[kind].add(some_id)
+                (self._staff_left if kind == STAFF else self._dirty[kind]).add(some_id)
             self.candidates = set()
             self._looked = {}
             self._made = {}
@@ -207,21 +203,19 @@ class MapLayer:
             self._whole = True
             self._dirty[PIN].update(i for kind, i in self.drawn if kind == PIN)
         dirty = self._dirty
-        rebuilding = self._rebuilding
-        self._dirty = {ZONE: set(), STAFF: dirty[STAFF] if rebuilding else set(), PIN: dirty[PIN]}
+        self._dirty = {ZONE: set(), STAFF: set(), PIN: dirty[PIN]}
         puts: list[Mark] = []
         drops: list[tuple[str, str]] = []
         for zone_id in dirty[ZONE]:
             zone = board.zone(zone_id)
             self._put(ZONE, zone_id, zone_mark(zone) if zone is not None else None, puts, drops)
-        if not rebuilding:
-            self._staff_marks(board, dirty[STAFF], puts, drops)
+        self._staff_marks(board, dirty[STAFF], puts, drops)
+        left = self._staff_left  # a reset's dots: a step a frame
+        if left:
+            self._staff_marks(board, [left.pop() for _ in range(min(STAFF_STEP, len(left)))], puts, drops)
         waiting, looked = dirty[PIN], self._looked
         while waiting:
             batch = [waiting.pop() for _ in range(min(PIN_STEP, len(waiting)))]
-            if rebuilding:
-                for delivery_id in batch:
-                    self.work.update(delivery_id, board.delivery(delivery_id))
             looked.update(self._pin_marks(board, batch, wanted, now))
             if waiting and keep_going is not None and not keep_going():
                 self.whole_pass = self._whole
@@ -229,9 +223,6 @@ class MapLayer:
         if self._dirty[PIN] is waiting:  # emptied: a new set, as popping from one that once held every
             self._dirty[PIN] = set()     # delivery scans its big, sparse table (5 us a pop, measured)
         pins, self._looked = looked, {}
-        if rebuilding:
-            self._rebuilding = False
-            self._staff_left, self._dirty[STAFF] = self._dirty[STAFF], set()
         culled = len(self.candidates) > self.pin_budget
         if culled != self.culled or (culled and self._view_changed):  # every pin is in or out again
             self._whole = True
@@ -252,11 +243,8 @@ class MapLayer:
                     pins[delivery_id] = None
         for delivery_id, mark in pins.items():
             self._put(PIN, delivery_id, mark, puts, drops)
-        left = self._staff_left  # a reset's dots, once its pins are all looked at: in steps too
-        while left:
+        while left and (keep_going is None or keep_going()):  # the pins are done: the dots' other steps
             self._staff_marks(board, [left.pop() for _ in range(min(STAFF_STEP, len(left)))], puts, drops)
-            if left and keep_going is not None and not keep_going():
-                break
         self.whole_pass = self._whole
         self._whole = bool(self._staff_left)
         return puts, drops
@@ -282,7 +270,7 @@ class MapLayer:
         member = board.staff_member(staff_id)
         if member is None or member.location is None:
             return None
-        current = self.work.current(staff_id)
+        current = board.work.current(staff_id)
         where = member.location
         x, y = project(where.lat, where.lon)
         status = str(member.status)

@@ -1,4 +1,4 @@
-"""What the staff and zone panels derive from the deliveries, kept as indexes. Pure, no browser.
+"""What the staff, zone and map panels derive from the deliveries, kept as one index. Pure, no browser.
 
     >>> from app.models import Delivery
     >>> work = OpenWork()
@@ -18,6 +18,11 @@ deliveries, zone -> pending deliveries) and ``update`` says exactly which
 staff rows and zone cards one changed delivery touches. ``reset`` rebuilds
 them after a snapshot.
 
+There is one index for the whole board, the client's (``Client.work``):
+``follow`` keeps it in step with each ``Render`` and names what it touched in
+``Changes.carriers`` and ``Changes.waiting``, so the panels that show open
+work read it and redraw those ids, and none keeps (or rebuilds) a copy.
+
 Rules:
 
 1. A delivery is *carried* by ``assignedTo`` while its status is not final
@@ -33,10 +38,11 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Optional
 
 from app.models import Delivery, DeliveryStatus, Staff, StaffStatus, is_open
+from app.store import Changes
 
 ALERT_FACTOR = 3
 #: Staff filters: every status or zone (``ANY``), or only people with no zone (``NO_ZONE``).
@@ -87,6 +93,22 @@ class OpenWork:
         self._waiting.clear()
         for delivery in deliveries:
             self.update(delivery.id, delivery)
+
+    def follow(self, changes: Changes, board) -> Changes:
+        """Bring the index up to ``changes`` (``board``: the effective deliveries, ``Client``'s views);
+        returns them with the staff and zones whose open work changed in ``carriers`` and ``waiting``."""
+        if changes.reset:
+            self.reset(board.deliveries())
+            return changes
+        staff: set[str] = set()
+        zones: set[str] = set()
+        for delivery_id in changes.deliveries:
+            touched = self.update(delivery_id, board.delivery(delivery_id))
+            staff |= touched.staff
+            zones |= touched.zones
+        if not staff and not zones:
+            return changes
+        return replace(changes, carriers=changes.carriers | staff, waiting=changes.waiting | zones)
 
     def update(self, delivery_id: str, delivery: Optional[Delivery]) -> Affected:
         """``delivery`` is its new (effective) state, None if it is gone; returns what that touches.

@@ -100,6 +100,8 @@ class Changes:
 
     An id whose entity is no longer in the store was removed. ``Changes.merge``
     combines many (the client coalesces a frame's worth into one ``Render``).
+    ``carriers`` and ``waiting`` are derived, not stored: the staff and zones whose open work
+    changed with ``deliveries`` (``app.roster.OpenWork.follow`` names them before a ``Render``).
     """
 
     deliveries: frozenset[str] = frozenset()
@@ -109,11 +111,13 @@ class Changes:
     moved: frozenset[str] = frozenset()
     event_types: frozenset[str] = frozenset()
     reset: bool = False
+    carriers: frozenset[str] = frozenset()
+    waiting: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(
             self.reset or self.deliveries or self.staff or self.zones or self.communications or self.moved
-            or self.event_types
+            or self.event_types or self.carriers or self.waiting
         )
 
     def __repr__(self) -> str:
@@ -130,6 +134,8 @@ class Changes:
             (COMMUNICATIONS, self.communications),
             (MOVED, self.moved),
             ("event_types", self.event_types),
+            ("carriers", self.carriers),
+            ("waiting", self.waiting),
         )
 
     def ids(self, kind: str) -> frozenset[str]:
@@ -142,7 +148,7 @@ class Changes:
     @staticmethod
     def merge(many: Iterable["Changes"]) -> "Changes":
         """One ``Changes`` for all of ``many``, in one pass (cheap for hundreds)."""
-        sets: dict[str, set[str]] = {name: set() for name in (*KINDS, "event_types")}
+        sets: dict[str, set[str]] = {name: set() for name in (*KINDS, "event_types", "carriers", "waiting")}
         reset = False
         for one in many:
             reset = reset or one.reset

@@ -46,10 +46,13 @@ def eta_words(texts: int = 3_000) -> float:
 
 
 class _Board:
-    """The map layer's view of the client: lookups by id, and the lists."""
+    """The map layer's view of the client: lookups by id, the lists, and the open-work index."""
 
     def __init__(self, deliveries, staff):
+        from app.roster import OpenWork
+
         self.d, self.s = {x.id: x for x in deliveries}, {x.id: x for x in staff}
+        self.work = OpenWork()
 
     def delivery(self, i): return self.d.get(i)
     def deliveries(self): return list(self.d.values())
@@ -61,7 +64,9 @@ class _Board:
 
 def map_layer_frame(n: int = 10_000, people: int = 500, frames: int = 200) -> float:
     """The map layer per message, the map phase's mix: each frame 17 ETA updates and 8 moves
-    (1,000 delivery updates/s and 500 locations/s at 60 frames/s), every pin drawn."""
+    (1,000 delivery updates/s and 500 locations/s at 60 frames/s), every pin drawn. It includes
+    the client's open-work index following each Render (``OpenWork.follow``), which every panel
+    that shows open work shares."""
     from app.map_layer import MapLayer
     from app.models import Delivery, Location, Staff
     from app.store import Changes
@@ -85,7 +90,7 @@ def map_layer_frame(n: int = 10_000, people: int = 500, frames: int = 200) -> fl
                              updatedAt=iso(-60), dropoff=place()) for i in range(n)],
                    [member(i) for i in range(people)])
     layer = MapLayer(clock=now.timestamp, pin_budget=n)
-    layer.note(Changes(reset=True))
+    layer.note(board.work.follow(Changes(reset=True), board))
     layer.frame(board)
     ids = list(board.d)
     plan = [({i: board.d[i].model_copy(update={"eta": iso(rng.randint(-30, 300))}) for i in rng.sample(ids, 17)},
@@ -95,7 +100,7 @@ def map_layer_frame(n: int = 10_000, people: int = 500, frames: int = 200) -> fl
         for updates, moves in plan:
             board.d.update(updates)
             board.s.update(moves)
-            layer.note(Changes(deliveries=frozenset(updates), moved=frozenset(moves)), board)
+            layer.note(board.work.follow(Changes(deliveries=frozenset(updates), moved=frozenset(moves)), board))
             layer.frame(board)
 
     return min(timeit.repeat(run, number=1, repeat=5)) / (frames * 25) * 1e6

@@ -52,3 +52,43 @@ def test_messages_being_sent_come_first_then_the_confirmed_ones_newest_first():
     assert client.compose_status().pending
     assert not client.communication_pending("C-2") and client.communication("C-2").body == "body C-2"
     assert client.communication("C-404") is None
+
+
+def test_the_open_work_index_follows_every_render_and_names_what_it_touched():
+    """One index for every panel (``client.work``): each Render names the people whose open work
+    changed (``carriers``) and the zones whose waiting count did (``waiting``), for events and for the
+    user's own unconfirmed change and its rollback; it always equals one built from scratch."""
+    from app.roster import OpenWork
+    from tests.fake_shell import du
+
+    client, shell = client_with(deliveries=[delivery("D-1", status="pending", assignedTo=None),
+                                            delivery("D-2", status="assigned", assignedTo="S-1"),
+                                            delivery("D-3", status="in_transit", assignedTo="S-2", zoneId="Z-2")],
+                                staff_=[staff("S-1"), staff("S-2")])
+
+    def render():
+        shell.renders.clear()
+        shell.drain()
+        [changes] = shell.renders
+        fresh = OpenWork()
+        fresh.reset(client.deliveries())
+        for person in ("S-1", "S-2", "S-3"):
+            assert client.work.current(person) == fresh.current(person), person
+            assert client.work.carried_by(person) == fresh.carried_by(person), person
+        for zone in ("Z-1", "Z-2"):
+            assert client.work.pending_in(zone) == fresh.pending_in(zone), zone
+        return changes.carriers, changes.waiting
+
+    assert client.work.current("S-1") == "D-2" and client.work.pending_in("Z-1") == 1
+    client.socket_message(du(11, "D-1", status="assigned", assignedTo="S-1"))  # waits no more; S-1 has two
+    assert render() == ({"S-1"}, {"Z-1"})
+    client.socket_message(du(12, "D-2", customer="Mia"))  # nothing a carrier's row shows
+    assert render() == (set(), set())
+    client.socket_message(du(13, "D-3", assignedTo="S-1"))  # moves from S-2 to S-1, and is current there
+    assert render() == ({"S-1", "S-2"}, set())
+    client.set_status("D-3", "delivered")  # the user's change, not confirmed yet: S-1 carries two again
+    assert render() == ({"S-1"}, set())
+    [request] = [r for r in shell.http.values() if r.method == "PATCH"]
+    shell.answer(request, 409, "")  # refused: rolled back
+    assert render() == ({"S-1"}, set())
+    assert client.work.current("S-1") == "D-3"

@@ -3,9 +3,10 @@
 from datetime import datetime, timedelta, timezone
 
 from app.geo import Bounds
-from app.map_layer import PIN, STAFF, ZONE, MapLayer, PinMark, StaffMark, has_places, world_bounds
+from app.map_layer import PIN, STAFF, ZONE, MapLayer, PinMark, StaffMark, ZoneMark, has_places, world_bounds
 from app.map_projection import Viewport, project
 from app.models import Delivery, Location, Point, Staff, Zone
+from app.roster import OpenWork
 from app.store import Changes
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
@@ -28,10 +29,13 @@ def member(i, name="Ada Okafor", status="on_delivery", where=(52.51, 13.39), hea
 
 
 class Board:
+    """The client's views, and its open-work index (``work``), kept by ``note`` as the client keeps it."""
+
     def __init__(self, deliveries=(), staff=(), zones=()):
         self.d = {x.id: x for x in deliveries}
         self.s = {x.id: x for x in staff}
         self.z = {x.id: x for x in zones}
+        self.work = OpenWork()
 
     def delivery(self, i): return self.d.get(i)
     def deliveries(self): return list(self.d.values())
@@ -41,13 +45,18 @@ class Board:
     def zones(self): return list(self.z.values())
 
 
+def note(layer, board, changes):
+    """A Render as the client makes it: the index follows the changes, which then name its carriers."""
+    layer.note(board.work.follow(changes, board))
+
+
 def zone(area=AREA, status="busy"):
     return Zone(id="Z-1", name="Mitte", status=status, activeDeliveries=3, availableStaff=1, area=area)
 
 
 def first_frame(board, **kw):
     layer = MapLayer(clock=lambda: NOW.timestamp(), **{k: v for k, v in kw.items() if k == "pin_budget"})
-    layer.note(Changes(reset=True))
+    note(layer, board, Changes(reset=True))
     puts, drops = layer.frame(board, **{k: v for k, v in kw.items() if k != "pin_budget"})
     return layer, puts, drops
 
@@ -71,7 +80,7 @@ def test_three_moves_in_one_frame_are_drawn_once_with_the_last_position():
     layer, _, _ = first_frame(board)
     for lat in (52.511, 52.512, 52.513):
         board.s["S-1"] = member(1, where=(lat, 13.39))
-        layer.note(Changes(moved=frozenset({"S-1"})))
+        note(layer, board, Changes(moved=frozenset({"S-1"})))
     puts, drops = layer.frame(board)
     assert [(m.id, m.lat) for m in puts] == [("S-1", 52.513)] and drops == []
     assert layer.frame(board) == ([], [])  # nothing new: nothing written
@@ -80,7 +89,7 @@ def test_three_moves_in_one_frame_are_drawn_once_with_the_last_position():
 def test_a_change_the_map_does_not_show_writes_nothing():
     board = Board([delivery(1)], [member(1)], [zone()])
     layer, _, _ = first_frame(board)
-    layer.note(Changes(staff=frozenset({"S-1"}), zones=frozenset({"Z-1"}), deliveries=frozenset({"D-1"})))
+    note(layer, board, Changes(staff=frozenset({"S-1"}), zones=frozenset({"Z-1"}), deliveries=frozenset({"D-1"})))
     assert layer.frame(board) == ([], [])
 
 
@@ -91,7 +100,7 @@ def test_a_pin_is_made_again_only_when_something_it_shows_changed():
 
     def after(**change):
         board.d["D-1"] = board.d["D-1"].model_copy(update=change)
-        layer.note(Changes(deliveries=frozenset({"D-1"})))
+        note(layer, board, Changes(deliveries=frozenset({"D-1"})))
         return layer.frame(board)
 
     assert after(eta=iso(20), address="2 Mill Lane") == ([], []) and layer.mark(PIN, "D-1") is pin
@@ -106,10 +115,10 @@ def test_a_pin_is_made_again_only_when_something_it_shows_changed():
         puts, drops = after(**change)
         assert len(puts) == 1 and drops == [] and shows(puts[0]) and layer.mark(PIN, "D-1") is puts[0], change
     board.d["D-1"] = delivery(1, status="delivered")
-    layer.note(Changes(deliveries=frozenset({"D-1"})))
+    note(layer, board, Changes(deliveries=frozenset({"D-1"})))
     assert layer.frame(board) == ([], [(PIN, "D-1")])
     board.d["D-1"] = delivery(1, eta=10)  # open again, as at first: a new pin equal to the first
-    layer.note(Changes(deliveries=frozenset({"D-1"})))
+    note(layer, board, Changes(deliveries=frozenset({"D-1"})))
     puts, _ = layer.frame(board)
     assert puts == [pin] and puts[0] is not pin
 
@@ -118,7 +127,7 @@ def test_a_delivery_that_closes_drops_its_pin_and_updates_its_drivers_name():
     board = Board([delivery(1)], [member(1)])
     layer, _, _ = first_frame(board)
     board.d["D-1"] = delivery(1, status="delivered")
-    layer.note(Changes(deliveries=frozenset({"D-1"})), board)
+    note(layer, board, Changes(deliveries=frozenset({"D-1"})))
     puts, drops = layer.frame(board)
     assert drops == [(PIN, "D-1")]
     assert [m.label for m in puts if isinstance(m, StaffMark)] == ["Ada Okafor, on delivery"]
@@ -191,7 +200,7 @@ def test_the_count_of_drawn_pins_follows_puts_and_drops_and_the_budget_holds_und
     assert layer.pins_drawn == counted() == 5
     for step in range(6):  # pins close, reopen and change under a full budget
         board.d[f"D-{step}"] = delivery(step, status="delivered" if step % 2 else "pending", eta=step)
-        layer.note(Changes(deliveries=frozenset({f"D-{step}", f"D-{step + 1}"})))
+        note(layer, board, Changes(deliveries=frozenset({f"D-{step}", f"D-{step + 1}"})))
         layer.frame(board, view=view)
         assert layer.pins_drawn == counted() <= 5
 
@@ -207,7 +216,7 @@ def test_over_the_budget_updates_to_pins_not_drawn_never_swap_out_pins_that_are(
         for some_id in (waiting[step % len(waiting)], sorted(drawn)[step % len(drawn)]):
             number = int(some_id[2:])
             board.d[some_id] = delivery(number, dropoff=(52.52, 13.30 + number * 0.0001), eta=10 + step)
-        layer.note(Changes(deliveries=frozenset({waiting[step % len(waiting)], sorted(drawn)[step % len(drawn)]})))
+        note(layer, board, Changes(deliveries=frozenset({waiting[step % len(waiting)], sorted(drawn)[step % len(drawn)]})))
         puts, drops = layer.frame(board, view=view)
         assert {i for kind, i in layer.drawn if kind == PIN} == drawn and not drops
 
@@ -219,12 +228,12 @@ def test_a_reset_over_many_pins_goes_out_over_several_frames_and_ends_as_one_fra
     board = Board(many + [delivery(9999, status="delivered")], [member(1)], [zone()])
     whole, whole_puts, _ = first_frame(board, pin_budget=PIN_STEP * 2)
     layer = MapLayer(clock=lambda: NOW.timestamp(), pin_budget=PIN_STEP * 2)
-    layer.note(Changes(reset=True))
+    note(layer, board, Changes(reset=True))
     puts, drops = layer.frame(board, keep_going=lambda: False)
-    assert {(type(m), m.id) for m in puts} == {(type(whole.mark(ZONE, "Z-1")), "Z-1")}  # dots come with the pins
+    assert {(type(m), m.id) for m in puts} == {(ZoneMark, "Z-1"), (StaffMark, "S-1")}  # the dots' first step
     assert layer.pending() and layer.midway() and layer.pins_drawn == 0  # pins wait until every one has been looked at
     board.d["D-5"] = delivery(5, status="delivered")  # changed while the pass goes on
-    layer.note(Changes(deliveries=frozenset({"D-5"})), board)
+    note(layer, board, Changes(deliveries=frozenset({"D-5"})))
     frames = 1
     while layer.pending() and frames < 20:
         more, gone = layer.frame(board, keep_going=lambda: False)
@@ -233,14 +242,14 @@ def test_a_reset_over_many_pins_goes_out_over_several_frames_and_ends_as_one_fra
         frames += 1
     assert frames == 4 and not layer.pending() and not layer.midway()
     assert layer.whole_pass  # its marks are many: the panel writes them over turns
-    layer.note(Changes(deliveries=frozenset({"D-7"})), board)
+    note(layer, board, Changes(deliveries=frozenset({"D-7"})))
     layer.frame(board, keep_going=lambda: False)
     assert not layer.whole_pass  # a frame of the stream
     pins = {m.id for m in puts if isinstance(m, PinMark)}
     assert "D-5" not in pins and len(pins) == layer.pins_drawn == PIN_STEP * 2 and not drops  # the budget holds
     assert layer.candidates == {d.id for d in many} - {"D-5"}
     assert len(whole_puts) == len(puts)
-    assert layer.mark(STAFF, "S-1") == whole.mark(STAFF, "S-1")  # named with their delivery: the index is whole
+    assert layer.mark(STAFF, "S-1") == whole.mark(STAFF, "S-1")  # named with their delivery from the first frame
 
 
 def test_over_the_budget_a_pan_chooses_the_pins_in_view_again_in_steps():
@@ -261,13 +270,13 @@ def test_over_the_budget_a_pan_chooses_the_pins_in_view_again_in_steps():
     assert not layer.pending()
 
 
-def test_a_resets_dots_come_in_steps_once_its_pins_are_looked_at_named_with_their_delivery():
+def test_a_resets_dots_come_a_step_a_frame_named_with_their_delivery():
     from app.map_layer import STAFF_STEP
 
     crew = [member(i, where=(52.50 + i / 10000, 13.39)) for i in range(1, 2 * STAFF_STEP + 2)]
     board = Board([delivery(1, assignee="S-7")], crew, [zone()])
     layer = MapLayer(clock=lambda: NOW.timestamp())
-    layer.note(Changes(reset=True))
+    note(layer, board, Changes(reset=True))
     frames, puts = 0, []
     while frames < 10:
         more, _ = layer.frame(board, keep_going=lambda: False)

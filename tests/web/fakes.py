@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from app.command import Accepted, Refused, RowStatus
 from app.hub import Hub
+from app.roster import OpenWork
 from app.models import Delivery, Staff, Zone
 from app.store import Changes
 from app.web.panels.base import PanelContext
@@ -45,6 +46,8 @@ class FakeClient:
         self._deliveries = {d.id: d for d in deliveries}
         self._staff = {m.id: m for m in members}
         self._zones = {z.id: z for z in zones}
+        self.work = OpenWork()  # kept as the real client keeps it: by ``publish`` (``OpenWork.follow``)
+        self.work.reset(self._deliveries.values())
         self.statuses: dict[str, RowStatus] = {}
         self.refuse = ""
         self.commands: list[tuple] = []
@@ -131,8 +134,9 @@ def turns(n: int = 20) -> None:
 
 
 def publish(ctx, **changes) -> None:
-    ctx.hub.publish(Changes(**{k: frozenset(v) if isinstance(v, (set, list, tuple)) else v
-                               for k, v in changes.items()}))
+    """A Render as the client publishes it: its open-work index follows, and names what that touched."""
+    made = Changes(**{k: frozenset(v) if isinstance(v, (set, list, tuple)) else v for k, v in changes.items()})
+    ctx.hub.publish(ctx.client.work.follow(made, ctx.client))
 
 
 def frames() -> int:

@@ -195,7 +195,7 @@ class MapPanel(Panel):
             self.layer.note(Changes(reset=True))
             self._places_known()
         else:
-            self.layer.note(changes, self.client)
+            self.layer.note(changes)
         self._draw()
 
     def _places_known(self) -> None:

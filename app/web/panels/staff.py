@@ -12,10 +12,10 @@ hundreds does not hold back the dashboard's first paint (500 rows took
 ~0.45 s of the start).
 
 Updates touch only what changed: ``changes.staff`` redraws those rows;
-``changes.deliveries`` goes through an ``OpenWork`` index (``app.roster``)
-that names the people whose current delivery may have moved, so an event
-never scans every delivery; ``changes.zones`` redraws the rows in those
-zones (a renamed zone). Rows are sorted by name, so a status change never
+``changes.carriers`` names the people whose current delivery may have moved
+(the client keeps one ``OpenWork`` index, ``app.roster``, read here through
+``client.work``), so an event never scans every delivery; ``changes.zones``
+redraws the rows in those zones (a renamed zone). Rows are sorted by name, so a status change never
 moves a row, and every row has one fixed height.
 
 Hooks (PROTOCOL.md 6): row ``data-status``; ``[data-field]`` name, status,
@@ -27,7 +27,7 @@ Filters: ``[data-testid=staff-status-filter] button[data-status]`` (with
 from __future__ import annotations
 
 from app.models import StaffStatus
-from app.roster import ANY, NO_ZONE, OpenWork, by_name, staff_visible, status_counts, to_append
+from app.roster import ANY, NO_ZONE, by_name, staff_visible, status_counts, to_append
 from app.selection import STAFF as SELECTED_STAFF
 from app.selection import Selection
 from app.store import Changes
@@ -80,7 +80,6 @@ class StaffPanel(Panel):
 
     def build(self) -> None:
         self.rows: dict[str, StaffRow] = {}
-        self.work = OpenWork()
         self.filters = self.ctx.prefs.setdefault("staff", {"status": ANY, "zone": ANY})
         self._offset = offset_minutes()
         self._zone_options: list = []
@@ -141,10 +140,8 @@ class StaffPanel(Panel):
         if changes.reset:
             self._reset()
             return
-        redraw = set(changes.staff)
+        redraw = set(changes.staff | changes.carriers)
         client = self.client
-        for delivery_id in changes.deliveries:
-            redraw |= self.work.update(delivery_id, client.delivery(delivery_id)).staff
         if changes.zones:
             self._fill_zone_filter()
             redraw |= {sid for sid, row in self.rows.items() if row.last.get("zoneId", (None,))[0] in changes.zones}
@@ -168,7 +165,6 @@ class StaffPanel(Panel):
 
     def _reset(self) -> None:
         client = self.client
-        self.work.reset(client.deliveries())
         members = sorted(client.staff(), key=by_name)
         keep = {member.id for member in members}
         for staff_id in [i for i in self.rows if i not in keep]:
@@ -208,8 +204,8 @@ class StaffPanel(Panel):
     def _draw(self, row: StaffRow, member) -> StaffRow:
         client, last = self.client, row.last
         zone = client.zone(member.zoneId) if member.zoneId else None
-        carried = self.work.carried_count(member.id)
-        current_id = self.work.current(member.id)
+        carried = client.work.carried_count(member.id)
+        current_id = client.work.current(member.id)
         current = client.delivery(current_id) if current_id else None
         values = {
             "name": (member.name, None),

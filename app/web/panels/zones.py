@@ -2,7 +2,8 @@
 
 A card shows the zone's name and status (pill and words), its active
 deliveries, the deliveries waiting for someone (pending, counted here from
-the deliveries through ``app.roster.OpenWork``) and its available staff.
+the deliveries by the client's ``app.roster.OpenWork``, ``client.work``; a
+change shows in ``changes.waiting``) and its available staff.
 When the waiting work clearly outruns the people free to take it
 (``app.roster.backlog_alert``) the card says so: ``[data-testid=zone-alert]``
 (``role=status``, an icon and words; ``data-value`` true/false) and the card
@@ -15,7 +16,7 @@ activeDeliveries, availableStaff, plus pending, each with ``data-value``.
 
 from __future__ import annotations
 
-from app.roster import OpenWork, backlog_alert
+from app.roster import backlog_alert
 from app.store import Changes
 from app.web.dom import el, set_field
 from app.web.panels.base import Panel
@@ -67,7 +68,6 @@ class ZonesPanel(Panel):
 
     def build(self) -> None:
         self.cards: dict[str, ZoneCard] = {}
-        self.work = OpenWork()
         self._placed: list[str] | None = None
         self.summary = el("span", {"class": "head-note", "data-testid": "zone-summary"})
         self.list = el("ul", {"data-testid": "zone-list", "class": "zone-list", "aria-labelledby": "zones-title"})
@@ -87,7 +87,6 @@ class ZonesPanel(Panel):
     def update(self, changes: Changes) -> None:
         client = self.client
         if changes.reset:
-            self.work.reset(client.deliveries())
             zones = client.zones()
             keep = {zone.id for zone in zones}
             for zone_id in [i for i in self.cards if i not in keep]:
@@ -98,9 +97,7 @@ class ZonesPanel(Panel):
             self._order()
             self._summarise()
             return
-        redraw = set(changes.zones)
-        for delivery_id in changes.deliveries:
-            redraw |= self.work.update(delivery_id, client.delivery(delivery_id)).zones
+        redraw = set(changes.zones | changes.waiting)
         added = False
         for zone_id in redraw:
             zone = client.zone(zone_id)
@@ -128,7 +125,7 @@ class ZonesPanel(Panel):
 
     def _draw(self, card: ZoneCard, zone) -> ZoneCard:
         last = card.last
-        pending = self.work.pending_in(zone.id)
+        pending = self.client.work.pending_in(zone.id)
         values = {
             "name": (zone.name, None),
             "status": (str(zone.status), words(zone.status)),
@@ -167,7 +164,7 @@ class ZonesPanel(Panel):
 
     def _summarise(self) -> None:
         zones = self.client.zones()
-        short = sum(1 for z in zones if backlog_alert(self.work.pending_in(z.id), z.availableStaff))
+        short = sum(1 for z in zones if backlog_alert(self.client.work.pending_in(z.id), z.availableStaff))
         text = f"{len(zones)} zones" + (f", {short} short of staff" if short else "")
         if self.summary.textContent != text:
             self.summary.textContent = text

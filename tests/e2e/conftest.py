@@ -1,6 +1,7 @@
 """Fixtures for the Chromium tests: one browser per session, a fresh stub per module.
 
-A test whose page's renderer crashes runs once more (``harness.rerun_renderer_crashes``).
+A test whose page's renderer crashes runs once more (``harness.rerun_renderer_crashes``),
+and what Chromium said on its stderr is printed in the run's log (``harness.show_crash``).
 
 One persistent profile serves the whole session so Pyodide's 9.6 MB wasm is
 compiled once (``new_context()`` would not keep it in its cache); each test
@@ -10,11 +11,20 @@ gets its own tab, and sessionStorage is per tab, so tests do not share logins.
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.e2e.harness import CHROMIUM_ARGS, Stub, chromium_path, module_stub, recording_tab, rerun_renderer_crashes
+from tests.e2e.harness import (
+    CHROMIUM_ARGS,
+    Stub,
+    chromium_path,
+    module_stub,
+    playwright_with_browser_log,
+    recording_tab,
+    rerun_renderer_crashes,
+    show_crash,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -25,23 +35,27 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser_context():
-    with tempfile.TemporaryDirectory(prefix="dc-e2e-profile-") as profile, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 720},
-        )
-        context.set_default_timeout(20_000)
-        yield context
-        context.close()
+    with tempfile.TemporaryDirectory(prefix="dc-e2e-") as tmp:
+        log = Path(tmp) / "chromium.log"
+        with playwright_with_browser_log(log) as playwright:
+            context = playwright.chromium.launch_persistent_context(
+                Path(tmp) / "profile", executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS,
+                viewport={"width": 1280, "height": 720},
+            )
+            context.browser_log = log  # a tab whose renderer crashes shows what Chromium said (harness.show_crash)
+            context.set_default_timeout(20_000)
+            yield context
+            context.close()
 
 
 stub = module_stub("--seed", "7", "--rate", "4")
 
 
 @pytest.fixture
-def page(browser_context):
+def page(browser_context, request):
     tab = recording_tab(browser_context)
     yield tab
+    show_crash(tab, request.config)
     tab.close()
 
 

@@ -16,9 +16,11 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from server_stub.security import CONTROL_HEADER
 from tests.waiting import wait_until  # noqa: F401 - the e2e tests' import of it
@@ -48,6 +50,68 @@ def rerun_renderer_crashes(items) -> None:
     for item in items:
         if E2E_DIR in Path(item.path).parents:
             item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=RENDERER_CRASHED))
+
+
+#: Chromium's stderr lines shown when a renderer crashes, at most; and the ones never worth showing
+#: (a container has no D-Bus, and Chromium says so at every start).
+CRASH_LOG_LINES = 60
+BROWSER_LOG_NOISE = ("dbus/", "D-Bus")
+
+
+@contextmanager
+def playwright_with_browser_log(log_path: Path):
+    """``sync_playwright()`` whose driver writes Chromium's stderr, every browser process's (renderers
+    included), to ``log_path``. Playwright says only "Target crashed" of a renderer that dies; why it
+    died (a failed check, a signal, out of memory) is said only there (``crash_report``).
+
+    The driver inherits this process's stderr when it starts (``DEBUG=pw:browser`` makes it copy the
+    browser's there), so both are set for the start alone and put back at once."""
+    manager = sync_playwright()
+    old_debug, old_stderr = os.environ.get("DEBUG"), sys.stderr
+    with open(log_path, "a", encoding="utf-8", errors="replace") as log:
+        os.environ["DEBUG"] = f"{old_debug},pw:browser" if old_debug else "pw:browser"
+        sys.stderr = log
+        try:
+            playwright = manager.__enter__()
+        finally:
+            sys.stderr = old_stderr
+            if old_debug is None:
+                os.environ.pop("DEBUG", None)
+            else:
+                os.environ["DEBUG"] = old_debug
+        try:
+            yield playwright
+        finally:
+            manager.__exit__(None, None, None)
+
+
+def crash_report(tab) -> list[str]:
+    """The browser's log lines since ``tab`` opened (``recording_tab``), if its renderer crashed: the
+    last ``CRASH_LOG_LINES`` of them, without ``BROWSER_LOG_NOISE``. Empty for a tab that did not crash."""
+    log = getattr(tab, "browser_log", None)
+    if not getattr(tab, "crashed", False) or log is None or not log.exists():
+        return []
+    with open(log, encoding="utf-8", errors="replace") as text:
+        text.seek(tab.browser_log_offset)
+        lines = [line.rstrip() for line in text if not any(noise in line for noise in BROWSER_LOG_NOISE)]
+    return lines[-CRASH_LOG_LINES:]
+
+
+def show_crash(tab, config) -> None:
+    """Print ``crash_report(tab)`` on the run's own terminal (not into a test's captured output, which
+    a rerun that passes never shows), so that a CI log says why a renderer died."""
+    lines = crash_report(tab)
+    if not lines:
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    write = reporter.write_line if reporter is not None else print
+    with capture.global_and_fixture_disabled() if capture is not None else nullcontext():
+        write("")
+        write(f"--- the renderer crashed: Chromium's stderr since the tab opened (last {CRASH_LOG_LINES} lines) ---")
+        for line in lines:
+            write(line)
+        write("--- end of Chromium's stderr ---")
 
 
 def chromium_path() -> str | None:
@@ -152,8 +216,13 @@ def module_stub(*flags: str):
 
 
 def recording_tab(browser_context):
-    """A new tab that records its console and page errors in ``tab.console_messages_seen``."""
+    """A new tab that records its console and page errors in ``tab.console_messages_seen``, and
+    whether its renderer crashed (``tab.crashed``, for ``crash_report``)."""
     tab = browser_context.new_page()
+    tab.browser_log = getattr(browser_context, "browser_log", None)  # set by the session's fixture
+    tab.browser_log_offset = tab.browser_log.stat().st_size if tab.browser_log and tab.browser_log.exists() else 0
+    tab.crashed = False
+    tab.on("crash", lambda _page: setattr(tab, "crashed", True))
     tab.console_messages_seen = []
     tab.on("console", lambda message: tab.console_messages_seen.append(f"{message.type}: {message.text}"))
     tab.on("pageerror", lambda error: tab.console_messages_seen.append(f"pageerror: {error}"))

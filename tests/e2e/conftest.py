@@ -22,11 +22,16 @@ from tests.e2e.harness import (
     module_stub,
     playwright_with_browser_log,
     recording_tab,
+    remember_run,
     rerun_renderer_crashes,
     show_crash,
 )
 
 pytestmark = pytest.mark.e2e
+
+
+def pytest_configure(config):
+    remember_run(config)  # a crashed tab's report goes to the run's terminal (harness.show_crash)
 
 
 def pytest_collection_modifyitems(items):
@@ -52,10 +57,10 @@ stub = module_stub("--seed", "7", "--rate", "4")
 
 
 @pytest.fixture
-def page(browser_context, request):
+def page(browser_context):
     tab = recording_tab(browser_context)
     yield tab
-    show_crash(tab, request.config)
+    show_crash(tab)
     tab.close()
 
 

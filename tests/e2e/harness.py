@@ -97,11 +97,24 @@ def crash_report(tab) -> list[str]:
     return lines[-CRASH_LOG_LINES:]
 
 
-def show_crash(tab, config) -> None:
+_RUN: dict = {}  # the pytest config of this run (``remember_run``), for ``show_crash``
+
+
+def remember_run(config) -> None:
+    """Called by tests/e2e/conftest.py's ``pytest_configure``: ``show_crash`` writes through it."""
+    _RUN["config"] = config
+
+
+def show_crash(tab) -> None:
     """Print ``crash_report(tab)`` on the run's own terminal (not into a test's captured output, which
-    a rerun that passes never shows), so that a CI log says why a renderer died."""
+    a rerun that passes never shows), so that a CI log says why a renderer died. Call it before
+    closing any tab a test opened."""
     lines = crash_report(tab)
     if not lines:
+        return
+    config = _RUN.get("config")
+    if config is None:
+        print("\n".join(lines))
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     capture = config.pluginmanager.get_plugin("capturemanager")

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import log_in, with_all_rows
-from tests.e2e.harness import Stub, recording_tab, wait_until
+from tests.e2e.harness import Stub, recording_tab, show_crash, wait_until
 
 RATE = 4  # the conftest stub's simulation rate, restored after each module
 BOOT_MS = 120_000  # a first Pyodide boot on a busy 2-core machine has taken over 60 s
@@ -94,6 +94,7 @@ def close_tab(tab, stub: Stub) -> None:
               if line.startswith("pageerror") or "Traceback" in line or "! panel" in line]
     print("--- page console (last 60; pytest shows it when a test failed) ---")
     print("\n".join(tab.console_messages_seen[-60:]))
+    show_crash(tab)
     tab.close()
     stub.control("rate", {"eventsPerSecond": RATE})
     if errors:

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import Stub, recording_tab, wait_until
+from tests.e2e.harness import Stub, recording_tab, show_crash, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -154,26 +154,34 @@ def opens(page) -> int:
 
 @pytest.fixture(scope="module")
 def shared_tab(browser_context):
-    tab = recording_tab(browser_context)
-    yield tab
-    tab.close()
+    """The module's one dashboard tab, in a holder: ``live`` replaces a tab whose renderer crashed."""
+    held = {"tab": recording_tab(browser_context)}
+    yield held
+    show_crash(held["tab"])
+    held["tab"].close()
 
 
 @pytest.fixture
-def live(shared_tab, stub):
-    """The shared dashboard, ready and open on the module's stub; booted (again) when it is not."""
-    shared_tab.log_from = len(shared_tab.console_messages_seen)
-    healthy = shared_tab.url.startswith(stub.url) and shared_tab.evaluate(
+def live(shared_tab, stub, browser_context):
+    """The shared dashboard, ready and open on the module's stub; booted (again) when it is not, in a
+    new tab when its renderer crashed (the crashed test's rerun)."""
+    if shared_tab["tab"].crashed:
+        show_crash(shared_tab["tab"])
+        shared_tab["tab"].close()
+        shared_tab["tab"] = recording_tab(browser_context)
+    tab = shared_tab["tab"]
+    tab.log_from = len(tab.console_messages_seen)
+    healthy = tab.url.startswith(stub.url) and tab.evaluate(
         "() => document.documentElement.dataset.appState") == "ready"
     if healthy:
         try:
-            wait_state(shared_tab, "open", timeout=10_000)
+            wait_state(tab, "open", timeout=10_000)
         except Exception:
             healthy = False
     if not healthy:
-        boot(shared_tab, stub)
-    shared_tab.token = stub.login_token()  # for REST reads: the tab's own token stays in the tab
-    return shared_tab
+        boot(tab, stub)
+    tab.token = stub.login_token()  # for REST reads: the tab's own token stays in the tab
+    return tab
 
 
 @pytest.fixture(autouse=True)

@@ -33,7 +33,6 @@ import json
 import pstats
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -43,7 +42,6 @@ from app.client import Client  # noqa: E402
 from app.hub import Hub  # noqa: E402
 from app.selection import Selection  # noqa: E402
 from app.session import Session  # noqa: E402
-from app.web import fake_dom  # noqa: E402
 from app.web.panels.base import PanelContext  # noqa: E402
 from app.web.panels.comms import CommsPanel  # noqa: E402
 from app.web.panels.deliveries import DeliveriesPanel  # noqa: E402
@@ -54,22 +52,9 @@ from app.web.runtime import document, js, window  # noqa: E402
 from server_stub.dialect import Dialect  # noqa: E402
 from server_stub.world import World  # noqa: E402
 
+from scripts.profile_deliveries import python_seconds  # noqa: E402 - the fake row table's time left out
+
 PANELS = (DeliveriesPanel, MapPanel, ZonesPanel, StaffPanel, CommsPanel)  # app.web.main's order
-
-PAGE_SECONDS = [0.0]  # inside the fake page's RowTable.apply: the browser's share, not Python's
-_apply = fake_dom.RowTable.apply
-
-
-def _timed_apply(self, text):
-    started = time.process_time()
-    try:
-        return _apply(self, text)
-    finally:
-        PAGE_SECONDS[0] += time.process_time() - started
-
-
-fake_dom.RowTable.apply = _timed_apply
-
 
 def streams(world: World, frames: int, per_frame: int, locations_share: float) -> list[list[str]]:
     """``frames`` batches of frame texts, a third of them locations (the map phase's 500 of 1,500)."""
@@ -132,15 +117,17 @@ def run(frames: int, per_frame: int, map_shown: bool, profile: bool, deliveries:
 
     profiler = cProfile.Profile() if profile else None
     costs = []
-    for batch in batches:
-        page, started = PAGE_SECONDS[0], time.process_time()
+
+    def feed(batch) -> None:
         if profiler:
             profiler.enable()
         client.socket_messages(batch)
         drain()
         if profiler:
             profiler.disable()
-        costs.append((time.process_time() - started - (PAGE_SECONDS[0] - page)) / len(batch))
+
+    for batch in batches:
+        costs.append(python_seconds(lambda: feed(batch)) / len(batch))
     errors = list(hub.errors)
     assert not errors, f"a panel raised: {errors[0].error!r}"
     diagnostics = client.diagnostics()

@@ -85,31 +85,40 @@ def playwright_with_browser_log(log_path: Path):
             manager.__exit__(None, None, None)
 
 
-def crash_report(tab) -> list[str]:
-    """The browser's log lines since ``tab`` opened (``recording_tab``), if its renderer crashed: the
-    last ``CRASH_LOG_LINES`` of them, without ``BROWSER_LOG_NOISE``. Empty for a tab that did not crash."""
-    log = getattr(tab, "browser_log", None)
-    if not getattr(tab, "crashed", False) or log is None or not log.exists():
+def browser_log_lines(log: Path | None, offset: int = 0) -> list[str]:
+    """The last ``CRASH_LOG_LINES`` lines of a browser log from ``offset`` on, without ``BROWSER_LOG_NOISE``."""
+    if log is None or not log.exists():
         return []
     with open(log, encoding="utf-8", errors="replace") as text:
-        text.seek(tab.browser_log_offset)
+        text.seek(offset)
         lines = [line.rstrip() for line in text if not any(noise in line for noise in BROWSER_LOG_NOISE)]
     return lines[-CRASH_LOG_LINES:]
 
 
-_RUN: dict = {}  # the pytest config of this run (``remember_run``), for ``show_crash``
+def crash_report(tab) -> list[str]:
+    """The browser's log lines since ``tab`` opened (``recording_tab``), if its renderer crashed
+    (``browser_log_lines``). Empty for a tab that did not crash."""
+    if not getattr(tab, "crashed", False):
+        return []
+    return browser_log_lines(getattr(tab, "browser_log", None), getattr(tab, "browser_log_offset", 0))
+
+
+_RUN: dict = {}  # the pytest config of this run (``remember_run``), for ``show_browser_log``
 
 
 def remember_run(config) -> None:
-    """Called by tests/e2e/conftest.py's ``pytest_configure``: ``show_crash`` writes through it."""
+    """Called by tests/e2e/conftest.py's ``pytest_configure``: ``show_browser_log`` writes through it."""
     _RUN["config"] = config
 
 
 def show_crash(tab) -> None:
-    """Print ``crash_report(tab)`` on the run's own terminal (not into a test's captured output, which
-    a rerun that passes never shows), so that a CI log says why a renderer died. Call it before
-    closing any tab a test opened."""
-    lines = crash_report(tab)
+    """``show_browser_log(crash_report(tab))``: call it before closing any tab a test opened."""
+    show_browser_log(crash_report(tab))
+
+
+def show_browser_log(lines: list[str]) -> None:
+    """Print a renderer crash's log lines on the run's own terminal (not into a test's captured output,
+    which a rerun that passes never shows), so that a CI log says why a renderer died."""
     if not lines:
         return
     config = _RUN.get("config")
@@ -121,7 +130,7 @@ def show_crash(tab) -> None:
     write = reporter.write_line if reporter is not None else print
     with capture.global_and_fixture_disabled() if capture is not None else nullcontext():
         write("")
-        write(f"--- the renderer crashed: Chromium's stderr since the tab opened (last {CRASH_LOG_LINES} lines) ---")
+        write(f"--- the renderer crashed: what Chromium said on its stderr (last {CRASH_LOG_LINES} lines) ---")
         for line in lines:
             write(line)
         write("--- end of Chromium's stderr ---")

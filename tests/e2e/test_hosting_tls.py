@@ -20,13 +20,23 @@ Playwright's sync API allows one instance per thread.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.e2e.harness import CHROMIUM_ARGS, Stub, chromium_path
+from tests.e2e.harness import (
+    CHROMIUM_ARGS,
+    RENDERER_CRASHED,
+    Stub,
+    browser_log_lines,
+    chromium_path,
+    playwright_with_browser_log,
+    show_browser_log,
+)
 from tests.e2e.hosting import Recorder, self_signed_cert, sign_in_live
 
 BROWSER_TIMEOUT_S = 300  # three Pyodide boots over TLS on a shared machine
@@ -35,14 +45,17 @@ BROWSER_TIMEOUT_S = 300  # three Pyodide boots over TLS on a shared machine
 def in_own_browser(scenario):
     """Run ``scenario(context)`` in a fresh Chromium whose context ignores certificate errors.
 
-    A renderer that crashes fails this run with "Target crashed", and the
-    test runs once more like any browser test (``harness.rerun_renderer_crashes``).
+    A renderer that crashes fails this run with "Target crashed", what Chromium said is printed
+    (``harness.show_browser_log``), and the test runs once more like any browser test
+    (``harness.rerun_renderer_crashes``).
     """
     outcome: dict = {}
 
+    log = Path(tempfile.mkdtemp(prefix="dc-tls-")) / "chromium.log"
+
     def run():
         try:
-            with sync_playwright() as playwright:
+            with playwright_with_browser_log(log) as playwright:
                 browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
                                                      args=CHROMIUM_ARGS)
                 try:
@@ -54,14 +67,20 @@ def in_own_browser(scenario):
         except BaseException as exc:  # handed to the test's thread below
             outcome["error"] = exc
 
+
     worker = threading.Thread(target=run, name="tls-browser", daemon=True)
     worker.start()
     worker.join(BROWSER_TIMEOUT_S)
     if worker.is_alive():
         raise AssertionError(f"the TLS browser run took over {BROWSER_TIMEOUT_S}s")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+    try:
+        if "error" in outcome:
+            if any(words in str(outcome["error"]) for words in RENDERER_CRASHED):
+                show_browser_log(browser_log_lines(log))
+            raise outcome["error"]
+        return outcome["value"]
+    finally:
+        shutil.rmtree(log.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

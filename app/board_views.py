@@ -15,8 +15,8 @@ person's current delivery, what waits per zone). On a ``Render``, redraw each
 id it names from these views (an id they no longer know was removed),
 everything on ``reset``; a staff row or dot that shows open work redraws
 ``changes.carriers`` too, a zone card ``changes.waiting``; re-read
-``compose_status()`` whenever ``changes.communications`` is not empty. Text is data: put it in
-``textContent``, never parsed as HTML.
+``compose_status()`` whenever ``changes.communications`` is not empty. Text
+is data: put it in ``textContent``, never parsed as HTML.
 """
 
 from __future__ import annotations

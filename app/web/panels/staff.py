@@ -15,8 +15,8 @@ Updates touch only what changed: ``changes.staff`` redraws those rows;
 ``changes.carriers`` names the people whose current delivery may have moved
 (the client keeps one ``OpenWork`` index, ``app.roster``, read here through
 ``client.work``), so an event never scans every delivery; ``changes.zones``
-redraws the rows in those zones (a renamed zone). Rows are sorted by name, so a status change never
-moves a row, and every row has one fixed height.
+redraws the rows in those zones (a renamed zone). Rows are sorted by name,
+so a status change never moves a row, and every row has one fixed height.
 
 Hooks (PROTOCOL.md 6): row ``data-status``; ``[data-field]`` name, status,
 role, zoneId, plus currentDelivery and lastSeenAt, each with ``data-value``.

@@ -8,6 +8,7 @@ and the ``page`` fixture prints when its tab crashed (``harness.show_crash``).
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Error
 
 from tests.e2e.harness import crash_report, recording_tab
 
@@ -17,12 +18,9 @@ def test_a_crashed_tab_reports_chromiums_own_words_and_a_healthy_one_reports_not
     crashed = recording_tab(browser_context)
     try:
         healthy.goto(f"{stub.url}/static/favicon.svg")
-        with pytest.raises(Exception):
-            crashed.goto("chrome://crash", timeout=10_000)  # Chromium's own way to crash a renderer
-        for _ in range(50):  # the crash event may come just after goto gives up: pump events on the other tab
-            if crashed.crashed:
-                break
-            healthy.wait_for_timeout(100)
+        with crashed.expect_event("crash", timeout=10_000):
+            with pytest.raises(Error):
+                crashed.goto("chrome://crash", timeout=10_000)  # Chromium's own way to crash a renderer
         assert crashed.crashed and not healthy.crashed
         lines = crash_report(crashed)
         assert any("Intentionally crashing" in line for line in lines), lines

@@ -56,6 +56,7 @@ from scripts.profile_deliveries import python_seconds  # noqa: E402 - the fake r
 
 PANELS = (DeliveriesPanel, MapPanel, ZonesPanel, StaffPanel, CommsPanel)  # app.web.main's order
 
+
 def streams(world: World, frames: int, per_frame: int, locations_share: float) -> list[list[str]]:
     """``frames`` batches of frame texts, a third of them locations (the map phase's 500 of 1,500)."""
     dialect = Dialect(2)

@@ -312,6 +312,67 @@ def test_a_live_event_flashes_the_row_it_changes_briefly_and_no_other(page, stub
     assert set(page.evaluate("window.__flashed")) == {flashing["id"]}
 
 
+#: In the page: for each of ``ids``, at the moment its row takes the ``flash`` class, the animations
+#: that run on the row (``row``) or inside it (``::after``), and the colour its ``::after`` starts
+#: with (``window.__flashLooks``). Read in the same task as the class change: no clock involved.
+WATCH_FLASH_LOOKS_JS = """ids => {
+    window.__flashLooks = {};
+    window.__flashLookObserver?.disconnect();
+    window.__flashLookObserver = new MutationObserver(records => {
+        for (const r of records) {
+            const id = r.target.dataset.id;
+            if (!ids.includes(id) || !r.target.classList.contains('flash') || id in window.__flashLooks) continue;
+            const on = document.getAnimations().filter(a => a.effect && a.effect.target === r.target);
+            window.__flashLooks[id] = {
+                animations: on.map(a => a.effect.pseudoElement || 'row'),
+                layer: getComputedStyle(r.target, '::after').backgroundColor,
+            };
+        }
+    });
+    window.__flashLookObserver.observe(document.querySelector('[data-testid=delivery-list]'),
+                                       {attributes: true, subtree: true, attributeFilter: ['class']});
+}"""
+TRANSPARENT = ("transparent", "rgba(0, 0, 0, 0)")
+
+
+def flash_looks(page, stub, changes: dict[str, str]) -> dict:
+    """Rename the customers of ``changes`` (row id -> name) live; how each row's flash began."""
+    page.evaluate(WATCH_FLASH_LOOKS_JS, list(changes))
+    for delivery_id, name in changes.items():
+        emit_changes(stub, delivery_id, {"customer": name})
+    page.wait_for_function("ids => ids.every(id => id in window.__flashLooks)", arg=list(changes), timeout=10_000)
+    return page.evaluate("window.__flashLooks")
+
+
+def test_a_flash_is_drawn_inside_its_row_so_a_row_out_of_view_animates_nothing(page, stub):
+    """The fade is a layer in the row, which ``content-visibility`` skips with the row's contents
+    while it is out of view: a fading row background cost every flashing row in the window
+    style, layout and paint on every frame, seen or not (bench/README.md)."""
+    rows = visible(page)
+    seen, unseen = rows[0]["id"], rows[-1]["id"]
+    row(page, seen).scroll_into_view_if_needed()
+    below = page.evaluate("sel => document.querySelector(sel).getBoundingClientRect().top - innerHeight",
+                          f"{ROWS}[data-id='{unseen}']")
+    assert below > 2000, f"the window's last row is only {below} px below the screen"
+    looks = flash_looks(page, stub, {seen: "Flash In View", unseen: "Flash Out Of View"})
+    assert looks[seen]["animations"] == ["::after"], looks
+    assert looks[seen]["layer"] not in TRANSPARENT, looks  # the fade starts at the highlight
+    assert looks[unseen]["animations"] == [], looks
+
+
+def test_with_reduced_motion_a_flash_is_a_still_highlight(page, stub):
+    rows = visible(page)
+    seen = rows[1]["id"]
+    row(page, seen).scroll_into_view_if_needed()
+    page.emulate_media(reduced_motion="reduce")
+    try:
+        looks = flash_looks(page, stub, {seen: "Flash Held Still"})
+    finally:
+        page.emulate_media(reduced_motion="no-preference")
+    assert looks[seen]["animations"] == [], looks
+    assert looks[seen]["layer"] not in TRANSPARENT, looks
+
+
 def test_a_reset_redraws_rows_without_flashing_them(page, stub, opened):
     """A gap makes the app reload the snapshot: the rows it redraws are not live changes."""
     quiet_a, quiet_b = opened[4], opened[5]

@@ -161,7 +161,7 @@ def snapshot_files() -> dict[str, bytes]:
 
 
 def app_sources() -> dict[str, bytes]:
-    """Every module under app/ (the same list pyscript.toml's [files] must hold)."""
+    """Every module under app/ the browser imports (the same list pyscript.toml's [files] must hold)."""
     return {path: (ROOT / path).read_bytes() for path in pyscript_files.app_files()}
 
 
@@ -327,7 +327,7 @@ def build_pyscript_toml(layout: Layout, sources: set[str]) -> bytes:
     new = _relative("index.html", placed)  # relative to the page, not to this file
     note = "# Built: PyScript resolves the interpreter against the page (index.html), [files] against this file.\n"
     head = head[:match.start()] + note + head[match.start():match.start("url")] + new + head[match.end("url"):]
-    files = f'{pyscript_files.MARKER}\n# Built: every module under app/, in one archive (APP_ARCHIVE).\n' \
+    files = f'{pyscript_files.MARKER}\n# Built: every module under app/ the browser imports, in one archive (APP_ARCHIVE).\n' \
             f'"./{APP_ARCHIVE}" = "{APP_TARGET}"\n'
     return (head + files).encode()
 

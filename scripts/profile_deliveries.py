@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.web.fakes import FakeClient, context, delivery, publish, section, staff  # noqa: E402
 
-from app.web import fake_dom  # noqa: E402
+from app.web import fake_scripts  # noqa: E402
 from app.web.panels.deliveries import DeliveriesPanel  # noqa: E402
 
 
@@ -44,7 +44,7 @@ def python_seconds(fn) -> float:
     the time inside the fake ``RowTable.apply``, the browser's work, not Python's. The timer is on
     that method only while ``fn`` runs, so importing this module changes nothing."""
     page = [0.0]
-    apply = fake_dom.RowTable.apply
+    apply = fake_scripts.RowTable.apply
 
     def timed_apply(self, text):
         started = time.process_time()
@@ -53,13 +53,13 @@ def python_seconds(fn) -> float:
         finally:
             page[0] += time.process_time() - started
 
-    fake_dom.RowTable.apply = timed_apply
+    fake_scripts.RowTable.apply = timed_apply
     try:
         started = time.process_time()
         fn()
         return time.process_time() - started - page[0]
     finally:
-        fake_dom.RowTable.apply = apply
+        fake_scripts.RowTable.apply = apply
 
 
 def building(panel) -> bool:

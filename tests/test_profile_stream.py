@@ -25,10 +25,10 @@ def test_the_streams_are_a_third_locations_in_seq_order():
 def test_python_seconds_leaves_the_fake_pages_time_out_and_its_timer_on_only_while_it_runs():
     import time
 
-    from app.web import fake_dom
+    from app.web import fake_scripts
     from scripts.profile_deliveries import python_seconds
 
-    apply = fake_dom.RowTable.apply
+    apply = fake_scripts.RowTable.apply
 
     def spin(seconds: float) -> None:
         end = time.process_time() + seconds
@@ -36,15 +36,15 @@ def test_python_seconds_leaves_the_fake_pages_time_out_and_its_timer_on_only_whi
             pass
 
     def work() -> None:
-        assert fake_dom.RowTable.apply is not original  # the timer is on while fn runs
+        assert fake_scripts.RowTable.apply is not original  # the timer is on while fn runs
         spin(0.02)
-        fake_dom.RowTable.apply(None, "")  # the page's share: 0.2 s of CPU, left out
+        fake_scripts.RowTable.apply(None, "")  # the page's share: 0.2 s of CPU, left out
 
-    fake_dom.RowTable.apply = lambda self, text: spin(0.2)
+    fake_scripts.RowTable.apply = lambda self, text: spin(0.2)
     try:
-        original = fake_dom.RowTable.apply
+        original = fake_scripts.RowTable.apply
         took = python_seconds(work)
-        assert fake_dom.RowTable.apply is original
+        assert fake_scripts.RowTable.apply is original
     finally:
-        fake_dom.RowTable.apply = apply
+        fake_scripts.RowTable.apply = apply
     assert 0.015 < took < 0.15

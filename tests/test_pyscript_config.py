@@ -3,7 +3,7 @@
 import re
 import tomllib
 
-from scripts.pyscript_files import ROOT, app_files, expected_config
+from scripts.pyscript_files import CPYTHON_ONLY, ROOT, app_files, expected_config
 
 CONFIG = ROOT / "pyscript.toml"
 
@@ -50,3 +50,25 @@ def test_only_the_runtime_seam_imports_the_browser():
 def test_no_html_sink_anywhere_in_the_app():
     for path in list((ROOT / "app").rglob("*.py")) + list((ROOT / "static" / "js").glob("*.mjs")):
         assert not HTML_SINK.search(path.read_text()), path
+
+
+#: A line that imports a module of ``CPYTHON_ONLY`` (``from app.web import fake_dom``, ``import app.web.fake_dom``).
+def _imports(module: str) -> re.Pattern:
+    package, _, name = module.rpartition(".")
+    return re.compile(rf"^\s*(from\s+{re.escape(package)}\s+import\s+.*\b{name}\b|import\s+{re.escape(module)}\b)",
+                      re.MULTILINE)
+
+
+def test_the_modules_left_out_of_the_page_exist_and_only_the_seams_fallback_imports_them():
+    """The browser never gets ``CPYTHON_ONLY``: no module it gets may import one, but the runtime seam's
+    CPython branch (tests/e2e boots the app without them)."""
+    runtime = (ROOT / "app" / "web" / "runtime.py").read_text()
+    browser, fallback = runtime.split("except ImportError:", 1)
+    fallback = fallback.split("\n\n", 1)[0]
+    assert _imports("app.web.fake_dom").search(fallback)
+    for path in CPYTHON_ONLY:
+        assert (ROOT / path).exists(), path
+        module = path.removesuffix(".py").replace("/", ".")
+        for shipped in app_files():
+            text = browser if shipped == "app/web/runtime.py" else (ROOT / shipped).read_text()
+            assert not _imports(module).search(text), f"{shipped} imports {module}, which the page does not get"

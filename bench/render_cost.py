@@ -41,9 +41,10 @@ sys.path.insert(0, str(ROOT))
 PHASES = {"UpdateLayoutTree": "style", "Layout": "layout", "PrePaint": "prepaint", "Paint": "paint",
           "Layerize": "layerize", "Commit": "commit"}
 TRACE_CATEGORIES = ("devtools.timeline", "disabled-by-default-devtools.timeline")
-ROWS_JS = "[data-testid=delivery-list] > [data-testid=delivery-row]"
+#: The delivery rows of the window (a CSS selector).
+ROWS = "[data-testid=delivery-list] > [data-testid=delivery-row]"
 #: The flash scenario's own sheet: whatever draws the fade, it never ends.
-ENDLESS_FADE = (f"{ROWS_JS}.flash, {ROWS_JS}.flash::after, {ROWS_JS}.flash::before"
+ENDLESS_FADE = (f"{ROWS}.flash, {ROWS}.flash::after, {ROWS}.flash::before"
                 " { animation-iteration-count: infinite !important; }")
 ADOPT_JS = """sheets => { document.adoptedStyleSheets = sheets.map(css => {
     const sheet = new CSSStyleSheet(); sheet.replaceSync(css); return sheet; }); }"""
@@ -51,7 +52,7 @@ ADOPT_JS = """sheets => { document.adoptedStyleSheets = sheets.map(css => {
 STREAM_SECONDS = 600
 #: What a trace adds to its own seconds: the pause before it, and its data coming back.
 TRACE_OVERHEAD_S = 15
-FLASH_ALL_JS = f"() => document.querySelectorAll('{ROWS_JS}').forEach(row => row.classList.add('flash'))"
+FLASH_ALL_JS = f"() => document.querySelectorAll('{ROWS}').forEach(row => row.classList.add('flash'))"
 
 
 def phases(events: list) -> dict[str, float]:

@@ -57,7 +57,7 @@ def figures(window: Mapping) -> dict:
     batches = window.get("pythonBatches") or {}
     return {"markers": window["markers"]["latencyMs"]["p95"], "rows": window["rows"]["latencyMs"]["p95"],
             "us": batches.get("usPerFrame"), "batches": batches.get("calls"),
-            "longTasks": window["longTasks"]["percentOfWindow"]}
+            "longTasks": window["longTasks"]["percentOfWindow"], "machine": window.get("machineBusyPercent")}
 
 
 def order(rounds: int) -> list[tuple[str, str]]:
@@ -82,10 +82,13 @@ def render(result: Mapping) -> str:
     lines = [f"A = {a}, B = {b}; {len(result['rounds'])} rounds of {result['window']:g} s, map {result['map']}, "
              f"load average {result['loadAverage']['start'][0]:.2f} at the start, "
              f"{result['loadAverage']['end'][0]:.2f} at the end", "",
-             "| round | A: markers / rows p95, Python µs per event, batches | B: the same |", "|---|---|---|"]
+             "| round | A: markers / rows p95, Python µs per event, batches (the machine's cores busy) "
+             "| B: the same |", "|---|---|---|"]
 
     def cell(f: Mapping) -> str:
-        return f"{f['markers']} / {f['rows']} ms, {f['us']} µs, {f['batches']}"
+        busy = f.get("machine")
+        return f"{f['markers']} / {f['rows']} ms, {f['us']} µs, {f['batches']}" + (
+            "" if busy is None else f" ({busy:.0f}% busy)")
 
     for number, r in enumerate(result["rounds"], 1):
         lines.append(f"| {number} ({r['first']} first) | {cell(r['a'])} | {cell(r['b'])} |")

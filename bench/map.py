@@ -20,7 +20,12 @@ user's path). Each window measures, through bench/instrument.js:
 - the browser's CPU time: every process of this Chromium (the browser, its
   renderer, GPU and utility processes) from ``/proc/<pid>/stat``, utime +
   stime, from the window's start to the end of its drain. The ratio of the
-  two windows is the map's cost for the same events.
+  two windows is the map's cost for the same events;
+- beside it, the stub's CPU (it makes and sends every event, on the same
+  cores) and the share of the machine's cores busy (``/proc/stat``): a
+  window with the machine near 100% busy is bound by the machine, and its
+  latencies say as much about the stub, the harness and the other processes
+  as about the page.
 
 Targets (issue 16): marker p95 ≤ 100 ms, rows p95 ≤ 50 ms, long tasks < 5%,
 CPU with the map ≤ 1.5× without. The stub runs at ``--rate 0``: no other
@@ -109,6 +114,44 @@ def browser_cpu_seconds(profile: Path | str, proc: Path = Path("/proc")) -> Opti
     return sum(ticks[pid] for pid in tree) / os.sysconf("SC_CLK_TCK")
 
 
+def process_cpu_seconds(pid: int, proc: Path = Path("/proc")) -> Optional[float]:
+    """CPU seconds (user + system) of one process; None when it is gone or not ours to read."""
+    try:
+        return parse_stat((proc / str(pid) / "stat").read_text())[2] / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def machine_ticks(proc: Path = Path("/proc")) -> Optional[tuple[int, int]]:
+    """``(busy, idle)`` clock ticks of every core together, from ``/proc/stat``'s ``cpu`` line.
+    Idle counts ``idle`` and ``iowait``; busy is the rest, ``steal`` (another guest's turn) included.
+
+    The share of the machine busy over a window says whether the window's figures were bound by
+    the machine (the stub, the harness and the browser on the same cores) more than by the page.
+    """
+    try:
+        fields = (proc / "stat").read_text().split("\n", 1)[0].split()
+        values = [int(x) for x in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    except (OSError, ValueError):
+        return None
+    if fields[0] != "cpu" or len(values) < 8:
+        return None
+    idle = values[3] + values[4]
+    return sum(values) - idle, idle
+
+
+def busy_percent(before: Optional[tuple[int, int]], after: Optional[tuple[int, int]]) -> Optional[float]:
+    """The share of the machine's cores busy between two ``machine_ticks`` readings.
+
+    >>> busy_percent((100, 900), (250, 950))
+    75.0
+    """
+    if before is None or after is None:
+        return None
+    busy, idle = after[0] - before[0], after[1] - before[1]
+    return round(100 * busy / (busy + idle), 1) if busy + idle > 0 else None
+
+
 # --- one window ---------------------------------------------------------------------------------------
 
 
@@ -119,7 +162,9 @@ def map_window(stub, page, cdp: Cdp, profile: Path, *, seconds: float, location_
     skew = clock_skew_ms(page)
     before = stub.stats()
     metrics0 = cdp.metrics()
+    stub_pid = stub.proc.pid
     cpu0, wall0 = browser_cpu_seconds(profile), time.monotonic()
+    stub0, machine0 = process_cpu_seconds(stub_pid), machine_ticks()
     page.evaluate("__bench.start()")
     stub.control("locations", {"rate": location_rate, "seconds": seconds})
     stub.control("stream", {"rate": stream_rate, "seconds": seconds})
@@ -130,18 +175,23 @@ def map_window(stub, page, cdp: Cdp, profile: Path, *, seconds: float, location_
     drain_s = time.monotonic() - stream_end
     probe = page.evaluate("__bench.stop()")
     cpu1, wall1 = browser_cpu_seconds(profile), time.monotonic()
+    stub1, machine1 = process_cpu_seconds(stub_pid), machine_ticks()
     metrics1 = cdp.metrics()
     figures = window_figures(probe, skew=skew, events=seq_end - before["seq"], seconds=seconds, drained=drained,
-                             drain_s=drain_s, cpu=(cpu0, cpu1), wall_s=wall1 - wall0,
+                             drain_s=drain_s, cpu=(cpu0, cpu1), wall_s=wall1 - wall0, stub_cpu=(stub0, stub1),
+                             machine_busy=busy_percent(machine0, machine1),
                              main_thread={name: metrics1.get(name, 0) - metrics0.get(name, 0) for name in CDP_TIMES})
     return {**figures, "listView": view}
 
 
 def window_figures(probe: dict, *, skew: float, events: int, seconds: float, drained: bool, drain_s: float,
-                   cpu: tuple[Optional[float], Optional[float]], wall_s: float, main_thread: dict) -> dict:
+                   cpu: tuple[Optional[float], Optional[float]], wall_s: float, main_thread: dict,
+                   stub_cpu: tuple[Optional[float], Optional[float]] = (None, None),
+                   machine_busy: Optional[float] = None) -> dict:
     """The JSON of one window from the probe's ``__bench.stop()`` and the harness's own readings."""
     window_ms = probe["t1"] - probe["t0"]
     cpu_s = None if None in cpu else round(cpu[1] - cpu[0], 2)
+    stub_s = None if None in stub_cpu else round(stub_cpu[1] - stub_cpu[0], 2)
     return {
         "seconds": seconds, "events": events, "achievedRate": round(events / seconds, 1),
         "drained": drained, "drainSeconds": round(drain_s, 2), "windowMs": round(window_ms),
@@ -162,6 +212,9 @@ def window_figures(probe: dict, *, skew: float, events: int, seconds: float, dra
         "pythonBatches": batch_summary(probe["batches"], window_ms) if window_ms else {"calls": 0},
         "cpu": {"seconds": cpu_s, "wallSeconds": round(wall_s, 2),
                 "percentOfACore": round(100 * cpu_s / wall_s, 1) if cpu_s is not None and wall_s else None},
+        "stubCpu": {"seconds": stub_s,
+                    "percentOfACore": round(100 * stub_s / wall_s, 1) if stub_s is not None and wall_s else None},
+        "machineBusyPercent": machine_busy,
     }
 
 
@@ -374,6 +427,12 @@ def _table(result: dict) -> str:
     rows.append(("browser CPU time (all its processes, /proc), window + drain", cpu(shown), cpu(hidden),
                  f"≤ {TARGETS['cpuRatio']:g}× hidden" + ("" if ratio is None else f" (ratio {ratio:.2f}×)"),
                  _met(v["cpuRatio"]["met"])))
+    stub = lambda w: cell(w, "stubCpu", "percentOfACore", fmt=lambda x: f"{x:.0f}% of a core")  # noqa: E731
+    rows.append(("the stub's CPU (the load generator, on the same cores), window + drain", stub(shown),
+                 stub(hidden), "", "—"))
+    machine = lambda w: cell(w, "machineBusyPercent", fmt=lambda x: f"{x:.0f}%")  # noqa: E731
+    rows.append(("the machine's cores busy, every process, window + drain (near 100%, the latencies are the "
+                 "machine's as much as the page's)", machine(shown), machine(hidden), "", "—"))
     busy = lambda w: cell(w, "mainThread", "TaskDuration", fmt=lambda x: f"{x:.0f}%")  # noqa: E731
     rows.append(("renderer main thread busy, all tasks (CDP TaskDuration; near 100% the CPU ratio says little: "
                  "both windows are capped at a core)", busy(shown), busy(hidden), "", "—"))

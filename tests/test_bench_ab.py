@@ -15,7 +15,8 @@ def test_each_side_goes_first_in_half_the_rounds():
 
 def test_a_window_gives_its_figures():
     assert ab.figures(window(120.5, 98.0, 183.2, 240, 0.5)) == {
-        "markers": 120.5, "rows": 98.0, "us": 183.2, "batches": 240, "longTasks": 0.5}
+        "markers": 120.5, "rows": 98.0, "us": 183.2, "batches": 240, "longTasks": 0.5, "machine": None}
+    assert ab.figures({**window(1, 2, 3, 4), "machineBusyPercent": 96.4})["machine"] == 96.4
     assert ab.figures({**window(1, 2, 3, 4), "pythonBatches": None})["us"] is None  # a page without Python
 
 
@@ -31,14 +32,15 @@ def test_paired_counts_the_rounds_each_side_won_and_the_median_difference():
 
 
 def test_the_table_has_a_row_per_round_and_a_line_per_figure():
-    rounds = [{"first": "A", "a": ab.figures(window(80, 81, 180, 240)), "b": ab.figures(window(120, 118, 190, 160))},
+    rounds = [{"first": "A", "a": ab.figures({**window(80, 81, 180, 240), "machineBusyPercent": 96.6}),
+               "b": ab.figures(window(120, 118, 190, 160))},
               {"first": "B", "a": ab.figures(window(95, 90, 178, 220)), "b": ab.figures(window(94, 99, 185, 210))}]
     result = {"a": {"label": "this tree"}, "b": {"label": "867c1ae"}, "window": 8.0, "map": "shown",
               "rounds": rounds, "loadAverage": {"start": (1.2, 1, 1), "end": (1.8, 1, 1)},
               "paired": {key: ab.paired(rounds, key, key == "batches") for key, _ in ab.FIGURES}}
     text = ab.render(result)
     assert "A = this tree, B = 867c1ae; 2 rounds of 8 s, map shown" in text
-    assert "| 1 (A first) | 80 / 81 ms, 180 µs, 240 | 120 / 118 ms, 190 µs, 160 |" in text
+    assert "| 1 (A first) | 80 / 81 ms, 180 µs, 240 (97% busy) | 120 / 118 ms, 190 µs, 160 |" in text
     assert "| 2 (B first) | 95 / 90 ms, 178 µs, 220 | 94 / 99 ms, 185 µs, 210 |" in text
     assert "| markers p95, ms | 1 | 1 | 0 | -19.5 |" in text
     assert "| Python µs per event | 2 | 0 | 0 | -8.5 |" in text

@@ -6,8 +6,8 @@ import os
 import pytest
 
 import bench.map as module
-from bench.map import (TARGETS, browser_cpu_seconds, compare_markers, descendants, parse_stat, render, verdict,
-                       window_figures)
+from bench.map import (TARGETS, browser_cpu_seconds, busy_percent, compare_markers, descendants, machine_ticks,
+                       parse_stat, process_cpu_seconds, render, verdict, window_figures)
 from bench.run import RESULTS, parse_args
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -172,3 +172,32 @@ def test_the_reference_page_gets_a_table_of_its_own_under_the_app():
     assert rows.rstrip(" |").endswith("**no**")
     both["reference"] = {"error": "the page did not load"}
     assert render(both).endswith("Not measured: the page did not load.")
+
+
+def test_the_stubs_cpu_is_one_process_and_missing_when_it_is_gone(tmp_path):
+    fake_proc(tmp_path, {400: (1, 120, 30, ["python", "-m", "server_stub"])})
+    assert process_cpu_seconds(400, proc=tmp_path) == pytest.approx(150 / TICK)
+    assert process_cpu_seconds(401, proc=tmp_path) is None
+
+
+def test_machine_ticks_split_busy_from_idle_and_iowait(tmp_path):
+    (tmp_path / "stat").write_text("cpu  100 5 20 700 10 1 2 12 0 0\ncpu0 50 2 10 350 5 0 1 6 0 0\n")
+    assert machine_ticks(proc=tmp_path) == (100 + 5 + 20 + 1 + 2 + 12, 700 + 10)
+    (tmp_path / "stat").write_text("intr 1 2 3\n")
+    assert machine_ticks(proc=tmp_path) is None
+    assert machine_ticks(proc=tmp_path / "none") is None
+    assert busy_percent((10, 90), (10, 90)) is None and busy_percent(None, (1, 1)) is None
+
+
+def test_a_window_keeps_the_stubs_cpu_and_the_machines_share_and_the_table_shows_them():
+    figures = window_figures(probe([15.0], [12.0]), skew=0.0, events=15000, seconds=10.0, drained=True,
+                             drain_s=0.4, cpu=(12.5, 20.0), wall_s=12.5, main_thread={}, stub_cpu=(3.0, 6.75),
+                             machine_busy=97.5)
+    assert figures["stubCpu"] == {"seconds": 3.75, "percentOfACore": 30.0}
+    assert figures["machineBusyPercent"] == 97.5
+    shown = {**result()["shown"], "stubCpu": figures["stubCpu"], "machineBusyPercent": 97.5}
+    text = render({**result(), "shown": shown})
+    stub_row = next(line for line in text.splitlines() if line.startswith("| the stub's CPU"))
+    assert "| 30% of a core | — |" in stub_row
+    machine_row = next(line for line in text.splitlines() if line.startswith("| the machine's cores busy"))
+    assert "| 98% | — |" in machine_row

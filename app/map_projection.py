@@ -128,6 +128,27 @@ class Viewport:
         """An arrow key: look ``PAN_STEP`` of the view further right/down (negative: left/up)."""
         return replace(self, x=self.x + right * PAN_STEP * self.width, y=self.y + down * PAN_STEP * self.height)
 
+    def reveal(self, x: float, y: float, margin_px: tuple[float, float, float, float]) -> "Viewport":
+        """The smallest pan that puts world point ``(x, y)`` at least ``margin_px`` (top, right, bottom,
+        left) inside the view's edges; the same view when it is so already. A view too small for the
+        margins centres the point on that axis.
+
+        What a marker that takes keyboard focus off screen needs: Tab goes through every marker, and
+        one out of view would have its focus (and its tooltip) drawn nowhere.
+        """
+        k = self.units_per_px
+        top, right, bottom, left = margin_px
+
+        def axis(start: float, size: float, point: float, before: float, after: float) -> float:
+            if before + after >= size:
+                return point - size / 2
+            low, high = point - (size - after), point - before  # the starts that keep the point inside
+            return min(max(start, low), high)
+
+        nx = axis(self.x, self.width, x, left * k, right * k)
+        ny = axis(self.y, self.height, y, top * k, bottom * k)
+        return self if (nx, ny) == (self.x, self.y) else replace(self, x=nx, y=ny)
+
     def zoom(self, factor: float, at_px: Optional[tuple[float, float]] = None) -> "Viewport":
         """Zoom in by ``factor`` (> 1 closer), keeping the point under ``at_px`` (default: the centre) still."""
         if factor <= 0 or not math.isfinite(factor):

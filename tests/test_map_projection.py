@@ -97,3 +97,33 @@ def test_zoom_is_bounded_and_refuses_nonsense():
     with pytest.raises(ValueError):
         Viewport(0, 100)
     assert view.fit(None) is view
+
+
+def to_px(view, x, y):
+    return (x - view.x) / view.units_per_px, (y - view.y) / view.units_per_px
+
+
+MARGINS = (56.0, 24.0, 24.0, 24.0)  # top, right, bottom, left
+
+
+@pytest.mark.parametrize("px", [(-300.0, 250.0), (1100.0, 250.0), (400.0, -80.0), (400.0, 900.0),
+                                (-5.0, -5.0), (799.0, 599.0), (810.0, 20.0)])
+def test_reveal_brings_a_point_just_inside_the_margins_by_the_smallest_pan(px):
+    view = Viewport(800, 600).fit(BERLIN)
+    x, y = view.x + px[0] * view.units_per_px, view.y + px[1] * view.units_per_px
+    shown = view.reveal(x, y, MARGINS)
+    sx, sy = to_px(shown, x, y)
+    assert 24 - 1e-6 <= sx <= 800 - 24 + 1e-6 and 56 - 1e-6 <= sy <= 600 - 24 + 1e-6
+    # The smallest pan: the point sits on the margin it crossed (or stays where it was on that axis).
+    assert sx == pytest.approx(min(max(px[0], 24), 776)) and sy == pytest.approx(min(max(px[1], 56), 576))
+    assert (shown.width, shown.height, shown.px_width) == (view.width, view.height, view.px_width)
+
+
+def test_reveal_keeps_the_view_of_a_point_already_inside_and_centres_on_a_map_too_small():
+    view = Viewport(800, 600).fit(BERLIN)
+    x, y = view.x + 400 * view.units_per_px, view.y + 56 * view.units_per_px
+    assert view.reveal(x, y, MARGINS) is view
+    tiny = Viewport(40, 60, view.x, view.y, 40 * view.units_per_px, 60 * view.units_per_px)
+    far = (view.x + 500 * view.units_per_px, view.y + 500 * view.units_per_px)
+    shown = tiny.reveal(*far, MARGINS)
+    assert to_px(shown, *far) == (pytest.approx(20.0), pytest.approx(30.0))

@@ -149,16 +149,12 @@ export class Painter {
   // the size, the selection, the focus or the names change; a new pin is drawn on top at once; a pin
   // that went away or changed is erased by a whole paint at most UNDER_EVERY_MS after the last one
   // (a stream of deliveries changes a few pins every frame, and 1,500 pins cost a few milliseconds).
+  // A new pin drawn on top may cover what belongs over every pin (the zones' names, a selected or
+  // focused pin): a whole paint follows it as well, and puts them back on top.
   paint() {
     const at = this.transform();
     const now = performance.now();
-    if (this.stale && !this.dirtyUnder) {
-      if (now - this.lastUnder >= UNDER_EVERY_MS) this.dirtyUnder = true;
-      else if (this.timer === null) {
-        this.timer = setTimeout(() => { this.timer = null; if (this.stale) { this.dirtyUnder = true; this.paint(); } },
-                                this.lastUnder + UNDER_EVERY_MS - now);
-      }
-    }
+    if (this.stale && !this.dirtyUnder && now - this.lastUnder >= UNDER_EVERY_MS) this.dirtyUnder = true;
     if (this.dirtyUnder) {
       const ctx = this.begin(this.under, at);
       if (ctx) { this.paintUnder(ctx, at); this.painted.under++; }
@@ -175,6 +171,7 @@ export class Painter {
           this.blit(ctx, this.pinSprite(pin.late, false), pin.x * at.scale + at.ox, pin.y * at.scale + at.oy, at.dpr);
         }
         this.painted.added += added.length;
+        this.stale = true;  // drawn over whatever was there: the whole paint below puts the order right
       }
     }
     if (this.dirtyOver) {
@@ -182,6 +179,10 @@ export class Painter {
       if (ctx) { this.paintOver(ctx, at); this.painted.over++; }
     }
     this.dirtyUnder = this.dirtyOver = false;
+    if (this.stale && this.timer === null) {
+      this.timer = setTimeout(() => { this.timer = null; if (this.stale) { this.dirtyUnder = true; this.paint(); } },
+                              Math.max(0, this.lastUnder + UNDER_EVERY_MS - now));
+    }
   }
 
   begin(canvas, at) {

@@ -252,6 +252,114 @@ def test_tab_reaches_a_marker_its_tooltip_shows_and_space_activates(city, stub):
         expect(city.locator(f'{STAFF}[data-id="{marker_id}"]')).to_have_attribute("data-selected", "true")
 
 
+#: Where the focused element and the map's tooltip are, against the map's frame (page pixels).
+FOCUS_JS = f"""() => {{
+    const node = document.activeElement, frame = document.querySelector('{MAP}').getBoundingClientRect();
+    const tip = document.querySelector('[data-testid=map-tip]');
+    const box = r => [r.left, r.top, r.right, r.bottom];
+    return {{testid: node.getAttribute('data-testid'), id: node.getAttribute('data-id'),
+             marker: box(node.getBoundingClientRect()), frame: box(frame),
+             tip: tip.hidden ? null : box(tip.getBoundingClientRect())}};
+}}"""
+
+
+def inside(box, frame) -> bool:
+    """Whether a box (left, top, right, bottom) lies within a frame, to half a pixel."""
+    left, top, right, bottom = box
+    return frame[0] - 0.5 <= left and right <= frame[2] + 0.5 and frame[1] - 0.5 <= top and bottom <= frame[3] + 0.5
+
+
+def test_tab_to_a_marker_out_of_view_pans_it_into_view_with_its_tooltip(city, stub):
+    """Zoomed in, most markers are out of view, and Tab still goes through every one of them."""
+    settled(city, stub)
+    city.locator("[data-testid=map-fit-all]").click()
+    city.locator(MAP).focus()
+    for _ in range(3):
+        city.keyboard.press("+")
+    outside = city.evaluate(f"""() => {{
+        const f = document.querySelector('{MAP}').getBoundingClientRect();
+        return [...document.querySelectorAll('{STAFF}, {PINS}')].filter(m => {{
+            const r = m.getBoundingClientRect();
+            return r.right < f.left || r.left > f.right || r.bottom < f.top || r.top > f.bottom; }}).length; }}""")
+    assert outside > 10, "zoomed in, most markers are out of view"
+    panned = 0
+    for _ in range(12):
+        before = view_box(city)
+        city.keyboard.press("Tab")
+        got = city.evaluate(FOCUS_JS)
+        assert got["testid"] in ("map-staff", "map-delivery"), got
+        assert inside(got["marker"], got["frame"]), got
+        expect(city.locator("[data-testid=map-tip]")).to_be_visible()
+        got = city.evaluate(FOCUS_JS)
+        assert got["tip"] is not None and inside(got["tip"], got["frame"]), got
+        panned += view_box(city) != before
+    assert panned, "some of the markers Tab reached were out of view"
+    city.locator("[data-testid=map-fit-all]").click()
+
+
+#: Two pins that overlap at a point, the one the pointer hits there (later in the SVG) first; given
+#: ``[top, under]``, where those two overlap now (the page may have scrolled since).
+OVERLAP_JS = f"""(pair) => {{
+    const pins = [...document.querySelectorAll('{PINS}')];
+    for (const pin of pins) {{
+        if (pair && pin.dataset.id !== pair[1]) continue;
+        const r = pin.getBoundingClientRect();
+        for (const [fx, fy] of [[0.5, 0.3], [0.3, 0.3], [0.7, 0.3], [0.5, 0.5], [0.3, 0.5], [0.7, 0.5]]) {{
+            const x = r.left + r.width * fx, y = r.top + r.height * fy;
+            const hit = document.elementsFromPoint(x, y).filter(n => n.matches('{PINS}'));
+            if (hit.length >= 2 && (!pair || (hit[0].dataset.id === pair[0] && hit.includes(pin))))
+                return {{x, y, top: hit[0].dataset.id, under: hit[1].dataset.id}};
+        }}
+    }}
+    return null;
+}}"""
+
+
+def test_the_pointer_takes_the_selected_pin_that_is_painted_over_its_neighbour(city, stub):
+    """A selected pin is painted over the pins around it; hover and click at a point they share are its own."""
+    settled(city, stub)
+    city.locator("[data-testid=map-fit-all]").click()
+    found = city.evaluate(OVERLAP_JS, None)
+    for _ in range(3):  # fewer, bigger overlaps further out
+        if found:
+            break
+        city.locator(MAP).focus()
+        city.keyboard.press("-")
+        found = city.evaluate(OVERLAP_JS, None)
+    assert found, "two pins overlap somewhere in the city"
+    top, under = found["top"], found["under"]
+    city.locator(f'{ROWS}[data-id="{under}"] [data-field=customer]').click()
+    expect(city.locator(f'{PINS}[data-id="{under}"]')).to_have_attribute("data-selected", "true")
+    city.locator(MAP).scroll_into_view_if_needed()
+    point = city.evaluate(OVERLAP_JS, [top, under])  # clicking the row may have scrolled the page
+    assert point, (top, under)
+    city.mouse.move(point["x"], point["y"])
+    expect(city.locator("[data-testid=map-tip]")).to_have_text(city.get_attribute(f'{PINS}[data-id="{under}"]',
+                                                                                  "aria-label"))
+    city.mouse.click(point["x"], point["y"])
+    expect(city.locator(DETAIL)).to_have_attribute("data-id", under)
+    city.keyboard.press("Escape")
+    expect(city.locator(DETAIL)).to_be_hidden()
+    city.locator("[data-testid=map-fit-all]").click()
+
+
+def test_pins_drawn_on_top_as_they_come_are_followed_by_a_whole_paint(city, stub):
+    """New pins are drawn over the layer at once, over the zones' names too; a whole paint follows, so once
+    the painter is quiet the layer is what painting everything again draws (the names back on top)."""
+    settled(city, stub)
+    city.locator("[data-testid=map-fit-all]").click()
+    city.select_option("select[data-testid=filter-status]", "pending")
+    wait_until(lambda: city.evaluate(UNDER_JS)["quiet"], timeout=10, message="the painter caught up")
+    added = city.evaluate(UNDER_JS)["painted"]["added"]
+    city.select_option("select[data-testid=filter-status]", "")
+    wait_until(lambda: city.evaluate(UNDER_JS)["painted"]["added"] > added, timeout=10,
+               message="the pins came back drawn on top")
+    quiet = wait_until(lambda: (got := city.evaluate(UNDER_JS))["quiet"] and got, timeout=10,
+                       message="the painter caught up")
+    city.evaluate("() => document.querySelector('[data-testid=map] canvas.map-paint').dcPainter.paintAll()")
+    assert city.evaluate(UNDER_JS)["image"] == quiet["image"]
+
+
 def test_a_pointer_hits_an_unpainted_marker_and_its_tooltip_shows(city, stub):
     """The markers' SVG shapes are not painted (the canvases over them are, and let the pointer through),
     yet the pointer hits them: hover shows the tooltip, a click selects."""

@@ -59,10 +59,15 @@ WRITE_BUDGET_S = 0.008  # markers written per turn while a big write goes out (a
 DEFAULT_SIZE = (400, 300)
 TIP_GAP = 8  # px between a marker and its tooltip
 TIP_EDGE = 4  # px kept between a tooltip and the map's sides
+#: A marker that takes keyboard focus is panned at least this far inside the map (top, right, bottom,
+#: left, px): a pin stands 20 px above its point, and its tooltip goes above it when there is room.
+REVEAL_MARGIN_PX = (60.0, 24.0, 24.0, 24.0)
 #: Keys -> (right, down) pan steps, or a zoom factor.
 PAN_KEYS = {"ArrowLeft": (-1, 0), "ArrowRight": (1, 0), "ArrowUp": (0, -1), "ArrowDown": (0, 1)}
 ZOOM_KEYS = {"+": ZOOM_STEP, "=": ZOOM_STEP, "-": 1 / ZOOM_STEP, "_": 1 / ZOOM_STEP}
 #: ``button[data-action]`` in the map's head -> the method that handles it.
+#: A marker element's hook -> its kind in ``app.map_layer``.
+KINDS = {"map-delivery": PIN, "map-staff": STAFF}
 CLICKS = {"zoom-in": "_zoom_in", "zoom-out": "_zoom_out", "fit-all": "fit_all", "toggle-map": "_toggle"}
 #: The legend: (class of its swatch, words).
 LEGEND = (
@@ -419,7 +424,7 @@ class MapPanel(Panel):
     def _clicked(self, event) -> None:
         if self._drag is not None and self._drag.get("moved"):
             return
-        marker = self._marker(event.target)
+        marker = self._on_top(event)
         if marker is not None:
             self.activate(marker)
 
@@ -499,7 +504,12 @@ class MapPanel(Panel):
         self._drag = None
 
     def _show_tip(self, event) -> None:
-        marker = self._marker(event.target)
+        if str(event.type) == "focusin":
+            marker = self._marker(event.target)
+            if marker is not None and _focus_visible(marker):
+                self._reveal(marker)
+        else:
+            marker = self._on_top(event)
         if marker is None:
             return
         self.tip.textContent = str(marker.getAttribute("data-label") or "")
@@ -515,19 +525,59 @@ class MapPanel(Panel):
     def _hide_tip(self, event) -> None:
         self.tip.hidden = True
 
+    def _reveal(self, marker) -> None:
+        """Pan a marker that took keyboard focus into view: Tab reaches every marker, seen or not."""
+        kind = KINDS.get(str(marker.getAttribute("data-testid") or ""))
+        mark = self.layer.mark(kind, str(marker.getAttribute("data-id") or "")) if kind else None
+        if mark is None:
+            return
+        view = self.view.resized(*self._size())
+        shown = view.reveal(mark.x, mark.y, REVEAL_MARGIN_PX)
+        if shown is not view:
+            self._set_view(shown)
+
+    def _on_top(self, event):
+        """The marker under the pointer as the map paints it: a selected or focused marker is painted
+        over its neighbours (static/js/map-paint.mjs), while the SVG under the paint, which takes the
+        pointer, keeps every marker in its place. So among the markers of the topmost kind at the
+        point, a raised one wins; otherwise the topmost, as hit. (A press focuses the marker it hits,
+        but only focus from the keyboard raises one, as only it is painted.)"""
+        hit = self._marker(event.target)
+        finder = getattr(document, "elementsFromPoint", None)
+        if hit is None or finder is None or getattr(event, "clientX", None) is None:
+            return hit
+        kind = hit.getAttribute("data-testid")
+        focused = document.activeElement
+        for node in finder(float(event.clientX), float(event.clientY)):
+            marker = self._marker(node)
+            if marker is not None and marker.getAttribute("data-testid") == kind and (
+                    marker.getAttribute("data-selected") == "true" or (marker == focused and _focus_visible(marker))):
+                return marker
+        return hit
+
+
+def _focus_visible(node) -> bool:
+    """Focus from the keyboard (a click on a marker focuses it too, and must not pan the map)."""
+    try:
+        return bool(node.matches(":focus-visible"))
+    except Exception:  # a page without the selector: treat focus as the keyboard's
+        return True
+
 
 def tip_position(marker: tuple, frame: tuple, tip_width: float, tip_height: float) -> tuple[float, float, bool]:
     """Where a marker's tooltip goes, inside the map (which clips it): ``(left, top, below)`` from the frame's corner.
 
     Centred above the marker; below it when there is no room above (a pin in the top row);
-    slid sideways to stay inside the frame. Boxes are ``(left, top, right, bottom)`` in page pixels.
+    slid sideways, and up or down, to stay inside the frame. Boxes are ``(left, top, right, bottom)``
+    in page pixels.
     """
     m_left, m_top, m_right, m_bottom = marker
-    f_left, f_top, f_right, _ = frame
-    width = f_right - f_left
+    f_left, f_top, f_right, f_bottom = frame
+    width, height = f_right - f_left, f_bottom - f_top
     left = (m_left + m_right) / 2 - f_left - tip_width / 2
     left = max(TIP_EDGE, min(width - tip_width - TIP_EDGE, left)) if width > tip_width + 2 * TIP_EDGE else 0.0
     top = m_top - f_top - TIP_GAP - tip_height
     if top >= 0:
         return left, top, False
-    return left, m_bottom - f_top + TIP_GAP, True
+    below = m_bottom - f_top + TIP_GAP
+    return left, max(0.0, min(below, height - tip_height)), True

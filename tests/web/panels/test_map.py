@@ -5,7 +5,7 @@ from app.map_glyphs import dot_radius
 from app.models import Delivery, Location, Point, Staff, Zone
 from app.selection import DELIVERY, Selection
 from app.web.fake_dom import Event
-from app.web.panels.map import HIDDEN_KEY, TIP_EDGE, TIP_GAP, MapPanel, tip_position
+from app.web.panels.map import HIDDEN_KEY, REVEAL_MARGIN_PX, TIP_EDGE, TIP_GAP, MapPanel, tip_position
 from app.web.runtime import ProxyOwner, document, window
 from tests.web.fakes import T0, FakeClient, context, frames, iso, publish, section, turns
 
@@ -111,6 +111,42 @@ def test_activating_a_marker_selects_it_and_opens_the_delivery():
     dot = marks(panel, "map-staff")["S-2"]
     dot.dispatchEvent(Event("click", target=dot))
     assert ctx.notes["selection"].current == ("staff", "S-2") and opened == ["D-1"]
+
+
+def test_a_marker_focused_out_of_view_is_panned_just_inside_the_map():
+    """Tab goes through every marker: one out of view would have its focus and tooltip drawn nowhere."""
+    panel, _ = mount(city())
+    for _ in range(6):
+        panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="+"))
+    bo = panel.layer.mark("staff", "S-2")
+    assert not panel.view.contains(bo.x, bo.y)
+    dot = marks(panel, "map-staff")["S-2"]
+    dot.dispatchEvent(Event("focusin", target=dot))
+    view, k = panel.view, panel.view.units_per_px
+    top, right, bottom, left = REVEAL_MARGIN_PX
+    assert view.x + left * k - 1e-6 <= bo.x <= view.x + view.width - right * k + 1e-6
+    assert view.y + top * k - 1e-6 <= bo.y <= view.y + view.height - bottom * k + 1e-6
+    assert panel.svg.getAttribute("viewBox") == view.view_box and not panel.tip.hidden
+    dot.dispatchEvent(Event("focusin", target=dot))
+    assert panel.view is view  # in view already: no pan
+
+
+def test_the_pointer_takes_the_selected_marker_painted_over_the_one_hit(monkeypatch):
+    """The paint raises a selected pin over its neighbours; the SVG that takes the pointer does not."""
+    client = FakeClient([delivery(1), delivery(4, dropoff=(52.5201, 13.4001))], [member(1)], zones=(zone(),))
+    opened = []
+    panel, ctx = mount(client, {"open_delivery": lambda delivery_id, opener: opened.append(delivery_id)})
+    pins = marks(panel, "map-delivery")
+    ctx.notes["selection"].select(DELIVERY, "D-1")
+    hit_order = [pins["D-4"], pins["D-1"], panel.frame]  # D-4 is later in the SVG: the pointer hits it first
+    monkeypatch.setattr(document, "elementsFromPoint", lambda x, y: hit_order, raising=False)
+    pins["D-4"].dispatchEvent(Event("pointerover", target=pins["D-4"], clientX=10, clientY=10))
+    assert panel.tip.textContent == pins["D-1"].getAttribute("data-label")
+    pins["D-4"].dispatchEvent(Event("click", target=pins["D-4"], clientX=10, clientY=10))
+    assert opened == ["D-1"]
+    ctx.notes["selection"].clear()
+    pins["D-4"].dispatchEvent(Event("click", target=pins["D-4"], clientX=10, clientY=10))
+    assert opened == ["D-1", "D-4"]  # nothing raised: the one hit
 
 
 def place(node):
@@ -405,6 +441,13 @@ def test_a_tooltip_for_a_pin_in_the_top_row_goes_below_it():
     """Above, it would start 12 px outside the map, which clips it."""
     left, top, below = tip_position((290, 204, 304, 224), FRAME, 120, 24)
     assert below and top == 224 - 200 + TIP_GAP
+
+
+def test_a_tooltip_below_a_marker_at_the_maps_top_edge_stays_inside_the_map():
+    """A marker half out of the top: below it, the tooltip would still start above the map."""
+    left, top, below = tip_position((290, 150, 304, 170), FRAME, 120, 24)
+    assert below and top == 0.0
+    assert tip_position((290, 205, 304, 410), FRAME, 120, 24)[1] == 215 - 24  # never below the bottom
 
 
 def test_a_tooltip_at_either_side_slides_inside_the_map():

@@ -272,7 +272,7 @@ def inside(box, frame) -> bool:
 def test_tab_to_a_marker_out_of_view_pans_it_into_view_with_its_tooltip(city, stub):
     """Zoomed in, most markers are out of view, and Tab still goes through every one of them."""
     settled(city, stub)
-    city.locator("[data-testid=map-fit-all]").click()
+    city.locator("[data-testid=map-fit-all]").click()  # the pointer stays over the map, as a user's may
     city.locator(MAP).focus()
     for _ in range(3):
         city.keyboard.press("+")
@@ -292,6 +292,8 @@ def test_tab_to_a_marker_out_of_view_pans_it_into_view_with_its_tooltip(city, st
         expect(city.locator("[data-testid=map-tip]")).to_be_visible()
         got = city.evaluate(FOCUS_JS)
         assert got["tip"] is not None and inside(got["tip"], got["frame"]), got
+        expect(city.locator("[data-testid=map-tip]")).to_have_text(
+            city.evaluate("() => document.activeElement.getAttribute('aria-label')"))
         panned += view_box(city) != before
     assert panned, "some of the markers Tab reached were out of view"
     city.locator("[data-testid=map-fit-all]").click()
@@ -397,6 +399,24 @@ def test_the_tooltips_of_the_markers_nearest_the_top_and_the_sides_stay_inside_t
         assert frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"] + 0.5, (marker, box)
 
 
+def test_a_tooltip_shows_the_longest_name_on_the_map_whole(city, stub):
+    """A marker's name, status and delivery read whole: cut at 260 px, the end (", late") was lost."""
+    settled(city, stub)
+    city.locator("[data-testid=map-fit-all]").click()
+    longest = city.evaluate(f"""() => [...document.querySelectorAll('{STAFF}, {PINS}')]
+        .reduce((a, b) => b.getAttribute('aria-label').length > a.getAttribute('aria-label').length ? b : a)
+        .getAttribute('data-id')""")
+    marker = city.locator(f'{MAP} [data-id="{longest}"]').first
+    assert len(marker.get_attribute("aria-label")) > 40
+    marker.focus()
+    tip = city.locator("[data-testid=map-tip]")
+    expect(tip).to_have_text(marker.get_attribute("aria-label"))
+    whole = tip.evaluate("t => [t.scrollWidth <= t.clientWidth, t.scrollHeight <= t.clientHeight + 1]")
+    assert whole == [True, True], marker.get_attribute("aria-label")
+    frame, box = city.locator(MAP).bounding_box(), tip.bounding_box()
+    assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 0.5
+
+
 def board_without_the_map(page) -> None:
     """With the map off the board is laid out as before it had one: a side column of at most
     400 px, and 1280 x 720 fits without scrolling (map.css, ``.dashboard.map-off``)."""
@@ -457,6 +477,13 @@ def test_a_version_1_backend_shows_a_quiet_notice_and_nothing_else_changes(brows
         expect(tab.locator("[data-testid=map-notice]")).to_have_text("This backend sends no locations.")
         expect(tab.locator(f"{STAFF}, {PINS}, {ZONES}")).to_have_count(0)
         expect(tab.locator(ROWS).first).to_be_visible()
+        expect(tab.locator("[data-testid=map-fit-all]")).to_be_hidden()  # nothing to zoom to
+        size = tab.viewport_size
+        for width, height in ((size["width"], size["height"]), (768, 1024)):
+            tab.set_viewport_size({"width": width, "height": height})
+            expect(tab.locator("[data-testid=map-notice]")).to_be_visible()
+            assert tab.locator("#map-panel").bounding_box()["height"] < 150, width  # one line, not a map's height
+        tab.set_viewport_size(size)
         close_tab(tab, own)
     finally:
         own.stop()

@@ -114,6 +114,8 @@ class MapPanel(Panel):
         self._tiles_drawn: set[str] = set()
         stored = _storage()
         self.hidden = stored is not None and stored.getItem(HIDDEN_KEY) == "1"
+        self.places = True  # until the board shows otherwise (``_places_known``)
+        self._tip_owner = None  # what the tooltip shows for: "focus" or "pointer"
 
         self.toggle = el("button", {"type": "button", "class": "map-toggle", "data-action": "toggle-map",
                                     "data-testid": "map-toggle", "aria-controls": "map-body"}, text="Show map")
@@ -205,9 +207,11 @@ class MapPanel(Panel):
 
     def _places_known(self) -> None:
         """A version-1 backend sends no places: a short notice instead of an empty map."""
-        places = has_places(self.client)
+        places = self.places = has_places(self.client)
         self.notice.hidden = places
         self.frame.hidden = self.legend.hidden = not places
+        self.root.classList.toggle("map-empty", not places)  # one line of text: no map's height (map.css)
+        self._show_hidden()
         if places and not self._fitted:
             self._fitted = True
             self.fit_all()
@@ -391,11 +395,12 @@ class MapPanel(Panel):
             self.update(Changes(reset=True))
 
     def _show_hidden(self) -> None:
+        """Hidden, or with nothing to show (a version-1 backend), the board lays out as without a map."""
         self.body.hidden = self.hidden
-        self.tools.hidden = self.hidden
+        self.tools.hidden = self.hidden or not self.places  # no zoom with nothing to zoom to
         self.toggle.setAttribute("aria-pressed", "false" if self.hidden else "true")
         self.root.classList.toggle("map-off", self.hidden)
-        self._mark_board(self.hidden)
+        self._mark_board(self.hidden or not self.places)
 
     def _mark_board(self, off: bool) -> None:
         """The dashboard's grid narrows its side column while the map is off (map.css).
@@ -508,10 +513,14 @@ class MapPanel(Panel):
             marker = self._marker(event.target)
             if marker is not None and _focus_visible(marker):
                 self._reveal(marker)
+            owner = "focus"
+        elif self._tip_owner == "focus" and _unmoved(event):
+            return  # the map moved under a resting pointer (a pan to the focused marker): focus keeps the tip
         else:
-            marker = self._on_top(event)
+            marker, owner = self._on_top(event), "pointer"
         if marker is None:
             return
+        self._tip_owner = owner
         self.tip.textContent = str(marker.getAttribute("data-label") or "")
         self.tip.hidden = False
         if hasattr(marker, "getBoundingClientRect"):
@@ -523,7 +532,11 @@ class MapPanel(Panel):
             self.tip.style.top = f"{top:.0f}px"
 
     def _hide_tip(self, event) -> None:
-        self.tip.hidden = True
+        """The pointer leaving hides the pointer's tooltip, focus leaving the keyboard's: a pointer
+        resting on the map does not take a keyboard user's tooltip away, nor the reverse."""
+        if self._tip_owner == ("focus" if str(event.type) == "focusout" else "pointer"):
+            self.tip.hidden = True
+            self._tip_owner = None
 
     def _reveal(self, marker) -> None:
         """Pan a marker that took keyboard focus into view: Tab reaches every marker, seen or not."""
@@ -554,6 +567,11 @@ class MapPanel(Panel):
                     marker.getAttribute("data-selected") == "true" or (marker == focused and _focus_visible(marker))):
                 return marker
         return hit
+
+
+def _unmoved(event) -> bool:
+    """A pointer event with no movement: Chromium sends them when what is under a still pointer changes."""
+    return getattr(event, "movementX", None) == 0 and getattr(event, "movementY", None) == 0
 
 
 def _focus_visible(node) -> bool:

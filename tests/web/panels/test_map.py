@@ -149,6 +149,24 @@ def test_the_pointer_takes_the_selected_marker_painted_over_the_one_hit(monkeypa
     assert opened == ["D-1", "D-4"]  # nothing raised: the one hit
 
 
+def test_a_keyboard_tooltip_stays_while_the_map_moves_under_a_resting_pointer():
+    """A pan to a focused marker moves the map under the pointer: Chromium then sends pointerout and
+    pointerover with no movement, and they must not take the keyboard's tooltip away."""
+    panel, _ = mount(city())
+    ada, bo = marks(panel, "map-staff")["S-1"], marks(panel, "map-staff")["S-2"]
+    ada.dispatchEvent(Event("focusin", target=ada))
+    still = {"movementX": 0, "movementY": 0, "clientX": 5, "clientY": 5}
+    ada.dispatchEvent(Event("pointerout", target=ada, **still))
+    bo.dispatchEvent(Event("pointerover", target=bo, **still))
+    assert not panel.tip.hidden and panel.tip.textContent == ada.getAttribute("data-label")
+    bo.dispatchEvent(Event("pointerover", target=bo, movementX=3, movementY=0, clientX=8, clientY=5))
+    assert panel.tip.textContent == bo.getAttribute("data-label")  # the pointer moved: its tooltip
+    ada.dispatchEvent(Event("focusout", target=ada))
+    assert not panel.tip.hidden  # the pointer's tooltip, not focus's
+    bo.dispatchEvent(Event("pointerout", target=bo, movementX=3, movementY=0))
+    assert panel.tip.hidden
+
+
 def place(node):
     dot = node.querySelector(".dot")
     return dot.getAttribute("cx"), dot.getAttribute("cy")
@@ -275,9 +293,16 @@ def test_the_dashboard_carries_map_off_while_the_map_is_hidden():
 def test_a_backend_without_locations_shows_a_quiet_notice():
     client = FakeClient([delivery(1, dropoff=None)], [member(1).model_copy(update={"location": None})],
                         zones=(zone(area=None),))
-    panel, _ = mount(client)
+    window.localStorage.clear()
+    board = document.createElement("div")
+    root = section()
+    board.appendChild(root)
+    panel = MapPanel(root, context(client)).mount()
     assert not panel.notice.hidden and panel.notice.textContent == "This backend sends no locations."
     assert panel.frame.hidden and marks(panel, "map-staff") == {}
+    # Nothing to zoom, and no map's height for one line: the board lays out as without a map.
+    assert panel.tools.hidden and root.classList.contains("map-empty") and board.classList.contains("map-off")
+    assert not panel.toggle.hidden and not root.classList.contains("map-off")
 
 
 def test_unmount_frees_every_proxy_and_the_shared_hooks():

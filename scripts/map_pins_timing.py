@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
             page.wait_for_selector("[data-testid=map-delivery]", state="attached", timeout=60_000)
             for _ in range(3):
                 page.click("[data-testid=map-toggle]")
-                page.wait_for_selector("[data-testid=map-toggle][aria-pressed=false]")
+                page.wait_for_selector("[data-testid=map-toggle][aria-expanded=false]")
                 redraw = page.evaluate(REDRAW)
                 pins = page.locator("[data-testid=map-delivery]").count()
                 pan = page.evaluate(PAN)

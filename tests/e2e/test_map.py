@@ -426,17 +426,19 @@ def board_without_the_map(page) -> None:
 
 
 def test_the_map_hides_and_stays_hidden_after_a_reload(city, stub):
+    expect(city.locator(TOGGLE)).to_have_text("Hide map")  # its words say what it does
     city.locator(TOGGLE).click()
-    expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "false")
+    expect(city.locator(TOGGLE)).to_have_attribute("aria-expanded", "false")
+    expect(city.locator(TOGGLE)).to_have_text("Show map")
     expect(city.locator(MAP)).to_be_hidden()
     board_without_the_map(city)
     city.reload()
     city.wait_for_selector("html[data-app-state=ready]", timeout=BOOT_MS)
-    expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "false")
+    expect(city.locator(TOGGLE)).to_have_attribute("aria-expanded", "false")
     expect(city.locator(MAP)).to_be_hidden()
     board_without_the_map(city)
     city.locator(TOGGLE).click()
-    expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "true")
+    expect(city.locator(TOGGLE)).to_have_attribute("aria-expanded", "true")
     expect(city.locator(STAFF).first).to_be_visible()
     expect(city.locator("#dashboard")).not_to_have_class(re.compile(r"\bmap-off\b"))
 
@@ -445,7 +447,7 @@ def test_the_map_staff_and_messages_keep_a_usable_size(city, stub):
     """At 1280 x 720 the map shared a 400 px column with the staff and messages: a frame 145 px
     high with its legend laid over it, one staff row. Now each keeps a usable height and a short
     screen scrolls the page; the legend sits under the map, not over its pins."""
-    expect(city.locator(TOGGLE)).to_have_attribute("aria-pressed", "true")
+    expect(city.locator(TOGGLE)).to_have_attribute("aria-expanded", "true")
     assert city.viewport_size == {"width": 1280, "height": 720}
     frame = city.locator(MAP).bounding_box()
     legend = city.locator(".map-legend").bounding_box()

@@ -19,7 +19,7 @@ Hooks (PROTOCOL.md 6): ``[data-testid=map]`` holds ``[data-testid=map-zone]``,
 ``data-id`` and ``data-status``, the last two with ``data-lat``/``data-lon``
 (the raw values last applied) and ``data-selected="true"`` while selected;
 ``[data-testid=map-link]`` is the line from a selected delivery to its
-driver; ``[data-testid=map-toggle]`` (``aria-pressed``) shows or hides the
+driver; ``[data-testid=map-toggle]`` (``aria-expanded``) shows or hides the
 map, remembered in ``localStorage``; ``[data-testid=map-notice]`` says when
 the backend sends no locations (a version-1 backend).
 
@@ -65,15 +65,16 @@ REVEAL_MARGIN_PX = (60.0, 24.0, 24.0, 24.0)
 #: Keys -> (right, down) pan steps, or a zoom factor.
 PAN_KEYS = {"ArrowLeft": (-1, 0), "ArrowRight": (1, 0), "ArrowUp": (0, -1), "ArrowDown": (0, 1)}
 ZOOM_KEYS = {"+": ZOOM_STEP, "=": ZOOM_STEP, "-": 1 / ZOOM_STEP, "_": 1 / ZOOM_STEP}
-#: ``button[data-action]`` in the map's head -> the method that handles it.
 #: A marker element's hook -> its kind in ``app.map_layer``.
 KINDS = {"map-delivery": PIN, "map-staff": STAFF}
+#: ``button[data-action]`` in the map's head -> the method that handles it.
 CLICKS = {"zoom-in": "_zoom_in", "zoom-out": "_zoom_out", "fit-all": "fit_all", "toggle-map": "_toggle"}
 #: The legend: (class of its swatch, words).
 LEGEND = (
     ("swatch dot available", "Available"), ("swatch dot on_delivery", "On delivery"),
     ("swatch dot on_break", "On break"), ("swatch dot offline", "Offline"),
     ("swatch pin", "Drop-off"), ("swatch pin late", "Late drop-off"),
+    ("swatch zone open", "Open zone"), ("swatch zone busy", "Busy zone"), ("swatch zone closed", "Closed zone"),
 )
 
 
@@ -118,7 +119,7 @@ class MapPanel(Panel):
         self._tip_owner = None  # what the tooltip shows for: "focus" or "pointer"
 
         self.toggle = el("button", {"type": "button", "class": "map-toggle", "data-action": "toggle-map",
-                                    "data-testid": "map-toggle", "aria-controls": "map-body"}, text="Show map")
+                                    "data-testid": "map-toggle", "aria-controls": "map-body"}, text="Hide map")
         tools = el("div", {"class": "map-tools", "role": "group", "aria-label": "Zoom"},
                    el("button", {"type": "button", "data-action": "zoom-in", "aria-label": "Zoom in",
                                  "title": "Zoom in (+)"}, text="+"),
@@ -398,7 +399,10 @@ class MapPanel(Panel):
         """Hidden, or with nothing to show (a version-1 backend), the board lays out as without a map."""
         self.body.hidden = self.hidden
         self.tools.hidden = self.hidden or not self.places  # no zoom with nothing to zoom to
-        self.toggle.setAttribute("aria-pressed", "false" if self.hidden else "true")
+        # Its words say what it does ("Show map" read as an action while the map was shown); a
+        # disclosure's aria-expanded says the state.
+        self.toggle.textContent = "Show map" if self.hidden else "Hide map"
+        self.toggle.setAttribute("aria-expanded", "false" if self.hidden else "true")
         self.root.classList.toggle("map-off", self.hidden)
         self._mark_board(self.hidden or not self.places)
 

@@ -60,6 +60,8 @@ def test_the_panel_draws_zones_staff_and_open_dropoffs_with_their_hooks():
     assert marks(panel, "map-zone")["Z-1"].getAttribute("data-status") == "busy"
     assert panel.svg.getAttribute("viewBox") != "0.00 0.00 1048576.00 1048576.00"  # fitted to the city
     assert panel.notice.hidden
+    legend = [item.textContent for item in panel.legend.querySelectorAll("li")]
+    assert legend[-3:] == ["Open zone", "Busy zone", "Closed zone"]  # what the zones' shading means
 
 
 def test_a_location_event_moves_one_marker_and_writes_nothing_else():
@@ -257,7 +259,8 @@ def test_hide_is_remembered_draws_nothing_and_show_catches_up():
     client = city()
     panel, ctx = mount(client)
     panel.toggle.dispatchEvent(Event("click", target=panel.toggle))
-    assert panel.body.hidden and panel.toggle.getAttribute("aria-pressed") == "false"
+    assert panel.body.hidden and panel.toggle.getAttribute("aria-expanded") == "false"
+    assert panel.toggle.textContent == "Show map"
     assert window.localStorage.getItem(HIDDEN_KEY) == "1"
     before = len(panel.canvas.canvas.batches)
     client.put_staff(member(1, lat=52.5, lon=13.3))
@@ -265,7 +268,7 @@ def test_hide_is_remembered_draws_nothing_and_show_catches_up():
     assert len(panel.canvas.canvas.batches) == before
     panel.unmount()
     again = MapPanel(section(), context(client)).mount()  # a reload: still hidden
-    assert again.hidden and again.toggle.getAttribute("aria-pressed") == "false"
+    assert again.hidden and again.toggle.getAttribute("aria-expanded") == "false"
     again.toggle.dispatchEvent(Event("click", target=again.toggle))
     assert not again.body.hidden and window.localStorage.getItem(HIDDEN_KEY) == "0"
     assert marks(again, "map-staff")["S-1"].getAttribute("data-lat") == "52.5"

@@ -40,6 +40,10 @@ FIT_MARGIN_PX = (24.0, 12.0, 12.0, 12.0)
 #: How far one arrow key pans, as a share of the view; one +/- key zooms by this factor.
 PAN_STEP = 0.15
 ZOOM_STEP = 1.5
+#: How far the user may zoom out, as a multiple of the view that fits everything (``bounded``) ...
+MAX_ZOOM_OUT = 4.0
+#: ... and pan: the view's centre stays within this share of a view from everything's box.
+PAN_SLACK = 0.4
 
 
 def project(lat: float, lon: float) -> tuple[float, float]:
@@ -148,6 +152,27 @@ class Viewport:
         nx = axis(self.x, self.width, x, left * k, right * k)
         ny = axis(self.y, self.height, y, top * k, bottom * k)
         return self if (nx, ny) == (self.x, self.y) else replace(self, x=nx, y=ny)
+
+    def bounded(self, box: Optional[Bounds], zoom_out: float = MAX_ZOOM_OUT, slack: float = PAN_SLACK) -> "Viewport":
+        """This view, kept where there is something to see: no wider than ``zoom_out`` times the view
+        that fits ``box`` (lat/lon, everything on the map), and its centre within ``slack`` of a view
+        from ``box``. Unbounded, 30 presses of "zoom out" made the city a speck, and 60 of an arrow
+        key panned it out of sight. None (nothing on the map yet) bounds nothing.
+        """
+        if box is None:
+            return self
+        view = self
+        widest = self.fit(box).width * zoom_out
+        if view.width > widest:
+            view = view.zoom(view.width / widest)
+        x1, y1 = project(box.north, box.west)
+        x2, y2 = project(box.south, box.east)
+        half_w, half_h = view.width / 2, view.height / 2
+        cx = min(max(view.x + half_w, x1 - slack * view.width), x2 + slack * view.width)
+        cy = min(max(view.y + half_h, y1 - slack * view.height), y2 + slack * view.height)
+        if view is self and (cx - half_w, cy - half_h) == (self.x, self.y):
+            return self
+        return replace(view, x=cx - half_w, y=cy - half_h)
 
     def zoom(self, factor: float, at_px: Optional[tuple[float, float]] = None) -> "Viewport":
         """Zoom in by ``factor`` (> 1 closer), keeping the point under ``at_px`` (default: the centre) still."""

@@ -127,3 +127,31 @@ def test_reveal_keeps_the_view_of_a_point_already_inside_and_centres_on_a_map_to
     far = (view.x + 500 * view.units_per_px, view.y + 500 * view.units_per_px)
     shown = tiny.reveal(*far, MARGINS)
     assert to_px(shown, *far) == (pytest.approx(20.0), pytest.approx(30.0))
+
+
+def test_bounded_stops_zooming_out_at_four_times_what_fits_everything():
+    view = Viewport(800, 600).fit(BERLIN)
+    far = view.zoom(1 / 1000)
+    kept = far.bounded(BERLIN)
+    assert kept.width == pytest.approx(view.width * 4) and kept.height == pytest.approx(view.height * 4)
+    assert view.zoom(1 / 3).bounded(BERLIN).width == pytest.approx(view.width * 3)  # within the limit: unchanged
+    assert view.bounded(BERLIN) is view and view.bounded(None) is view
+
+
+def test_bounded_keeps_the_views_centre_near_everything():
+    view = Viewport(800, 600).fit(BERLIN)
+    x1, y1 = project(BERLIN.north, BERLIN.west)
+    x2, y2 = project(BERLIN.south, BERLIN.east)
+    gone = view
+    for _ in range(60):
+        gone = gone.step(1, 1)
+    kept = gone.bounded(BERLIN)
+    cx, cy = kept.x + kept.width / 2, kept.y + kept.height / 2
+    assert cx == pytest.approx(x2 + 0.4 * kept.width) and cy == pytest.approx(y2 + 0.4 * kept.height)
+    assert kept.width == view.width  # a pan is not a zoom
+    left = view
+    for _ in range(60):
+        left = left.step(-1, -1)
+    kept = left.bounded(BERLIN)
+    assert kept.x + kept.width / 2 == pytest.approx(x1 - 0.4 * kept.width)
+    assert kept.y + kept.height / 2 == pytest.approx(y1 - 0.4 * kept.height)

@@ -106,6 +106,7 @@ class MapPanel(Panel):
         self.layer = MapLayer(clock=lambda: now().timestamp())
         self.view = Viewport(*DEFAULT_SIZE)
         self._fitted = False
+        self._everything = None  # the lat/lon box of all there is (``world_bounds``) as of the last "fit all"
         self._stale = True  # hidden while changes came: a full redraw when shown
         self._selected: set[tuple[str, str]] = set()
         self._link = None
@@ -356,7 +357,8 @@ class MapPanel(Panel):
             self._draw()
 
     def fit_all(self, *args) -> None:
-        self._fit(world_bounds(self.client))
+        self._everything = world_bounds(self.client)
+        self._fit(self._everything)
 
     def fit_zone(self, zone_id: str) -> None:
         """A zone card's "Fit zone": show that zone's area (the map is shown first if hidden)."""
@@ -379,7 +381,11 @@ class MapPanel(Panel):
         self._zoom(1 / ZOOM_STEP)
 
     def _zoom(self, factor: float, at=None) -> None:
-        self._set_view(self.view.resized(*self._size()).zoom(factor, at))
+        self._set_view(self.view.resized(*self._size()).zoom(factor, at).bounded(self._everything))
+
+    def _pan(self, view: Viewport) -> None:
+        """A drag or an arrow key: never so far that the city is out of sight (``Viewport.bounded``)."""
+        self._set_view(view.bounded(self._everything))
 
     # --- hide and show ------------------------------------------------------------------------------
 
@@ -459,7 +465,7 @@ class MapPanel(Panel):
         elif key in PAN_KEYS:
             event.preventDefault()
             right, down = PAN_KEYS[key]
-            self._set_view(self.view.resized(*self._size()).step(right, down))
+            self._pan(self.view.resized(*self._size()).step(right, down))
         elif key in ZOOM_KEYS:
             event.preventDefault()
             self._zoom(ZOOM_KEYS[key])
@@ -496,7 +502,7 @@ class MapPanel(Panel):
                 pass
             self.frame.classList.add("dragging")
         drag["x"], drag["y"] = float(event.clientX), float(event.clientY)
-        self._set_view(self.view.resized(*self._size()).pan(dx, dy))
+        self._pan(self.view.resized(*self._size()).pan(dx, dy))
 
     def _pointer_up(self, event) -> None:
         drag = self._drag

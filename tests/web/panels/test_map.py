@@ -1,5 +1,7 @@
 """app/web/panels/map.py through the seam: marks drawn, one batch per frame, a move writes one mark, hide/show."""
 
+import pytest
+
 from app.backlog import STRIDE
 from app.map_glyphs import dot_radius
 from app.models import Delivery, Location, Point, Staff, Zone
@@ -167,6 +169,25 @@ def test_a_keyboard_tooltip_stays_while_the_map_moves_under_a_resting_pointer():
     assert not panel.tip.hidden  # the pointer's tooltip, not focus's
     bo.dispatchEvent(Event("pointerout", target=bo, movementX=3, movementY=0))
     assert panel.tip.hidden
+
+
+def test_zoom_out_and_pan_stop_before_the_city_is_out_of_sight():
+    """Unbounded, 30 presses of "-" made the city a speck and 60 of an arrow key panned it away."""
+    panel, _ = mount(city())
+    fitted = panel.view
+    for _ in range(30):
+        panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="-"))
+    assert panel.view.width == pytest.approx(fitted.width * 4)
+    for _ in range(30):
+        panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="+"))
+    for _ in range(60):
+        panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="ArrowRight"))
+    view = panel.view
+    east = max(panel.layer.mark(kind, some_id).x for kind, some_id in panel.layer.drawn if kind != "zone")
+    assert view.x < east + view.width  # something is still in view ...
+    panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="ArrowRight"))
+    assert panel.view.x == pytest.approx(view.x)  # ... and the view goes no further
+    panel.frame.dispatchEvent(Event("click", target=panel.root.querySelector("[data-testid=map-fit-all]")))
 
 
 def place(node):

@@ -236,6 +236,8 @@ class App:
         if previous and signed_in.user_id != previous:
             drafts.set_aside(previous)  # their half-typed message waits for them, like their changes
             drafts.restore(signed_in.user_id)
+            for panel in self.panels:  # a fresh board: the first user's filters and search were theirs
+                panel.fresh_view()
         entries = self._stored_outbox(signed_in.user_id) if signed_in.user_id != previous else ()
         self._session_over = False
         document.documentElement.removeAttribute("data-login-over")

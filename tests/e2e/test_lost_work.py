@@ -165,6 +165,32 @@ def test_revoked_session_keeps_queued_commands_and_sends_them_once_after_sign_in
     assert not page_errors(page)
 
 
+def test_another_user_signing_in_over_the_board_gets_a_fresh_view_and_no_panel_fails(page, stub):
+    """The first user's search, status filter and selection were theirs; dropping the first board's
+    rows that were never built raised in the deliveries panel (``! panel ... raised KeyError``)."""
+    sign_in(page, stub, FAST)
+    page.fill("[data-testid=delivery-search]", "D-10")
+    page.select_option("select[data-testid=filter-status]", "pending")
+    page.locator(f"{row_any()} [data-field=customer]").first.click()
+    page.wait_for_selector("[data-testid=delivery-row][data-selected=true]")
+    stub.control("revoke")
+    page.wait_for_selector("html[data-app-state=login]", state="attached", timeout=30_000)
+    shift.fill_login(page, "coordinator", "coordinator")
+    wait_ready(page, timeout=60_000)
+    wait_until(lambda: page.input_value("[data-testid=delivery-search]") == ""
+               and page.input_value("select[data-testid=filter-status]") == "", timeout=10,
+               message="the second user's view starts unfiltered")
+    wait_until(lambda: page.locator("[data-testid=delivery-row]").count() >= 20, timeout=15,
+               message="the second user's board, unfiltered")
+    assert page.locator("[data-testid=delivery-row][data-selected=true]").count() == 0
+    failed = [m for m in page.console_messages_seen if "! panel" in m]
+    assert not failed and not page_errors(page), failed
+
+
+def row_any() -> str:
+    return "[data-testid=delivery-list] [data-testid=delivery-row]"
+
+
 # --- 3. a reload while offline: the outbox survives in IndexedDB ------------------------------------------------
 
 

@@ -80,3 +80,7 @@ class Panel:
 
     def teardown(self) -> None:
         """Anything beyond listeners and DOM (timers) to undo on unmount."""
+
+    def fresh_view(self) -> None:
+        """Another user signed in over the board: back to the view a first sign-in has (filters,
+        search). Their board is loaded afresh; the first user's view was theirs, not this one's."""

@@ -327,6 +327,11 @@ class StaffPanel(Panel):
                 self.zone_filter.value = ANY
                 self._set_filter("status", ANY)
 
+    def fresh_view(self) -> None:
+        self.filters["zone"] = ANY
+        self.zone_filter.value = ANY
+        self._set_filter("status", ANY)
+
     def _set_filter(self, name: str, value: str) -> None:
         self.filters[name] = value
         for staff_id, row in self.rows.items():

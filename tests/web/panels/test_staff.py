@@ -1,5 +1,6 @@
 """app/web/panels/staff.py through the seam: rows by name, the current delivery, filters, chunks, live changes."""
 
+from app.roster import ANY
 from app.web.fake_dom import Event
 from app.web.panels.staff import FIRST_ROWS, StaffPanel
 from tests.web.fakes import FakeClient, context, delivery, publish, section, staff, turns, zone
@@ -101,3 +102,17 @@ def test_a_location_only_change_does_not_touch_the_staff_rows():
     assert calls == []
     publish(ctx, staff={"S-1"})
     assert calls == ["S-1"]
+
+
+def test_a_fresh_view_for_another_user_clears_the_status_and_zone_filters():
+    client = FakeClient([], [staff(1, "Ann"), staff(2, "Bo", status="offline", zone="Z-2")],
+                        zones=(zone(), zone("Z-2", "Docks")))
+    panel, ctx = mount(client)
+    click(panel.status_buttons["offline"])
+    panel.zone_filter.value = "Z-2"
+    panel.zone_filter.dispatchEvent(Event("change", target=panel.zone_filter))
+    assert names(panel) == ["Bo"]
+    panel.fresh_view()
+    assert names(panel) == ["Ann", "Bo"] and ctx.prefs["staff"] == {"status": ANY, "zone": ANY}
+    assert str(panel.zone_filter.value) == ANY
+    assert panel.status_buttons["offline"].getAttribute("aria-pressed") == "false"

@@ -269,8 +269,9 @@ class DeliveriesPanel(Panel):
             self.ops.flash(delivery_id)
 
     def _drop_row(self, delivery_id: str) -> None:
-        self.rows.pop(delivery_id)
-        self.painter.remove(delivery_id)
+        """A delivery gone from the board: its row, if one was ever built (most of a big board's never are)."""
+        if self.rows.pop(delivery_id, None) is not None:
+            self.painter.remove(delivery_id)
 
     def _draw(self, row: DrawnRow, delivery, now) -> bool:
         """Draw a row up to date (it no longer waits); True if a shown value changed."""
@@ -403,6 +404,13 @@ class DeliveriesPanel(Panel):
             self._later("catch_up", 0, self._catch_up)  # replaces it: no live change to leave room for
 
     # --- counts, filters and sort ---------------------------------------------------------------
+
+    def fresh_view(self) -> None:
+        old = self._handles.pop("search", None)  # typed by the first user, not applied yet
+        if old is not None:
+            old.cancel()
+        self.set_filters(Filters())
+        self.selection.clear()  # the one selection, shared with the staff list and the map
 
     def _show_counts(self) -> None:
         self.toolbar.show_counts(self.table.counts(), self.empty)

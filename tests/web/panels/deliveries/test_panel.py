@@ -419,3 +419,23 @@ def test_a_delivery_selected_before_its_row_is_built_shows_selected_once_built()
     client.put(delivery(12, eta_minutes=-5))
     publish(ctx, deliveries={"D-12"}, event_types={"delivery_update"})
     assert panel.ops.node("D-12").getAttribute("data-selected") == "true"
+
+
+def test_another_users_board_replaces_a_big_one_whose_rows_were_never_all_built():
+    """Another user signing in empties the board, then loads theirs: most of the first board's
+    deliveries never had a row, and dropping them raised KeyError, which left rows of the first
+    board behind (PROTOCOL.md 2: another user gets a fresh board)."""
+    client = world(40)
+    panel, ctx = mount(client)
+    assert 0 < len(panel.rows) < 40  # a window and the next page built; the rest not
+    for item in list(client.deliveries()):
+        client.drop(item.id)
+    publish(ctx, reset=True)
+    assert panel.rows == {} and shown(panel) == []
+    assert not any(isinstance(e.error, KeyError) for e in ctx.hub.errors)
+    for i in range(101, 109):
+        client.put(delivery(i))
+    publish(ctx, reset=True)
+    turns()
+    assert shown(panel) == [f"D-{i}" for i in range(101, 106)]
+    assert set(panel.rows) <= {f"D-{i}" for i in range(101, 109)} and not ctx.hub.errors

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.harness import wait_until
-from tests.e2e.panels import close_tab, deliveries_tab, page, settled, world  # noqa: F401 - fixtures
+from tests.e2e.panels import close_tab, deliveries_tab, emit, page, settled, world  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -179,6 +179,38 @@ def test_a_status_change_shows_at_once_as_pending_then_is_confirmed(page, stub, 
     saw_pending(page, carried["id"], "picked_up")
     confirmed(page, carried["id"])
     assert row(page, carried["id"]).get_attribute("data-status") == "picked_up"
+    assert on_server(stub, token, carried["id"])["status"] == "picked_up"
+
+
+def test_keys_that_would_step_a_closed_status_list_send_nothing(page, stub, current, token):
+    """In Chromium an arrow key on a closed <select> changes it at once: one command per key press.
+    The keys open the list instead; nothing changes until an option is picked."""
+    carried = next(d for d in current["deliveries"] if d["status"] == "picked_up")
+    other = next(d for d in current["deliveries"] if d["status"] not in FINAL and d["id"] != carried["id"])
+    page.evaluate("() => { window.__states = window.__states || []; window.__states.length = 0; }")
+    select = row(page, carried["id"]).locator("select[data-action=set-status]")
+    select.focus()
+    for key in ("ArrowDown", "ArrowDown", "ArrowUp", "End", "Home", "d"):
+        page.keyboard.press(key)
+        page.keyboard.press("Escape")  # closes the list the key opened
+    # An event after the keys: once it shows, a command the keys had sent would have shown as pending.
+    emit(stub, {"type": "delivery_update", "deliveryId": other["id"], "changes": {"eta": "2031-05-06T07:08:00Z"}})
+    wait_until(lambda: value(page, other["id"], "eta") == "2031-05-06T07:08:00Z", timeout=15,
+               message="the event after the keys")
+    states = page.evaluate("() => window.__states")
+    assert not [s for s in states if s[0] == carried["id"]], states
+    assert select.input_value() == "picked_up" and on_server(stub, token, carried["id"])["status"] == "picked_up"
+
+
+def test_a_keyboard_user_opens_the_status_list_and_picks_with_enter(page, stub, current, token):
+    carried = next(d for d in current["deliveries"] if d["status"] == "assigned" and d["assignedTo"])
+    select = row(page, carried["id"]).locator("select[data-action=set-status]")
+    select.focus()
+    page.keyboard.press("ArrowDown")  # opens the list, on the current status
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    saw_pending(page, carried["id"], "picked_up")
+    confirmed(page, carried["id"])
     assert on_server(stub, token, carried["id"])["status"] == "picked_up"
 
 

@@ -56,6 +56,8 @@ CLICKS = {
 }
 #: A row's ``select[data-action]`` changed -> the client command it runs (delivery id, the value picked).
 #: (The assign combobox picks through ``AssignBox``: ``_assign``.)
+#: Keys that move a closed ``<select>`` to another option (``_status_key``).
+STEP_KEYS = frozenset({"ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"})
 CHANGES = {
     "set-status": lambda client, delivery_id, value: client.set_status(delivery_id, value),
 }
@@ -99,6 +101,7 @@ class DeliveriesPanel(Panel):
                                 open_work=lambda: (f.assignee for f in self.table.facts.values() if f.open))
         for event in ("focusin", "pointerdown", "keydown"):
             self.listen(self.root, event, self._fill_select)
+        self.listen(self.root, "keydown", self._status_key)
         self.listen(self.root, "change", self._changed)
         self.listen(self.root, "click", self._clicked)
         self.listen(self.search, "input", self._typed)
@@ -599,6 +602,27 @@ class DeliveriesPanel(Panel):
                 self.painter.forget_values(row)
                 self._draw(row, delivery, now)
         self._flush()
+
+    def _status_key(self, event) -> None:
+        """A row's status list opens on the keys that would change it while closed.
+
+        In Chromium on Linux and Windows an arrow key (or Home, End, a letter) on a closed
+        ``<select>`` changes its value at once: one ``change``, so one command sent to the
+        server, per key press. A keyboard user going through the statuses sent three. Now
+        those keys open the list, where the arrows move and Enter (or a click) picks one.
+        """
+        target = event.target
+        if target.tagName != "SELECT" or target.getAttribute("data-action") != "set-status":
+            return
+        if event.ctrlKey or event.metaKey or event.altKey:
+            return
+        key = str(event.key)
+        if key in STEP_KEYS or (len(key) == 1 and key != " "):
+            event.preventDefault()
+            try:
+                target.showPicker()
+            except Exception:  # no picker to show (a browser without showPicker): the key just does nothing
+                pass
 
     def _fill_select(self, event) -> None:
         """The assignee filter gets its every choice when the user first reaches it.

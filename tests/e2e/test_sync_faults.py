@@ -245,12 +245,14 @@ def test_refused_past_the_schedule_goes_offline_and_retry_now_recovers(live, stu
     before = fresh_diag(page)
     button = page.locator("[data-testid=reconnect-now]")
     count_opens(page)
+    bar_height = page.locator("header.topbar").bounding_box()["height"]
 
     stub.control("refuse", {"seconds": 120})
     stub.control("drop", {"code": 1012})
     wait_state(page, "reconnecting", timeout=10_000)
     wait_state(page, "offline", timeout=30_000)  # 5 attempts after 200 * 2**n ms (+-20%): about 6 s
     button.wait_for(state="visible", timeout=5_000)
+    banner_reads_whole_and_stays_in_view(page, bar_height)
     totals = stub.stats()["totalConnections"]
 
     stub.control("refuse", {"seconds": 0})
@@ -262,6 +264,23 @@ def test_refused_past_the_schedule_goes_offline_and_retry_now_recovers(live, stu
     after = fresh_diag(page)
     assert after["sockets"] > before["sockets"]
     assert after["resyncs"] == before["resyncs"], "resumed after the outage, not reloaded"
+
+
+def banner_reads_whole_and_stays_in_view(page, bar_height: float) -> None:
+    """At 1280 px the sentence was cut ("...; tryin…"), "Retry now" broke onto two lines and the bar
+    grew; scrolled down to the messages, the bar (and with it the banner) was off screen."""
+    text = page.locator("#connection-text")
+    assert text.evaluate("e => e.scrollHeight <= e.clientHeight + 1 && e.scrollWidth <= e.clientWidth"), \
+        text.text_content()
+    retry = page.locator("[data-testid=reconnect-now]").bounding_box()
+    assert retry["height"] < 30, retry  # one line
+    assert page.locator("header.topbar").bounding_box()["height"] == pytest.approx(bar_height, abs=0.5)
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    try:
+        box = page.locator("[data-testid=connection-status]").bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"], box
+    finally:
+        page.evaluate("() => window.scrollTo(0, 0)")
 
 
 # --- 4. silent server -------------------------------------------------------------------------------

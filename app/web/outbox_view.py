@@ -18,7 +18,7 @@ only. One delegated click listener serves every button.
 from __future__ import annotations
 
 from app.web.dom import by_id, clear, el
-from app.web.runtime import ProxyOwner
+from app.web.runtime import ProxyOwner, document
 
 STATE_WORDS = {"waiting": "Waiting to send", "sending": "Sent, not confirmed yet", "failed": "Failed"}
 
@@ -36,10 +36,14 @@ class OutboxView:
         self._listeners = [
             (self._toggle, "click", self._owner.proxy(lambda event: self._set_open(self._panel.hidden))),
             (self._list, "click", self._owner.proxy(self._clicked)),
+            # Open over the board, it closes as a menu does: Escape, or a press anywhere else.
+            (document.documentElement, "keydown", self._owner.proxy(self._key)),
+            (document.documentElement, "pointerdown", self._owner.proxy(self._pressed)),
         ]
         for node, event, proxy in self._listeners:
             node.addEventListener(event, proxy)
         self._shown: tuple = ()
+        self._failed = 0  # failures already shown: only a new one opens the panel again
 
     def show(self, items, count: int, failed: int) -> None:
         self._root.setAttribute("data-count", str(count))
@@ -56,12 +60,23 @@ class OutboxView:
         for item in items:
             self._list.appendChild(_row(item))
         self._status.textContent = "Nothing is waiting." if not items else ""
-        if failed and self._panel.hidden:
-            self._set_open(True)  # a failure waits for the user: show it, do not hide it behind a badge
+        if failed > self._failed and self._panel.hidden:
+            self._set_open(True)  # a new failure waits for the user: show it, do not hide it behind a badge
+        self._failed = failed
 
     def _set_open(self, open_: bool) -> None:
         self._panel.hidden = not open_
         self._toggle.setAttribute("aria-expanded", "true" if open_ else "false")
+
+    def _key(self, event) -> None:
+        if str(event.key) == "Escape" and not self._panel.hidden:
+            self._set_open(False)
+            self._toggle.focus()
+
+    def _pressed(self, event) -> None:
+        target = event.target
+        if not self._panel.hidden and not (target and self._root.contains(target)):
+            self._set_open(False)
 
     def _clicked(self, event) -> None:
         button = event.target.closest("button[data-action]")

@@ -343,6 +343,16 @@ def test_a_deeply_nested_error_body_rolls_back_readably_and_the_next_command_goe
     wait_outbox(page, 1, failed=1)
     (item,) = outbox_items(page)
     assert item["state"] == "failed" and item["buttons"] == ["retry", "discard"], item
+    # The failure opened the outbox over the board; Escape closes it (and a press elsewhere would).
+    panel = page.locator("#outbox-panel")
+    panel.wait_for(state="visible")
+    page.keyboard.press("Escape")
+    panel.wait_for(state="hidden")
+    page.click("#outbox-toggle")
+    panel.wait_for(state="visible")
+    page.mouse.click(5, 400)
+    panel.wait_for(state="hidden")
+    page.click("#outbox-toggle")
     page.click(f'[data-testid=outbox-item][data-id="{item["id"]}"] button[data-action=discard]')
     wait_outbox(page, 0, failed=0)
 

@@ -1,7 +1,7 @@
 """Why a command was undone, in plain words, and the one decoder every REST answer's text goes through.
 
-    >>> rollback_for("k1", Kind.SET_STATUS, "D-1", 409, server_says('{"detail": "already delivered"}')).message[-25:]
-    'Server: already delivered'
+    >>> rollback_for("k1", Kind.SET_STATUS, "D-1", 409, server_says('{"detail": "already delivered"}')).message
+    'The server refused the change: already delivered'
     >>> read_json("[" * 10_000) is INVALID_JSON   # never raises, however deep or broken
     True
 
@@ -60,6 +60,11 @@ TEXT = {
     Reason.EXPIRED: "Not sent: it waited more than 24 hours, so the server may not recognise it any more.",
 }
 
+#: With the server's own words, a refusal says only that, and them: "the delivery changed meanwhile"
+#: beside "a delivery assigned needs someone assigned" sent the coordinator looking for a change
+#: nobody made.
+REFUSED_SAYING = {Reason.CONFLICT: "The server refused the change:", Reason.INVALID: "The server refused the change:"}
+
 
 @dataclass(frozen=True)
 class Rollback:
@@ -85,6 +90,9 @@ def rollback_for(
     """The rollback for an answer ``status`` (None: no answer; then ``reason`` says which) with ``detail``."""
     if reason is None:
         reason = reason_for(status) if status is not None else Reason.NETWORK
+    if detail and status is not None and reason in REFUSED_SAYING:
+        message = f"{REFUSED_SAYING[reason]} {detail}"
+        return Rollback(command_id, kind, delivery_id, reason, message, status, reason in RETRYABLE)
     message = TEXT[reason]
     if status is not None and reason in (Reason.SERVER_ERROR, Reason.REJECTED):
         message += f" (HTTP {status})"

@@ -240,7 +240,7 @@ def test_rollback_text_is_plain_and_keeps_server_markup_inert():
     cmds = make()
     cmds.set_status("D-1", "failed")
     cmds.http_answered(requests(cmds)[0].request_id, 409, '{"detail": "<b>no</b>\\nway"}')
-    assert cmds.row_status("D-1").error.message.endswith("Server: <b>no</b> way")  # a view sets textContent
+    assert cmds.row_status("D-1").error.message == "The server refused the change: <b>no</b> way"  # textContent
 
 
 # --- queue ----------------------------------------------------------------------------

@@ -70,3 +70,13 @@ def test_server_says_quotes_only_words(body, words):
 
 def test_server_words_are_cut_to_200_characters():
     assert len(server_says(json.dumps({"detail": "word " * 100}))) == 200
+
+
+def test_a_refusal_with_the_servers_words_says_them_and_no_guess_of_its_own():
+    """A 409 "a delivery assigned needs someone assigned" read "the delivery changed meanwhile" first."""
+    said = rollback_for("c-1", "set_status", "D-1", 409, "a delivery assigned needs someone assigned (assignedTo)")
+    assert said.message == "The server refused the change: a delivery assigned needs someone assigned (assignedTo)"
+    invalid = rollback_for("c-1", "set_status", "D-1", 422, "status: not a status")
+    assert invalid.message == "The server refused the change: status: not a status"
+    silent = rollback_for("c-1", "set_status", "D-1", 409, "")
+    assert "changed meanwhile" in silent.message  # no words of its own: the likeliest reason

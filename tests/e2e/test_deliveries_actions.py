@@ -225,6 +225,15 @@ def test_an_assignment_shows_the_name_beside_the_id_and_the_server_makes_it_assi
     cell = row(page, waiting["id"]).locator("[data-field=assignedTo]")
     assert cell.text_content() == f"{driver['name']} ({driver['id']})"
     assert on_server(stub, token, waiting["id"])["assignedTo"] == driver["id"]
+    # The list closed; the combobox, still focused, is its small self again, not an empty 240 px box
+    # over the row's cells that the row clips (and that took no click).
+    combobox = row(page, waiting["id"]).locator("input[data-action=assign][role=combobox]")
+    assert combobox.get_attribute("aria-expanded") == "false"
+    assert combobox.evaluate("e => e === document.activeElement")
+    box = combobox.bounding_box()
+    assert box["width"] < 60, box
+    assert combobox.evaluate("""e => { const r = e.getBoundingClientRect();
+        return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === e; }""")
 
 
 def refused_change(page, delivery: dict):

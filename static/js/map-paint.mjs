@@ -18,6 +18,7 @@ const VARIABLES = ["--surface", "--text", "--accent", "--bad", "--dot-bad", "--d
                    "--dot-idle", "--font"];
 const MARGIN = 40;  // CSS pixels outside the canvas where a marker may still show a part
 const UNDER_EVERY_MS = 250;  // a pin that went away is erased within this
+const FOCUS_GAP = 3;  // CSS pixels between a focused marker and its focus ring
 const HEADING_STEP = 5;  // degrees: a heading is drawn to the nearest of these (72 looks a status)
 
 export class Painter {
@@ -215,7 +216,11 @@ export class Painter {
       const px = pin.x * scale + ox, py = pin.y * scale + oy;
       if (px > x0 && py > y0 && px < x1 && py < y1) this.blit(ctx, pin.late ? late : plain, px, py, dpr);
     }
-    for (const pin of raised || []) this.blit(ctx, this.pinSprite(pin.late, true), pin.x * scale + ox, pin.y * scale + oy, dpr);
+    for (const pin of raised || []) {
+      const sprite = this.pinSprite(pin.late, true), px = pin.x * scale + ox, py = pin.y * scale + oy;
+      this.blit(ctx, sprite, px, py, dpr);
+      if (pin === this.pins.get(focused)) this.focusRing(ctx, colors, px - sprite.ax, py - sprite.ay, sprite.width, sprite.height);
+    }
     if (this.labels.size) {
       ctx.font = `650 12px ${colors["--font"] || "sans-serif"}`;
       ctx.textAlign = "center"; ctx.textBaseline = "alphabetic"; ctx.lineJoin = "round";
@@ -239,8 +244,23 @@ export class Painter {
       if (px > x0 && py > y0 && px < x1 && py < y1) this.blit(ctx, this.dotSprite(member.status, false, member.h), px, py, dpr);
     }
     for (const member of raised || []) {
-      this.blit(ctx, this.dotSprite(member.status, true, member.h), member.x * scale + ox, member.y * scale + oy, dpr);
+      const sprite = this.dotSprite(member.status, true, member.h), px = member.x * scale + ox, py = member.y * scale + oy;
+      this.blit(ctx, sprite, px, py, dpr);
+      if (member === this.staff.get(focused)) {
+        this.focusRing(ctx, this.colors || (this.colors = this.readColors()), px - sprite.ax, py - sprite.ay,
+                       sprite.width, sprite.height);
+      }
     }
+  }
+
+  // Keyboard focus: a dashed ring in the accent colour around the marker, so that it is not mistaken for
+  // the selection (drawn bigger, outlined in the text colour), which may be another marker.
+  focusRing(ctx, colors, x, y, width, height) {
+    ctx.save();
+    ctx.strokeStyle = colors["--accent"]; ctx.lineWidth = 2; ctx.setLineDash([4, 3]);
+    ctx.beginPath(); ctx.roundRect(x - FOCUS_GAP, y - FOCUS_GAP, width + 2 * FOCUS_GAP, height + 2 * FOCUS_GAP, 6);
+    ctx.stroke();
+    ctx.restore();
   }
 
   heading(ctx, degrees, px, py, scale) {
@@ -306,7 +326,8 @@ export class Painter {
       ctx.beginPath(); ctx.arc(0, 0, radius, 0, 2 * Math.PI);
       ctx.fillStyle = colors[STATUS_FILL[status] || "--dot-idle"];
       ctx.globalAlpha = status === "offline" ? 0.8 : 1; ctx.fill(); ctx.globalAlpha = 1;
-      ctx.strokeStyle = colors[special ? "--accent" : "--surface"]; ctx.lineWidth = line; ctx.stroke();
+      // Selected: outlined in the text colour, as a selected pin is (the accent blue vanished on a blue dot).
+      ctx.strokeStyle = colors[special ? "--text" : "--surface"]; ctx.lineWidth = line; ctx.stroke();
     });
   }
 

@@ -362,6 +362,47 @@ def test_pins_drawn_on_top_as_they_come_are_followed_by_a_whole_paint(city, stub
     assert city.evaluate(UNDER_JS)["image"] == quiet["image"]
 
 
+#: The painted pixel on the left side of where a marker's focus ring goes, and the accent colour.
+RING_JS = """([kind, id]) => {
+    const [under, over] = document.querySelectorAll('[data-testid=map] canvas.map-paint');
+    const p = under.dcPainter, at = p.transform(), mark = (kind === 'pin' ? p.pins : p.staff).get(id);
+    const sprite = kind === 'pin' ? p.pinSprite(mark.late, true) : p.dotSprite(mark.status, true, mark.h);
+    const x = mark.x * at.scale + at.ox - sprite.ax - 3, y = mark.y * at.scale + at.oy - sprite.ay + sprite.height / 2;
+    const canvas = kind === 'pin' ? under : over;
+    const found = [];
+    for (let dy = -4; dy <= 4; dy++) {
+        const px = canvas.getContext('2d').getImageData(Math.round(x * at.dpr), Math.round((y + dy) * at.dpr), 1, 1).data;
+        found.push([...px]);
+    }
+    return {found, accent: getComputedStyle(under).getPropertyValue('--accent').trim()};
+}"""
+
+
+def ring(page, kind: str, marker_id: str) -> tuple[list, bool]:
+    """The pixels where the ring goes, and whether any of them is in the accent colour."""
+    got = page.evaluate(RING_JS, [kind, marker_id])
+    want = bytes.fromhex(got["accent"].lstrip("#"))
+    return got["found"], any(px[3] >= 200 and all(abs(a - b) <= 40 for a, b in zip(px[:3], want))
+                             for px in got["found"])
+
+
+def test_keyboard_focus_is_painted_as_a_ring_apart_from_the_selection(city, stub):
+    """A selected marker and a focused one looked the same (both drawn raised): focus now has a ring."""
+    settled(city, stub)
+    city.locator("[data-testid=map-fit-all]").click()
+    city.locator(MAP).focus()
+    city.keyboard.press("Tab")
+    testid, marker_id = city.evaluate("() => [document.activeElement.dataset.testid, document.activeElement.dataset.id]")
+    kind = "pin" if testid == "map-delivery" else "staff"
+    assert city.evaluate("() => document.querySelector('[data-testid=map] canvas.map-paint').dcPainter.focused") == [
+        kind, marker_id]
+    focused, accent = ring(city, kind, marker_id)
+    assert accent, focused
+    city.locator(MAP).focus()  # focus leaves the marker: the ring goes (neighbours' outlines may stay)
+    assert city.evaluate("() => document.querySelector('[data-testid=map] canvas.map-paint').dcPainter.focused") is None
+    assert ring(city, kind, marker_id)[0] != focused
+
+
 def test_a_pointer_hits_an_unpainted_marker_and_its_tooltip_shows(city, stub):
     """The markers' SVG shapes are not painted (the canvases over them are, and let the pointer through),
     yet the pointer hits them: hover shows the tooltip, a click selects."""

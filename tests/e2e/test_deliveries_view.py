@@ -98,6 +98,20 @@ def every_row_back(page, deliveries):
 # --- counts and filters -------------------------------------------------------------------------------
 
 
+def test_the_toolbar_keeps_its_layout_when_the_assignee_filter_fills(page):
+    """The assignee filter gets every name when first reached; as wide as its widest name, it pushed
+    the toolbar onto two lines under the pointer. (First in the module: the list is not filled yet.)"""
+    select = page.locator("select[data-testid=filter-assignee]")
+    assert select.locator("option").count() <= 3, "filled already: the test would prove nothing"
+    toolbar = page.locator(".delivery-filters")
+    before = (toolbar.bounding_box()["height"], select.bounding_box()["width"])
+    select.focus()
+    wait_until(lambda: select.locator("option").count() > 10, timeout=10, message="the assignee filter filled")
+    assert (toolbar.bounding_box()["height"], select.bounding_box()["width"]) == before
+    page.locator("[data-testid=delivery-search]").focus()
+
+
+
 def test_a_chip_per_status_counts_its_rows(page, deliveries):
     counts = page.evaluate(COUNTS_JS)
     for status in STATUSES:

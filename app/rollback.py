@@ -60,10 +60,10 @@ TEXT = {
     Reason.EXPIRED: "Not sent: it waited more than 24 hours, so the server may not recognise it any more.",
 }
 
-#: With the server's own words, a refusal says only that, and them: "the delivery changed meanwhile"
-#: beside "a delivery assigned needs someone assigned" sent the coordinator looking for a change
-#: nobody made.
-REFUSED_SAYING = {Reason.CONFLICT: "The server refused the change:", Reason.INVALID: "The server refused the change:"}
+#: With the server's own words, a refusal (409, 422) says only that, and them: "the delivery changed
+#: meanwhile" beside "a delivery assigned needs someone assigned" sent the coordinator looking for a
+#: change nobody made.
+SAYS_WHY = frozenset({Reason.CONFLICT, Reason.INVALID})
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,8 @@ def rollback_for(
     """The rollback for an answer ``status`` (None: no answer; then ``reason`` says which) with ``detail``."""
     if reason is None:
         reason = reason_for(status) if status is not None else Reason.NETWORK
-    if detail and status is not None and reason in REFUSED_SAYING:
-        message = f"{REFUSED_SAYING[reason]} {detail}"
+    if detail and status is not None and reason in SAYS_WHY:
+        message = f"The server refused the change: {detail}"
         return Rollback(command_id, kind, delivery_id, reason, message, status, reason in RETRYABLE)
     message = TEXT[reason]
     if status is not None and reason in (Reason.SERVER_ERROR, Reason.REJECTED):

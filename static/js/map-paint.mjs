@@ -172,7 +172,7 @@ export class Painter {
           this.blit(ctx, this.pinSprite(pin.late, false), pin.x * at.scale + at.ox, pin.y * at.scale + at.oy, at.dpr);
         }
         this.painted.added += added.length;
-        this.stale = true;  // drawn over whatever was there: the whole paint below puts the order right
+        this.stale = true;  // drawn over whatever was there: a whole paint (the timer below) puts the order right
       }
     }
     if (this.dirtyOver) {

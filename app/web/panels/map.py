@@ -573,8 +573,10 @@ class MapPanel(Panel):
         focused = document.activeElement
         for node in finder(float(event.clientX), float(event.clientY)):
             marker = self._marker(node)
-            if marker is not None and marker.getAttribute("data-testid") == kind and (
-                    marker.getAttribute("data-selected") == "true" or (marker == focused and _focus_visible(marker))):
+            if marker is None or marker.getAttribute("data-testid") != kind:
+                continue
+            if marker.getAttribute("data-selected") == "true" or (
+                    focused and marker.isSameNode(focused) and _focus_visible(marker)):
                 return marker
         return hit
 

@@ -54,10 +54,10 @@ CLICKS = {
     "sort": "_sort_by", "clear-filters": "_clear_filters", "dismiss-error": "_dismiss_error",
     "retry-command": "_retry_command",
 }
-#: A row's ``select[data-action]`` changed -> the client command it runs (delivery id, the value picked).
-#: (The assign combobox picks through ``AssignBox``: ``_assign``.)
 #: Keys that move a closed ``<select>`` to another option (``_status_key``).
 STEP_KEYS = frozenset({"ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"})
+#: A row's ``select[data-action]`` changed -> the client command it runs (delivery id, the value picked).
+#: (The assign combobox picks through ``AssignBox``: ``_assign``.)
 CHANGES = {
     "set-status": lambda client, delivery_id, value: client.set_status(delivery_id, value),
 }

@@ -47,6 +47,7 @@ from app.web.chunks import Chunked
 from app.web.dom import el
 from app.web.localtime import Every, now
 from app.web.map_canvas import LABEL, TILE, MapCanvas
+from app.web.map_tip import FOCUS, POINTER, MapTip, focus_visible, unmoved
 from app.web.panels.base import Panel
 from app.web.runtime import document, window
 
@@ -57,8 +58,6 @@ RECULL_SECONDS = 0.12  # after a pan or zoom, pins culled to the view are chosen
 DRAG_PX = 4  # a press that moves less than this is a click
 WRITE_BUDGET_S = 0.008  # markers written per turn while a big write goes out (as the deliveries panel's chunks)
 DEFAULT_SIZE = (400, 300)
-TIP_GAP = 8  # px between a marker and its tooltip
-TIP_EDGE = 4  # px kept between a tooltip and the map's sides
 #: A marker that takes keyboard focus is panned at least this far inside the map (top, right, bottom,
 #: left, px): a pin stands 20 px above its point, and its tooltip goes above it when there is room.
 REVEAL_MARGIN_PX = (60.0, 24.0, 24.0, 24.0)
@@ -117,7 +116,6 @@ class MapPanel(Panel):
         stored = _storage()
         self.hidden = stored is not None and stored.getItem(HIDDEN_KEY) == "1"
         self.places = True  # until the board shows otherwise (``_places_known``)
-        self._tip_owner = None  # what the tooltip shows for: "focus" or "pointer"
 
         self.toggle = el("button", {"type": "button", "class": "map-toggle", "data-action": "toggle-map",
                                     "data-testid": "map-toggle", "aria-controls": "map-body"}, text="Hide map")
@@ -140,8 +138,6 @@ class MapPanel(Panel):
         # Pins, dots, names and the line are painted here (static/js/map-paint.mjs); the SVG under it keeps
         # their elements (hooks, names, focus, hit testing) unpainted.
         self.paint = el("canvas", {"class": "map-paint", "aria-hidden": "true"})
-        self.tip = el("div", {"class": "map-tip", "role": "tooltip", "id": "map-tip", "data-testid": "map-tip",
-                              "hidden": True})
         self.notice = el("p", {"class": "map-notice", "data-testid": "map-notice", "hidden": True},
                          text="This backend sends no locations.")
         self.legend = legend = el("ul", {"class": "map-legend", "aria-label": "Legend"},
@@ -150,7 +146,10 @@ class MapPanel(Panel):
         self.frame = el("div", {"class": "map-frame", "data-testid": "map", "tabindex": "0", "role": "application",
                                 "aria-roledescription": "map",
                                 "aria-label": "Map. Arrow keys pan, plus and minus zoom; Tab reaches each marker."},
-                        self.svg, self.paint, self.tip)
+                        self.svg, self.paint)
+        self.tooltip = MapTip(self.frame)
+        self.tip = self.tooltip.node
+        self.frame.appendChild(self.tip)
         attribution = el("p", {"class": "map-attribution", "data-testid": "map-attribution"},
                          text=self.tiles.attribution) if self.tiles is not None else None
         self.body = el("div", {"class": "map-body", "id": "map-body"}, self.frame, self.notice, legend, attribution)
@@ -521,32 +520,18 @@ class MapPanel(Panel):
     def _show_tip(self, event) -> None:
         if str(event.type) == "focusin":
             marker = self._marker(event.target)
-            if marker is not None and _focus_visible(marker):
+            if marker is not None and focus_visible(marker):
                 self._reveal(marker)
-            owner = "focus"
-        elif self._tip_owner == "focus" and _unmoved(event):
+            owner = FOCUS
+        elif self.tooltip.owner == FOCUS and unmoved(event):
             return  # the map moved under a resting pointer (a pan to the focused marker): focus keeps the tip
         else:
-            marker, owner = self._on_top(event), "pointer"
-        if marker is None:
-            return
-        self._tip_owner = owner
-        self.tip.textContent = str(marker.getAttribute("data-label") or "")
-        self.tip.hidden = False
-        if hasattr(marker, "getBoundingClientRect"):
-            m, f = marker.getBoundingClientRect(), self.frame.getBoundingClientRect()
-            left, top, _below = tip_position((float(m.left), float(m.top), float(m.right), float(m.bottom)),
-                                             (float(f.left), float(f.top), float(f.right), float(f.bottom)),
-                                             float(self.tip.offsetWidth), float(self.tip.offsetHeight))
-            self.tip.style.left = f"{left:.0f}px"
-            self.tip.style.top = f"{top:.0f}px"
+            marker, owner = self._on_top(event), POINTER
+        if marker is not None:
+            self.tooltip.show(marker, owner)
 
     def _hide_tip(self, event) -> None:
-        """The pointer leaving hides the pointer's tooltip, focus leaving the keyboard's: a pointer
-        resting on the map does not take a keyboard user's tooltip away, nor the reverse."""
-        if self._tip_owner == ("focus" if str(event.type) == "focusout" else "pointer"):
-            self.tip.hidden = True
-            self._tip_owner = None
+        self.tooltip.hide(FOCUS if str(event.type) == "focusout" else POINTER)
 
     def _reveal(self, marker) -> None:
         """Pan a marker that took keyboard focus into view: Tab reaches every marker, seen or not."""
@@ -576,38 +561,7 @@ class MapPanel(Panel):
             if marker is None or marker.getAttribute("data-testid") != kind:
                 continue
             if marker.getAttribute("data-selected") == "true" or (
-                    focused and marker.isSameNode(focused) and _focus_visible(marker)):
+                    focused and marker.isSameNode(focused) and focus_visible(marker)):
                 return marker
         return hit
 
-
-def _unmoved(event) -> bool:
-    """A pointer event with no movement: Chromium sends them when what is under a still pointer changes."""
-    return getattr(event, "movementX", None) == 0 and getattr(event, "movementY", None) == 0
-
-
-def _focus_visible(node) -> bool:
-    """Focus from the keyboard (a click on a marker focuses it too, and must not pan the map)."""
-    try:
-        return bool(node.matches(":focus-visible"))
-    except Exception:  # a page without the selector: treat focus as the keyboard's
-        return True
-
-
-def tip_position(marker: tuple, frame: tuple, tip_width: float, tip_height: float) -> tuple[float, float, bool]:
-    """Where a marker's tooltip goes, inside the map (which clips it): ``(left, top, below)`` from the frame's corner.
-
-    Centred above the marker; below it when there is no room above (a pin in the top row);
-    slid sideways, and up or down, to stay inside the frame. Boxes are ``(left, top, right, bottom)``
-    in page pixels.
-    """
-    m_left, m_top, m_right, m_bottom = marker
-    f_left, f_top, f_right, f_bottom = frame
-    width, height = f_right - f_left, f_bottom - f_top
-    left = (m_left + m_right) / 2 - f_left - tip_width / 2
-    left = max(TIP_EDGE, min(width - tip_width - TIP_EDGE, left)) if width > tip_width + 2 * TIP_EDGE else 0.0
-    top = m_top - f_top - TIP_GAP - tip_height
-    if top >= 0:
-        return left, top, False
-    below = m_bottom - f_top + TIP_GAP
-    return left, max(0.0, min(below, height - tip_height)), True

@@ -7,7 +7,7 @@ from app.map_glyphs import dot_radius
 from app.models import Delivery, Location, Point, Staff, Zone
 from app.selection import DELIVERY, Selection
 from app.web.fake_dom import Event
-from app.web.panels.map import HIDDEN_KEY, REVEAL_MARGIN_PX, TIP_EDGE, TIP_GAP, MapPanel, tip_position
+from app.web.panels.map import HIDDEN_KEY, REVEAL_MARGIN_PX, MapPanel
 from app.web.runtime import ProxyOwner, document, window
 from tests.web.fakes import T0, FakeClient, context, frames, iso, publish, section, turns
 
@@ -478,38 +478,3 @@ def test_the_streams_moves_are_written_in_their_own_batch_however_many():
     publish(ctx, moved={m.id for m in members}, event_types={"staff_location_update"})
     assert len(panel.canvas.canvas.batches) == before + 1
     assert {n.getAttribute("data-lat") for n in marks(panel, "map-staff").values()} == {"52.6"}
-
-
-# --- where a tooltip goes -------------------------------------------------------------------------------------
-
-FRAME = (100.0, 200.0, 484.0, 415.0)  # a 384 x 215 map at (100, 200) on the page
-
-
-def test_a_tooltip_sits_centred_above_its_marker():
-    left, top, below = tip_position((290, 300, 304, 320), FRAME, 120, 24)
-    assert not below
-    assert left == 297 - 100 - 60 and top == 300 - 200 - TIP_GAP - 24
-
-
-def test_a_tooltip_for_a_pin_in_the_top_row_goes_below_it():
-    """Above, it would start 12 px outside the map, which clips it."""
-    left, top, below = tip_position((290, 204, 304, 224), FRAME, 120, 24)
-    assert below and top == 224 - 200 + TIP_GAP
-
-
-def test_a_tooltip_below_a_marker_at_the_maps_top_edge_stays_inside_the_map():
-    """A marker half out of the top: below it, the tooltip would still start above the map."""
-    left, top, below = tip_position((290, 150, 304, 170), FRAME, 120, 24)
-    assert below and top == 0.0
-    assert tip_position((290, 205, 304, 410), FRAME, 120, 24)[1] == 215 - 24  # never below the bottom
-
-
-def test_a_tooltip_at_either_side_slides_inside_the_map():
-    left, _, _ = tip_position((101, 300, 111, 310), FRAME, 200, 24)
-    assert left == TIP_EDGE
-    left, _, _ = tip_position((474, 300, 484, 310), FRAME, 200, 24)
-    assert left == 384 - 200 - TIP_EDGE
-
-
-def test_a_tooltip_wider_than_the_map_starts_at_its_left_edge():
-    assert tip_position((150, 300, 160, 310), FRAME, 400, 24)[0] == 0.0

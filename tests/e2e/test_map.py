@@ -299,8 +299,8 @@ def test_tab_to_a_marker_out_of_view_pans_it_into_view_with_its_tooltip(city, st
     city.locator("[data-testid=map-fit-all]").click()
 
 
-#: Two pins that overlap at a point, the one the pointer hits there (later in the SVG) first; given
-#: ``[top, under]``, where those two overlap now (the page may have scrolled since).
+#: Two pins that overlap at a point with no staff dot over them, the one the pointer hits there (later
+#: in the SVG) first; given ``[top, under]``, where those two overlap now (the page may have scrolled since).
 OVERLAP_JS = f"""(pair) => {{
     const pins = [...document.querySelectorAll('{PINS}')];
     for (const pin of pins) {{
@@ -308,8 +308,11 @@ OVERLAP_JS = f"""(pair) => {{
         const r = pin.getBoundingClientRect();
         for (const [fx, fy] of [[0.5, 0.3], [0.3, 0.3], [0.7, 0.3], [0.5, 0.5], [0.3, 0.5], [0.7, 0.5]]) {{
             const x = r.left + r.width * fx, y = r.top + r.height * fy;
-            const hit = document.elementsFromPoint(x, y).filter(n => n.matches('{PINS}'));
-            if (hit.length >= 2 && (!pair || (hit[0].dataset.id === pair[0] && hit.includes(pin))))
+            // The markers at the point, topmost first (a staff dot over both would take the pointer).
+            const hit = [...new Set(document.elementsFromPoint(x, y)
+                .map(n => n.closest('[data-testid=map-staff], [data-testid=map-delivery]')).filter(Boolean))];
+            if (hit.length >= 2 && hit[0].matches('{PINS}') && hit[1].matches('{PINS}')
+                && (!pair || (hit[0].dataset.id === pair[0] && hit.includes(pin))))
                 return {{x, y, top: hit[0].dataset.id, under: hit[1].dataset.id}};
         }}
     }}

@@ -28,10 +28,6 @@ class MapTip:
                                "hidden": True})
         self.owner: Optional[str] = None  # FOCUS or POINTER while shown
 
-    @property
-    def hidden(self) -> bool:
-        return bool(self.node.hidden)
-
     def show(self, marker, owner: str) -> None:
         self.owner = owner
         node = self.node

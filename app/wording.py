@@ -129,3 +129,23 @@ def connection_announcement(state: str) -> str:
         "syncing": "Connected. Loading the latest state.",
         "unauthorized": "Signed out.",
     }.get(state, "")
+
+
+COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+
+
+def movement(heading: Optional[float], speed: Optional[float]) -> str:
+    """Where a person is heading and how fast, for people: "heading east at 30 km/h"; "" when neither
+    is known. ``heading`` is degrees from north, ``speed`` metres a second (PROTOCOL.md 5).
+
+    >>> [movement(h, s) for h, s in ((90, 8.3), (359, None), (None, 0.2), (180, 0), (None, None))]
+    ['heading east at 30 km/h', 'heading north', 'at 1 km/h', 'standing still', '']
+    """
+    if speed is not None and speed <= 0:
+        return "standing still"
+    parts = []
+    if heading is not None:
+        parts.append(f"heading {COMPASS[round(heading / 45) % 8]}")
+    if speed is not None:
+        parts.append(f"at {max(1, round(speed * 3.6))} km/h")
+    return " ".join(parts)

@@ -1,4 +1,5 @@
-"""Take docs/map-light.png and docs/map-dark.png: the map panel at 768 px wide, a delivery selected.
+"""Take docs/map-light.png and docs/map-dark.png: the map panel at 768 px wide, a delivery selected;
+and docs/staff-light.png and docs/staff-dark.png: its driver's detail view, opened from their dot.
 
     .venv/bin/python scripts/map_screenshots.py
 
@@ -40,6 +41,12 @@ def main() -> int:
                 page.wait_for_selector("[data-testid=map-link]:not([hidden])", state="attached")
                 out = ROOT / "docs" / f"map-{scheme}.png"
                 page.locator("#map-panel").screenshot(path=str(out))
+                print(out.relative_to(ROOT))
+                page.locator("[data-testid=map-staff][data-selected=true]").dispatch_event("click")
+                page.wait_for_selector("[data-testid=staff-detail] [data-testid=staff-deliveries] button")
+                page.wait_for_timeout(400)  # the backdrop's fade
+                out = ROOT / "docs" / f"staff-{scheme}.png"
+                page.screenshot(path=str(out))
                 print(out.relative_to(ROOT))
                 page.close()
             browser.close()

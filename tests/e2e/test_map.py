@@ -26,6 +26,7 @@ LINK = "[data-testid=map-link]"
 TOGGLE = "[data-testid=map-toggle]"
 ROWS = "[data-testid=delivery-list] [data-testid=delivery-row]"
 DETAIL = "[data-testid=delivery-detail]"
+PERSON = "[data-testid=staff-detail]"
 MARKUP = '<img src=x onerror="window.__xss=1">Eve <b>Bold</b>'
 
 
@@ -177,12 +178,41 @@ def test_activating_a_pin_selects_its_row_and_opens_the_detail(city, stub):
     expect(pin).to_be_focused()  # focus goes back to the marker that opened it
 
 
-def test_clicking_a_driver_selects_the_staff_row(city, stub):
+def test_clicking_a_driver_selects_the_staff_row_and_opens_their_details(city, stub):
     snapshot = settled(city, stub)
     member = [m for m in snapshot["staff"] if m.get("location")][-1]
     city.locator(f'{STAFF}[data-id="{member["id"]}"]').dispatch_event("click")
     expect(city.locator(f'[data-testid=staff-row][data-id="{member["id"]}"]')).to_have_attribute(
         "data-selected", "true")
+    sheet = city.locator(PERSON)
+    expect(sheet).to_be_visible()
+    expect(sheet).to_have_attribute("data-id", member["id"])
+    expect(sheet.locator("h2")).to_have_text(member["name"])
+    expect(sheet.locator("[data-field=status]")).to_have_attribute("data-value", member["status"])
+    lat, lon = (float(v) for v in sheet.locator("[data-field=location]").get_attribute("data-value").split(","))
+    assert (lat, lon) == (member["location"]["lat"], member["location"]["lon"])
+    carried = [d["id"] for d in snapshot["deliveries"] if d.get("assignedTo") == member["id"] and is_open(d["status"])]
+    expect(sheet.locator("[data-testid=staff-deliveries] button")).to_have_count(len(carried))
+    city.keyboard.press("Escape")
+    expect(sheet).to_be_hidden()
+
+
+def test_a_staff_name_opens_their_details_and_a_delivery_they_carry_opens_its_own(city, stub):
+    snapshot = settled(city, stub)
+    delivery = a_linked_delivery(snapshot)
+    name = city.locator(f'[data-testid=staff-row][data-id="{delivery["assignedTo"]}"] [data-field=name]')
+    name.scroll_into_view_if_needed()
+    name.click()
+    sheet = city.locator(PERSON)
+    expect(sheet).to_have_attribute("data-id", delivery["assignedTo"])
+    expect(sheet.locator("button[data-action=close-details]")).to_be_focused()
+    sheet.locator(f'[data-testid=staff-deliveries] button[data-value="{delivery["id"]}"]').click()
+    expect(sheet).to_be_hidden()
+    expect(city.locator(DETAIL)).to_have_attribute("data-id", delivery["id"])
+    expect(city.locator(DETAIL)).to_be_visible()
+    city.keyboard.press("Escape")
+    expect(city.locator(DETAIL)).to_be_hidden()
+    expect(name).to_be_focused()  # back where the first sheet was opened
 
 
 def test_the_deliveries_filters_filter_the_pins(city, stub):
@@ -250,6 +280,10 @@ def test_tab_reaches_a_marker_its_tooltip_shows_and_space_activates(city, stub):
         expect(city.locator(DETAIL)).to_be_hidden()
     else:
         expect(city.locator(f'{STAFF}[data-id="{marker_id}"]')).to_have_attribute("data-selected", "true")
+        expect(city.locator(PERSON)).to_have_attribute("data-id", marker_id)
+        city.keyboard.press("Escape")
+        expect(city.locator(PERSON)).to_be_hidden()
+    expect(city.locator(f'[data-id="{marker_id}"][data-testid^=map-]')).to_be_focused()
 
 
 #: Where the focused element and the map's tooltip are, against the map's frame (page pixels).
@@ -421,6 +455,9 @@ def test_a_pointer_hits_an_unpainted_marker_and_its_tooltip_shows(city, stub):
     dot.click()
     expect(city.locator(f'[data-testid=staff-row][data-id="{member["id"]}"]')).to_have_attribute(
         "data-selected", "true")
+    expect(city.locator(PERSON)).to_have_attribute("data-id", member["id"])
+    city.keyboard.press("Escape")
+    expect(city.locator(PERSON)).to_be_hidden()
 
 
 def test_the_tooltips_of_the_markers_nearest_the_top_and_the_sides_stay_inside_the_map(city, stub):
@@ -562,6 +599,11 @@ def test_a_staff_name_holding_markup_shows_as_text(browser_context, stub):
         dot.dispatch_event("focusin")
         expect(tab.locator("[data-testid=map-tip]")).to_have_text(dot.get_attribute("aria-label"))
         expect(tab.locator(f"{MAP} img, {MAP} b")).to_have_count(0)
+        dot.dispatch_event("click")
+        sheet = tab.locator(PERSON)
+        expect(sheet.locator("h2")).to_have_text(MARKUP)
+        expect(sheet.locator("[data-field=name]")).to_have_attribute("data-value", MARKUP)
+        expect(sheet.locator("img, b")).to_have_count(0)
         assert tab.evaluate("() => window.__xss") is None
     finally:
         close_tab(tab, stub)

@@ -23,8 +23,8 @@ driver; ``[data-testid=map-toggle]`` (``aria-expanded``) shows or hides the
 map, remembered in ``localStorage``; ``[data-testid=map-notice]`` says when
 the backend sends no locations (a version-1 backend).
 
-Input: a marker is a focusable button; click, Enter or Space selects it (a
-pin also opens the delivery's detail view). Drag or arrow keys pan; the
+Input: a marker is a focusable button; click, Enter or Space selects it and
+opens its detail view (a pin its delivery's, a dot the person's). Drag or arrow keys pan; the
 wheel, + and - (and the buttons) zoom; "Fit all" and a zone card's "Fit
 zone" fit. Tooltips show the marker's name on hover and focus (textContent).
 """
@@ -443,7 +443,7 @@ class MapPanel(Panel):
             self.activate(marker)
 
     def activate(self, marker) -> None:
-        """Select what the marker stands for; a pin also opens its delivery's detail view."""
+        """Select what the marker stands for and open its detail view (a delivery's, or a person's)."""
         some_id = str(marker.getAttribute("data-id") or "")
         if not some_id:
             return
@@ -454,6 +454,9 @@ class MapPanel(Panel):
                 open_delivery(some_id, marker)
         else:
             self.selection.select(SELECT_STAFF, some_id)
+            open_staff = self.ctx.notes.get("open_staff")
+            if callable(open_staff):
+                open_staff(some_id, marker)
 
     def _keydown(self, event) -> None:
         key = str(event.key)

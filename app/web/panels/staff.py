@@ -2,7 +2,8 @@
 
 A row shows name, status (a coloured pill *and* its words), role, zone (its
 name beside its id), the delivery the person is on now and when they were
-last seen. Above the list: the counts per status, which are also the status
+last seen. The name opens the person's detail view (``StaffDetail``, also
+``ctx.notes["open_staff"]`` for the map's dots). Above the list: the counts per status, which are also the status
 filter (toggle buttons), and a zone filter; both are kept in ``ctx.prefs``
 so they survive a re-login.
 
@@ -36,6 +37,7 @@ from app.web.chunks import Chunked
 from app.web.dom import clear, el, set_field
 from app.web.localtime import Every, now, offset_minutes
 from app.web.panels.base import Panel
+from app.web.panels.staff_detail import StaffDetail
 from app.web.runtime import js_object
 from app.wording import current_work, name_and_id, words
 
@@ -56,7 +58,8 @@ class StaffRow:
                            "data-action": "open-delivery"}) if linked else \
             ("span", {"class": "staff-work", "data-field": "currentDelivery"})
         c = self.cells = {
-            "name": el("span", {"class": "staff-name", "data-field": "name"}),
+            "name": el("button", {"type": "button", "class": "staff-name", "data-field": "name",
+                                  "data-action": "open-staff", "title": "Open this person's details"}),
             "status": el("span", {"class": "pill", "data-field": "status"}),
             "role": el("span", {"class": "staff-role", "data-field": "role"}),
             "zoneId": el("span", {"class": "staff-zone", "data-field": "zoneId"}),
@@ -108,8 +111,11 @@ class StaffPanel(Panel):
         )
         self.list = el("ul", {"data-testid": "staff-list", "class": "staff-list", "aria-labelledby": "staff-title"})
         self.empty = el("p", {"class": "empty", "hidden": True}, text="Nobody matches these filters.")
+        self.detail = StaffDetail(self.ctx, self.listen, lambda: (now(), offset_minutes()))
         self.root.appendChild(head)
         self.root.appendChild(el("div", {"class": "panel-body"}, self.list, self.empty))
+        self.root.appendChild(self.detail.node)
+        self.ctx.notes["open_staff"] = self.open_detail
         self.listen(group, "click", self._status_clicked)
         self.listen(self.list, "click", self._list_clicked)
         self.listen(self.zone_filter, "change", self._zone_changed)
@@ -122,6 +128,14 @@ class StaffPanel(Panel):
         self._ticker.cancel()
         self._chunks.cancel()
         self._stop_selection()
+        self.detail.teardown()
+        if self.ctx.notes.get("open_staff") == self.open_detail:
+            del self.ctx.notes["open_staff"]
+
+    def open_detail(self, staff_id: str, opener=None) -> None:
+        """Open the person's detail view (also ``ctx.notes["open_staff"]``, for the map); it selects them."""
+        self.selection.select(SELECTED_STAFF, staff_id)
+        self.detail.open(staff_id, opener)
 
     def _selection_changed(self, old, new) -> None:
         """A selected person's row carries ``data-selected="true"`` and is scrolled into view (a map dot
@@ -296,6 +310,12 @@ class StaffPanel(Panel):
         return callable(self._open_delivery)
 
     def _list_clicked(self, event) -> None:
+        name = event.target.closest("button[data-action=open-staff]")
+        if name:
+            row = name.closest("[data-testid=staff-row]")
+            if row:
+                self.open_detail(str(row.getAttribute("data-id")), name)
+            return
         button = event.target.closest("button[data-action=open-delivery]")
         if not button:
             row = event.target.closest("[data-testid=staff-row]")

@@ -106,15 +106,16 @@ def test_selecting_a_delivery_highlights_its_pin_its_driver_and_the_line():
     assert panel.link_line.hasAttribute("hidden")
 
 
-def test_activating_a_marker_selects_it_and_opens_the_delivery():
+def test_activating_a_marker_selects_it_and_opens_its_detail_view():
     opened = []
-    panel, ctx = mount(city(), {"open_delivery": lambda delivery_id, opener: opened.append(delivery_id)})
+    panel, ctx = mount(city(), {"open_delivery": lambda delivery_id, opener: opened.append(delivery_id),
+                                "open_staff": lambda staff_id, opener: opened.append(staff_id)})
     pin = marks(panel, "map-delivery")["D-1"]
     pin.dispatchEvent(Event("keydown", target=pin, key="Enter"))
     assert opened == ["D-1"] and ctx.notes["selection"].current == ("delivery", "D-1")
     dot = marks(panel, "map-staff")["S-2"]
     dot.dispatchEvent(Event("click", target=dot))
-    assert ctx.notes["selection"].current == ("staff", "S-2") and opened == ["D-1"]
+    assert ctx.notes["selection"].current == ("staff", "S-2") and opened == ["D-1", "S-2"]
 
 
 def test_a_marker_focused_out_of_view_is_panned_just_inside_the_map():

@@ -24,9 +24,9 @@ map, remembered in ``localStorage``; ``[data-testid=map-notice]`` says when
 the backend sends no locations (a version-1 backend).
 
 Input: a marker is a focusable button; click, Enter or Space selects it and
-opens its detail view (a pin its delivery's, a dot the person's). Drag or arrow keys pan; the
-wheel, + and - (and the buttons) zoom; "Fit all" and a zone card's "Fit
-zone" fit. Tooltips show the marker's name on hover and focus (textContent).
+opens its detail view (a pin its delivery's, a dot the person's). Drag or
+arrow keys pan; the wheel, + and - (and the buttons) zoom; "Fit all" and a
+zone card's "Fit zone" fit. Tooltips show the marker's name on hover and focus (textContent).
 """
 
 from __future__ import annotations

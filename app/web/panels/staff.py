@@ -3,9 +3,9 @@
 A row shows name, status (a coloured pill *and* its words), role, zone (its
 name beside its id), the delivery the person is on now and when they were
 last seen. The name opens the person's detail view (``StaffDetail``, also
-``ctx.notes["open_staff"]`` for the map's dots). Above the list: the counts per status, which are also the status
-filter (toggle buttons), and a zone filter; both are kept in ``ctx.prefs``
-so they survive a re-login.
+``ctx.notes["open_staff"]`` for the map's dots). Above the list: the counts
+per status, which are also the status filter (toggle buttons), and a zone
+filter; both are kept in ``ctx.prefs`` so they survive a re-login.
 
 The first snapshot draws the first ``FIRST_ROWS`` people in name order at
 once and the rest in chunks of ``CHUNK_ROWS`` right after, so a roster of
@@ -304,6 +304,8 @@ class StaffPanel(Panel):
             if row.last.get("lastSeenAt") != shown:
                 set_field(row.cells["lastSeenAt"], *shown)
                 row.last["lastSeenAt"] = shown
+        if self.detail.showing:  # its "(2 min ago)" too, for someone who stands still
+            self.detail.redraw(messages=False)
 
     @property
     def _linked(self) -> bool:

@@ -1,5 +1,8 @@
 """app/web/panels/staff_detail.py through the seam: one person in full, live while open, linked to deliveries."""
 
+from datetime import datetime, timezone
+
+import app.web.panels.staff as staff_module
 from app.models import Communication, Location, Point
 from app.roster import ANY
 from app.web.fake_dom import Event
@@ -143,3 +146,14 @@ def test_a_person_hidden_by_the_filters_still_opens_from_the_map():
     assert panel.filters["status"] != ANY and panel.rows["S-1"].node.hidden
     ctx.notes["open_staff"]("S-1", None)
     assert panel.detail.showing and value(panel.detail, "status") == "Offline"
+
+
+def test_the_open_sheet_s_times_age_with_the_panel_s_clock(monkeypatch):
+    client = FakeClient([], [located(staff(1, "Grace", status="offline"), 52.6, 13.3, at="2026-11-26T10:00:00Z")])
+    monkeypatch.setattr(staff_module, "now", lambda: datetime(2026, 11, 26, 10, 0, 10, tzinfo=timezone.utc))
+    panel, _, _ = mount(client)
+    panel.open_detail("S-1")
+    assert value(panel.detail, "location").endswith("(just now)")
+    monkeypatch.setattr(staff_module, "now", lambda: datetime(2026, 11, 26, 10, 7, tzinfo=timezone.utc))
+    panel._refresh_times()  # the panel's 30 s ticker
+    assert value(panel.detail, "location").endswith("(7 min ago)")

@@ -215,6 +215,22 @@ def test_a_staff_name_opens_their_details_and_a_delivery_they_carry_opens_its_ow
     expect(name).to_be_focused()  # back where the first sheet was opened
 
 
+def test_write_to_from_a_persons_details_addresses_the_message_form_to_them(city, stub):
+    snapshot = settled(city, stub)
+    member = snapshot["staff"][1]
+    body = city.locator("form[data-testid=comms-compose] textarea[name=body]")
+    body.fill("Can you take one more?")
+    name = city.locator(f'[data-testid=staff-row][data-id="{member["id"]}"] [data-field=name]')
+    name.scroll_into_view_if_needed()
+    name.click()
+    city.locator(f"{PERSON} button[data-action=write-to]").click()
+    expect(city.locator(PERSON)).to_be_hidden()
+    expect(city.locator("form[data-testid=comms-compose] [name=to]")).to_have_value(member["id"])
+    expect(body).to_be_focused()
+    expect(body).to_have_value("Can you take one more?")
+    body.fill("")
+
+
 def test_the_deliveries_filters_filter_the_pins(city, stub):
     snapshot = settled(city, stub)
     pending = {d["id"] for d in snapshot["deliveries"] if d["status"] == "pending" and d.get("dropoff")}

@@ -30,6 +30,7 @@ from app.timefmt import clock, relative
 from app.web.dom import clear, el, set_field
 from app.web.localtime import Every, now, offset_minutes
 from app.web.panels.base import Panel
+from app.web.runtime import js_object
 from app.wording import GROUPS, announce_messages, count_of, person, recipient, sender
 
 LONG_BODY = 280  # characters: longer bodies are clamped, with "Show all"
@@ -130,9 +131,22 @@ class CommsPanel(Panel):
         self.listen(self.feed, "scroll", self._scrolled)
         self.listen(self.feed, "click", self._feed_clicked)
         self._ticker = Every(REFRESH_SECONDS, self._refresh_times)
+        self.ctx.notes["compose_to"] = self.compose_to
 
     def teardown(self) -> None:
         self._ticker.cancel()
+        if self.ctx.notes.get("compose_to") == self.compose_to:
+            del self.ctx.notes["compose_to"]
+
+    def compose_to(self, recipient: str) -> None:
+        """Address the form to ``recipient`` and put the cursor in the message (also
+        ``ctx.notes["compose_to"]``: a person's detail view asks). A half-typed text stays."""
+        self._fill_recipients()
+        if recipient in {value for value, _ in self._to_options}:
+            self.to.value = recipient
+        if hasattr(self.form, "scrollIntoView"):
+            self.form.scrollIntoView(js_object({"block": "nearest"}))
+        self.body.focus()
 
     # --- rendering ----------------------------------------------------------------------
 

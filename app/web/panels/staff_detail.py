@@ -8,7 +8,8 @@ what are they carrying?": status, role, zone, where they were last located
 (and how long ago, heading and speed), the delivery they are on now with the
 distance to where they must go next, every open delivery they carry (each
 opens its delivery's detail view), and the messages from or to them (newest
-first, at most ``MESSAGES_SHOWN``). It follows the person's moves while open.
+first, at most ``MESSAGES_SHOWN``), with a button that addresses the
+message form to them. It follows the person's moves while open.
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ class StaffDetail(DetailSheet):
         return "This person is no longer on the roster."
 
     def build_extra(self, body) -> None:
+        self.write = el("button", {"type": "button", "data-action": "write-to", "class": "detail-write"},
+                        text="Write a message")
+        body.appendChild(el("p", {"class": "detail-actions"}, self.write))
         self.carried = el("ul", {"data-testid": "staff-deliveries", "class": "detail-carried",
                                  "aria-labelledby": "staff-detail-carried"})
         self.nothing_carried = el("p", {"class": "detail-empty"}, text="No open deliveries.")
@@ -96,6 +100,12 @@ class StaffDetail(DetailSheet):
         return found
 
     def clicked(self, target) -> bool:
+        compose = self.ctx.notes.get("compose_to")
+        if target.closest("button[data-action=write-to]") and callable(compose):
+            staff_id = self.item_id
+            self.hand_over()  # focus goes to the message, not back to the opener
+            compose(staff_id)
+            return True
         button = target.closest("button[data-action=open-delivery]")
         open_delivery = self.ctx.notes.get("open_delivery")
         if not button or not callable(open_delivery):
@@ -113,6 +123,9 @@ class StaffDetail(DetailSheet):
             now, offset = self._now()
             if self.title.textContent != member.name:
                 self.title.textContent = member.name
+            if self.write.textContent != f"Write to {member.name}":
+                self.write.textContent = f"Write to {member.name}"
+            self.write.hidden = not callable(self.ctx.notes.get("compose_to"))
             carried = sorted((d for d in (client.delivery(i) for i in client.work.carried_by(staff_id)) if d),
                              key=current_key)
             current = carried[0] if carried else None

@@ -6,6 +6,8 @@ from app.command import Accepted, Refused, RowStatus
 from app.models import Communication
 from app.web.fake_dom import Event
 from app.web.panels.comms import CommsPanel
+from app.web.panels.staff import StaffPanel
+from app.web.runtime import document
 from tests.web.fakes import FakeClient, context, delivery, publish, section, staff, turns
 
 
@@ -85,3 +87,26 @@ def test_a_refused_message_and_an_unknown_delivery_say_why():
     submit(panel)
     assert panel.error_text.textContent == "There is no delivery D-404 on the board."
     panel.unmount()
+
+
+def test_a_persons_detail_view_addresses_the_form_to_them_and_keeps_what_was_typed():
+    client = CommsClient()
+    ctx = context(client)
+    staff_panel = StaffPanel(section(), ctx).mount()
+    panel = CommsPanel(section(), ctx).mount()  # mounted after the staff panel, as on the page
+    turns()
+    panel.body.value = "Can you take"
+    name = staff_panel.rows["S-1"].node.querySelector("button[data-action=open-staff]")
+    name.dispatchEvent(Event("click", target=name))
+    write = staff_panel.detail.node.querySelector("button[data-action=write-to]")
+    assert not write.hidden and write.textContent == "Write to Ann"
+    write.dispatchEvent(Event("click", target=write))
+    assert not staff_panel.detail.showing
+    assert str(panel.to.value) == "S-1" and document.activeElement is panel.body
+    assert panel.body.value == "Can you take"
+    panel.compose_to("S-404")  # nobody of that id: the form keeps its recipient
+    assert str(panel.to.value) == "S-1"
+    panel.unmount()
+    assert "compose_to" not in ctx.notes
+    staff_panel.open_detail("S-1")
+    assert write.hidden  # no message form on the page: no button that does nothing

@@ -157,3 +157,4 @@ def test_the_open_sheet_s_times_age_with_the_panel_s_clock(monkeypatch):
     monkeypatch.setattr(staff_module, "now", lambda: datetime(2026, 11, 26, 10, 7, tzinfo=timezone.utc))
     panel._refresh_times()  # the panel's 30 s ticker
     assert value(panel.detail, "location").endswith("(7 min ago)")
+

@@ -286,11 +286,11 @@ class MapPanel(Panel):
             return
         self._draw_selection()
         self._write()
-        if new is not None and new[0] == DELIVERY:
-            pin = self.layer.mark(PIN, new[1])
-            if pin is not None and not self.view.contains(pin.x, pin.y):
-                self._set_view(self.view.pan((self.view.x + self.view.width / 2 - pin.x) / self.view.units_per_px,
-                                             (self.view.y + self.view.height / 2 - pin.y) / self.view.units_per_px))
+        if new is not None:  # selected in a list (or here): a marker out of view comes to the middle
+            mark = self.layer.mark(PIN if new[0] == DELIVERY else STAFF, new[1])
+            if mark is not None and not self.view.contains(mark.x, mark.y):
+                self._set_view(self.view.pan((self.view.x + self.view.width / 2 - mark.x) / self.view.units_per_px,
+                                             (self.view.y + self.view.height / 2 - mark.y) / self.view.units_per_px))
 
     def refilter(self) -> None:
         """The deliveries filters changed (the deliveries panel calls this)."""

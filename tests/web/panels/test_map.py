@@ -6,6 +6,7 @@ from app.backlog import STRIDE
 from app.map_glyphs import dot_radius
 from app.models import Delivery, Location, Point, Staff, Zone
 from app.selection import DELIVERY, Selection
+from app.selection import STAFF as SELECT_STAFF
 from app.web.fake_dom import Event
 from app.web.panels.map import HIDDEN_KEY, REVEAL_MARGIN_PX, MapPanel
 from app.web.runtime import ProxyOwner, document, window
@@ -116,6 +117,23 @@ def test_activating_a_marker_selects_it_and_opens_its_detail_view():
     dot = marks(panel, "map-staff")["S-2"]
     dot.dispatchEvent(Event("click", target=dot))
     assert ctx.notes["selection"].current == ("staff", "S-2") and opened == ["D-1", "S-2"]
+
+
+def test_a_delivery_or_a_person_selected_in_a_list_out_of_view_comes_to_the_middle_of_the_map():
+    panel, ctx = mount(city())
+    for _ in range(6):
+        panel.frame.dispatchEvent(Event("keydown", target=panel.frame, key="+"))
+    for kind, key in ((SELECT_STAFF, ("staff", "S-2")), (DELIVERY, ("pin", "D-3"))):
+        ctx.notes["selection"].clear()
+        mark = panel.layer.mark(*key)
+        if panel.view.contains(mark.x, mark.y):  # start with it out of view
+            panel._set_view(panel.view.pan(-2 * panel.view.width / panel.view.units_per_px, 0))
+        assert not panel.view.contains(mark.x, mark.y)
+        ctx.notes["selection"].select(kind, key[1])
+        view = panel.view
+        assert abs(view.x + view.width / 2 - mark.x) < 1e-6 and abs(view.y + view.height / 2 - mark.y) < 1e-6
+        ctx.notes["selection"].select(kind, key[1])
+        assert panel.view is view  # in view already: no pan
 
 
 def test_a_marker_focused_out_of_view_is_panned_just_inside_the_map():

@@ -223,6 +223,8 @@ class App:
     def _session_ended(self, action) -> None:
         """401 or 4401: the login form over the kept board; nothing is torn down."""
         self._session_over = True
+        for panel in self.panels:  # a detail view left open would stay modal over the form
+            panel.put_away()
         session.forget_token()  # dead; the name stays for the form
         document.documentElement.setAttribute("data-login-over", "")
         by_id("dashboard").inert = True

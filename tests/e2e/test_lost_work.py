@@ -187,6 +187,22 @@ def test_another_user_signing_in_over_the_board_gets_a_fresh_view_and_no_panel_f
     assert not failed and not page_errors(page), failed
 
 
+def test_a_detail_view_open_when_the_session_ends_gives_way_to_the_sign_in(page, stub):
+    """A modal sheet over the board, which goes inert behind the sign-in form: left open, it took every
+    click and kept the form from being typed into."""
+    sign_in(page, stub, FAST)
+    name = page.locator("[data-testid=staff-row] button[data-action=open-staff]").first
+    name.scroll_into_view_if_needed()
+    name.click()
+    page.wait_for_selector("[data-testid=staff-detail]", state="visible")
+    stub.control("revoke")
+    page.wait_for_selector("html[data-app-state=login]", state="attached", timeout=30_000)
+    page.wait_for_selector("[data-testid=staff-detail]", state="hidden", timeout=5_000)
+    shift.fill_login(page)  # clicks and types into the form: a modal left open made these time out
+    wait_ready(page, timeout=60_000)
+    assert not page_errors(page)
+
+
 def row_any() -> str:
     return "[data-testid=delivery-list] [data-testid=delivery-row]"
 

@@ -557,6 +557,15 @@ def test_the_map_staff_and_messages_keep_a_usable_size(city, stub):
     assert city.evaluate("() => document.documentElement.scrollHeight") > 720
 
 
+def test_common_staff_names_show_whole_beside_a_long_current_delivery(city, stub):
+    """The right column of a staff row was as wide as "D-1264, in transit (+1 more)", which cut names such
+    as "Maya Brooks" at 1,280 px; it now takes at most 42% of the row."""
+    settled(city, stub)
+    cut = city.evaluate("""() => [...document.querySelectorAll('[data-testid=staff-row] .staff-name')]
+        .filter(n => n.textContent.length <= 16 && n.scrollWidth > n.clientWidth).map(n => n.textContent)""")
+    assert city.locator("[data-testid=staff-row] .staff-name").count() > 0 and cut == []
+
+
 def test_every_zone_cards_name_shows_in_full(city, stub):
     """The map's rule hiding its SVG zone labels (class zone-name) once hid the cards' names too."""
     names = city.locator("[data-testid=zone-card] [data-field=name]")

@@ -81,6 +81,10 @@ class Panel:
     def teardown(self) -> None:
         """Anything beyond listeners and DOM (timers) to undo on unmount."""
 
+    def put_away(self) -> None:
+        """The board goes behind a sign-in form (a session ended): close what floats over it, such as
+        a detail view, which would otherwise stay modal over an inert board and block the form."""
+
     def fresh_view(self) -> None:
         """Another user signed in over the board: back to the view a first sign-in has (filters,
         search). Their board is loaded afresh; the first user's view was theirs, not this one's."""

@@ -138,12 +138,21 @@ class CommsPanel(Panel):
         if self.ctx.notes.get("compose_to") == self.compose_to:
             del self.ctx.notes["compose_to"]
 
-    def compose_to(self, recipient: str) -> None:
-        """Address the form to ``recipient`` and put the cursor in the message (also
-        ``ctx.notes["compose_to"]``: a person's detail view asks). A half-typed text stays."""
+    def compose_to(self, to: str) -> None:
+        """Address the form to ``to`` and put the cursor in the message (also ``ctx.notes["compose_to"]``:
+        a person's detail view asks). A half-typed text stays; when it was addressed to someone else,
+        the form says so."""
         self._fill_recipients()
-        if recipient in {value for value, _ in self._to_options}:
-            self.to.value = recipient
+        previous = str(self.to.value)
+        if to in {value for value, _ in self._to_options}:
+            self.to.value = to
+        now_to = str(self.to.value)
+        if previous != now_to and str(self.body.value).strip():
+            # A half-typed text meant for someone else: say so, or one Enter sends it to the wrong person.
+            tagged = str(self.delivery.value).strip()
+            also = f", and still names delivery {tagged}" if tagged else ""
+            self._show_error(f"Your unsent text is now addressed to {recipient(now_to, self._name_of)}, not "
+                             f"{recipient(previous, self._name_of)}{also}. Check it before you send.")
         if hasattr(self.form, "scrollIntoView"):
             self.form.scrollIntoView(js_object({"block": "nearest"}))
         self.body.focus()

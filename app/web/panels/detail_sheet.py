@@ -25,7 +25,11 @@ from app.wording import name_and_id
 
 
 def person_label(client, some_id: str) -> str:
-    """A message's ``from``/``to``: a staff member's name beside the id, else the id (``coordinators``)."""
+    """A message's ``from``/``to``: "You" for the signed-in user (as the messages panel says), a staff
+    member's name beside the id, else the id (``coordinators``)."""
+    commands = getattr(client, "commands", None)
+    if some_id and some_id == getattr(commands, "sender", None):
+        return "You"
     member = client.staff_member(some_id)
     return name_and_id(some_id, member.name if member is not None else None)
 
@@ -48,7 +52,7 @@ class DetailSheet:
         self.item_id: str | None = None
         self._opener = None
         self._subscription = None
-        self._messages_drawn: tuple = ()
+        self._messages_drawn: tuple | None = None  # None: nothing drawn yet (an empty list is drawn too)
         kind = self.kind
         self.title = el("h2", {"id": f"{kind}-detail-title"}, text=kind.capitalize())
         self.close_button = el("button", {"type": "button", "data-action": "close-details", "class": "detail-close",
@@ -118,7 +122,7 @@ class DetailSheet:
             return
         self.item_id = item_id
         self._opener = opener if opener is not None else document.activeElement  # focus goes back there
-        self._messages_drawn = ()
+        self._messages_drawn = None
         self.node.setAttribute("data-id", item_id)
         self.title.textContent = self.heading(item_id)
         self.redraw()

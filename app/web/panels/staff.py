@@ -59,7 +59,7 @@ class StaffRow:
             ("span", {"class": "staff-work", "data-field": "currentDelivery"})
         c = self.cells = {
             "name": el("button", {"type": "button", "class": "staff-name", "data-field": "name",
-                                  "data-action": "open-staff", "title": "Open this person's details"}),
+                                  "data-action": "open-staff", "aria-haspopup": "dialog"}),
             "status": el("span", {"class": "pill", "data-field": "status"}),
             "role": el("span", {"class": "staff-role", "data-field": "role"}),
             "zoneId": el("span", {"class": "staff-zone", "data-field": "zoneId"}),
@@ -235,6 +235,8 @@ class StaffPanel(Panel):
             if last.get(name) != shown:
                 set_field(row.cells[name], *shown)
                 last[name] = shown
+                if name == "name":  # a name cut short by the row's width reads whole on hover
+                    row.cells["name"].setAttribute("title", f"{member.name}: open their details")
         if last.get("_status") != values["status"][0]:
             row.node.setAttribute("data-status", values["status"][0])
             last["_status"] = values["status"][0]
@@ -348,6 +350,9 @@ class StaffPanel(Panel):
                 self.filters["zone"] = ANY
                 self.zone_filter.value = ANY
                 self._set_filter("status", ANY)
+
+    def put_away(self) -> None:
+        self.detail.close()
 
     def fresh_view(self) -> None:
         self.filters["zone"] = ANY

@@ -19,7 +19,7 @@ from app.models import Staff
 from app.nearest import PAST_PICKUP, distance_text, target
 from app.roster import current_key
 from app.store import Changes
-from app.timefmt import clock, relative
+from app.timefmt import clock, parse_iso, relative
 from app.web.dom import clear, el, set_field
 from app.web.panels.delivery_detail import zone_label
 from app.web.panels.detail_sheet import DetailSheet
@@ -45,6 +45,17 @@ def location_words(member: Staff, now) -> tuple[str | None, str]:
     since = relative(where.at, now)
     text = ", ".join(parts)
     return f"{where.lat},{where.lon}", f"{text} ({since})" if since else text
+
+
+def seen_at(member: Staff) -> str:
+    """When the person was last heard of: ``lastSeenAt``, or their last location's ``at`` when that is
+    newer (a location event leaves ``lastSeenAt`` as the server sent it: docs/PROTOCOL-NOTES.md)."""
+    where = member.location
+    if where is None:
+        return member.lastSeenAt
+    newer = parse_iso(where.at)
+    older = parse_iso(member.lastSeenAt)
+    return where.at if newer is not None and (older is None or newer > older) else member.lastSeenAt
 
 
 def carried_words(delivery, member: Staff) -> str:
@@ -78,7 +89,7 @@ class StaffDetail(DetailSheet):
         body.appendChild(el("h3", {"id": "staff-detail-carried"}, text="Open deliveries"))
         body.appendChild(self.nothing_carried)
         body.appendChild(self.carried)
-        self._carried_drawn: tuple = ()
+        self._carried_drawn: tuple | None = None  # None: nothing drawn yet
 
     def heading(self, item_id: str) -> str:
         member = self.client.staff_member(item_id)
@@ -129,8 +140,9 @@ class StaffDetail(DetailSheet):
             carried = sorted((d for d in (client.delivery(i) for i in client.work.carried_by(staff_id)) if d),
                              key=current_key)
             current = carried[0] if carried else None
-            since = relative(member.lastSeenAt, now)
-            seen = clock(member.lastSeenAt, now, offset)
+            last_seen = seen_at(member)
+            since = relative(last_seen, now)
+            seen = clock(last_seen, now, offset)
             values = {
                 "id": (member.id, None),
                 "name": (member.name, None),
@@ -164,5 +176,5 @@ class StaffDetail(DetailSheet):
 
     def open(self, item_id: str, opener=None) -> None:
         if not (self.showing and self.item_id == item_id):
-            self._carried_drawn = ()
+            self._carried_drawn = None
         super().open(item_id, opener)

@@ -110,3 +110,23 @@ def test_a_persons_detail_view_addresses_the_form_to_them_and_keeps_what_was_typ
     assert "compose_to" not in ctx.notes
     staff_panel.open_detail("S-1")
     assert write.hidden  # no message form on the page: no button that does nothing
+
+
+def test_write_to_someone_else_over_a_half_typed_text_says_so():
+    client = CommsClient()
+    client.put_staff(staff(2, "Bo"))
+    ctx = context(client)
+    panel = CommsPanel(section(), ctx).mount()
+    turns()
+    panel.compose_to("S-1")
+    assert panel.error.hidden  # nothing typed: nothing to warn about
+    panel.body.value = "Take D-1 next"
+    panel.delivery.value = "D-1"
+    panel.compose_to("S-1")
+    assert panel.error.hidden  # the same person: nothing changed
+    panel.compose_to("S-2")
+    assert str(panel.to.value) == "S-2" and not panel.error.hidden
+    assert panel.error_text.textContent == ("Your unsent text is now addressed to Bo (S-2), not Ann (S-1), and "
+                                            "still names delivery D-1. Check it before you send.")
+    assert panel.body.value == "Take D-1 next" and panel.delivery.value == "D-1"  # nothing lost
+    panel.unmount()

@@ -51,3 +51,18 @@ def test_the_open_detail_follows_live_changes_pending_refusals_and_messages():
     assert not detail.gone.hidden
     panel.unmount()
     assert not detail.showing
+
+
+def test_another_delivery_never_shows_the_first_ones_messages_and_a_session_end_puts_it_away():
+    client = FakeClient([delivery(1), delivery(2)], [staff(1, "Ann")])
+    client.communications = lambda: [Communication(id="C-1", **{"from": "S-1"}, to="coordinators", body="about 1",
+                                                   sentAt="2026-11-26T10:00:00Z", deliveryId="D-1")]
+    panel, _ = mount(client)
+    detail = panel.detail
+    panel.open_detail("D-1")
+    assert len(detail.messages.children) == 1 and detail.no_messages.hidden
+    detail.close()
+    panel.open_detail("D-2")
+    assert len(detail.messages.children) == 0 and not detail.no_messages.hidden
+    panel.put_away()
+    assert not detail.showing

@@ -1,6 +1,7 @@
 """app/web/panels/detail_sheet.py through the seam: what every detail view shares (open, close, focus, the hub)."""
 
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 from app.models import Communication
 from app.store import Changes
@@ -113,3 +114,5 @@ def test_messages_newest_first_as_text_and_people_by_name():
     assert items[0].querySelector("[data-field=body]").textContent == "Z-1 <b>is</b> busy"
     assert items[0].querySelector("[data-field=sentAt]").textContent == "10:01"
     assert person_label(client, "coordinators") == "coordinators" and person_label(client, "S-9") == "S-9"
+    client.commands = SimpleNamespace(sender="U-demo")  # the signed-in user, as the messages panel says
+    assert person_label(client, "U-demo") == "You"

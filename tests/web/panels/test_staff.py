@@ -37,6 +37,8 @@ def test_rows_in_name_order_with_zone_and_current_delivery():
     assert field(panel, "S-2", "zoneId").textContent == "Harbour (Z-1)"
     assert field(panel, "S-3", "zoneId").textContent == "No zone"
     assert field(panel, "S-2", "status").textContent == "On delivery"
+    name = field(panel, "S-2", "name")  # a button that opens their detail view; its tooltip is the whole name
+    assert name.getAttribute("aria-haspopup") == "dialog" and name.getAttribute("title") == "adam: open their details"
     assert panel.shown.textContent == "3"
 
 

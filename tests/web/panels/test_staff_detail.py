@@ -158,3 +158,35 @@ def test_the_open_sheet_s_times_age_with_the_panel_s_clock(monkeypatch):
     panel._refresh_times()  # the panel's 30 s ticker
     assert value(panel.detail, "location").endswith("(7 min ago)")
 
+
+
+def test_a_sheet_opened_for_someone_else_never_shows_the_first_persons_work_or_messages():
+    client = FakeClient([delivery(1, status="assigned", assignee="S-1")], [staff(1, "Grace"), staff(2, "Ann")])
+    client.communications = lambda: [Communication(id="C-1", **{"from": "S-1"}, to="coordinators", body="hi",
+                                                   sentAt="2026-11-26T10:00:00Z", deliveryId=None)]
+    panel, _, _ = mount(client)
+    detail = panel.detail
+    panel.open_detail("S-1")
+    assert len(detail.carried.querySelectorAll("button")) == 1 and len(detail.messages.children) == 1
+    detail.close()
+    panel.open_detail("S-2")  # carries nothing, wrote nothing: both lists drawn empty, not left as they were
+    assert len(detail.carried.querySelectorAll("button")) == 0 and not detail.nothing_carried.hidden
+    assert len(detail.messages.children) == 0 and not detail.no_messages.hidden
+
+
+def test_last_seen_is_the_newer_of_last_seen_and_the_last_location():
+    client = FakeClient([], [located(staff(1, "Grace"), 52.6, 13.3, at="2026-11-26T10:05:00Z")])
+    moment = datetime(2026, 11, 26, 10, 6, tzinfo=timezone.utc)
+    panel, _, _ = mount(client)
+    panel.detail._now = lambda: (moment, 0)
+    panel.open_detail("S-1")
+    assert value(panel.detail, "lastSeenAt") == "10:05 (1 min ago)"  # lastSeenAt itself is 2026-11-26T10:00Z
+    assert panel.detail.fields["lastSeenAt"].getAttribute("data-value") == client.staff_member("S-1").lastSeenAt
+
+
+def test_a_session_that_ends_puts_the_sheet_away():
+    client = FakeClient([], [staff(1, "Grace")])
+    panel, _, _ = mount(client)
+    panel.open_detail("S-1")
+    panel.put_away()
+    assert not panel.detail.showing

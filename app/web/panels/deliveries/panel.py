@@ -408,6 +408,9 @@ class DeliveriesPanel(Panel):
 
     # --- counts, filters and sort ---------------------------------------------------------------
 
+    def put_away(self) -> None:
+        self.detail.close()
+
     def fresh_view(self) -> None:
         old = self._handles.pop("search", None)  # typed by the first user, not applied yet
         if old is not None:
